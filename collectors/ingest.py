@@ -1,0 +1,91 @@
+"""Saving what collectors fetch: idempotent, with the cursor in the same transaction.
+
+Because the cursor commits together with the mentions it covers, a process killed at any
+moment restarts from a cursor that matches the store: nothing lost, nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from collectors.base import Batch, Collector, CollectorError
+from store.models import CursorRow, MentionRow, QuarantineRow, TicketCountRow
+
+
+def _insert(session: Session, table):
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def save_batch(session: Session, source: str, query: str, batch: Batch, now: datetime) -> int:
+    """Store one batch and advance the cursor; returns how many mentions were new."""
+    new = 0
+    if batch.mentions:
+        rows = [
+            {
+                "source": m.source, "external_id": m.external_id, "url": m.url,
+                "author": m.author, "author_followers": m.author_followers, "text": m.text,
+                "lang": m.lang, "created_at": m.created_at, "collected_at": now,
+                "metrics": m.metrics, "in_reply_to": m.in_reply_to, "raw": m.raw,
+            }
+            for m in batch.mentions
+        ]
+        stmt = (
+            _insert(session, MentionRow)
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            .returning(MentionRow.id)
+        )
+        new = len(session.execute(stmt, rows).all())
+    for t in batch.tickets:
+        stmt = _insert(session, TicketCountRow).values(
+            source=t.source, minute=t.minute, channel=t.channel, count=t.count,
+            subjects=list(t.subjects),
+        )
+        # A re-fetched minute replaces its count: the source is the authority on it.
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["source", "minute", "channel"],
+            set_={"count": stmt.excluded.count, "subjects": stmt.excluded.subjects},
+        ))
+    for payload, error in batch.quarantined:
+        session.add(QuarantineRow(source=source, payload=payload, error=error, created_at=now))
+    if batch.cursor is not None:
+        cursor = session.get(CursorRow, (source, query))
+        if cursor is None:
+            session.add(CursorRow(source=source, query=query, position=batch.cursor,
+                                  updated_at=now))
+        else:
+            cursor.position, cursor.updated_at = batch.cursor, now
+    return new
+
+
+def collect_once(store, collector: Collector, query: str, now: datetime) -> int:
+    """Fetch everything new for (collector, query) and store it batch by batch.
+
+    Each batch commits on its own, so a failure midway keeps what was already saved.
+    Raises CollectorError as the collector raised it; callers decide what a permanent
+    error means for the other sources.
+    """
+    with store.session() as session:
+        row = session.execute(
+            select(CursorRow).where(CursorRow.source == collector.name, CursorRow.query == query)
+        ).scalar_one_or_none()
+        cursor = row.position if row else None
+    new = 0
+    for batch in collector.fetch(query, cursor, now):
+        with store.session() as session:
+            new += save_batch(session, collector.name, query, batch, now)
+    return new
+
+
+def quarantine(payload: object, error: Exception | str) -> tuple[str, str]:
+    """A (raw, error) pair for Batch.quarantined, whatever the payload's type."""
+    raw = payload if isinstance(payload, str) else json.dumps(payload, default=str)
+    return raw, str(error)
+
+
+__all__ = ["CollectorError", "collect_once", "quarantine", "save_batch"]

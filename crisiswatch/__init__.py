@@ -1,0 +1,1 @@
+"""The app's wiring: settings, CLI, pipeline schedule, demo and drill."""

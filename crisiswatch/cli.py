@@ -1,0 +1,141 @@
+"""`crisiswatch` command line: demo, run, drill, db upgrade, users add, lint."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+import time
+from datetime import datetime, timezone
+
+from crisiswatch import settings as config
+from crisiswatch.wiring import App
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def cmd_demo(args, app: App) -> int:
+    from crisiswatch.demo import run_demo
+
+    return run_demo(app, scenario=args.scenario, speed=args.speed, seed=args.seed,
+                    open_browser=not args.no_browser)
+
+
+def cmd_drill(args, app: App) -> int:
+    from collectors.drill import DrillPlan
+    from crisiswatch.drill import run_drill
+
+    if not args.keep:
+        app.store.reset()
+    result = run_drill(app.pipeline, DrillPlan(scenario=args.scenario, seed=args.seed))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:28} {value}")
+    return 0
+
+
+def cmd_run(args, app: App) -> int:
+    """Every stage on a schedule against the configured sources, until interrupted."""
+    from crisiswatch.sources import configured_collectors
+
+    pipeline = app.pipeline(configured_collectors(app.settings))
+    if not pipeline.collectors:
+        print("no sources configured; add [sources.*] to the config file "
+              "(see config.example.toml)", file=sys.stderr)
+    while True:
+        done = pipeline.run_once(utcnow())
+        logging.getLogger("crisiswatch").info("cycle: %s", done)
+        if args.once:
+            return 0
+        time.sleep(args.interval)
+
+
+def cmd_db_upgrade(args, app: App) -> int:
+    app.store  # upgrading is part of opening the store
+    print(f"database at head: {_safe_url(app.settings.database_url)}")
+    return 0
+
+
+def cmd_users_add(args, app: App) -> int:
+    from dashboard.auth import add_user
+
+    password = args.password or getpass.getpass(f"password for {args.username}: ")
+    with app.store.session() as session:
+        add_user(session, args.username, password, args.role, now=utcnow())
+    print(f"user {args.username} added with role {args.role}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="crisiswatch", description=__doc__)
+    p.add_argument("--config", help="TOML config file (default: $CRISISWATCH_CONFIG)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="the dashboard on a simulated crisis, offline")
+    demo.add_argument("--scenario", default="outage", choices=["outage", "data-leak"])
+    demo.add_argument("--speed", type=float, default=20.0,
+                      help="simulated seconds per real second (default 20)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--no-browser", action="store_true")
+    demo.set_defaults(func=cmd_demo, own_db="demo.db")
+
+    drill = sub.add_parser("drill", help="run a whole drill headless and report")
+    drill.add_argument("--scenario", default="outage", choices=["outage", "data-leak"])
+    drill.add_argument("--seed", type=int, default=7)
+    drill.add_argument("--json", action="store_true", help="print one JSON object")
+    drill.add_argument("--keep", action="store_true", help="do not reset the database first")
+    drill.set_defaults(func=cmd_drill, own_db="drill.db")
+
+    run = sub.add_parser("run", help="all stages on a schedule against configured sources")
+    run.add_argument("--interval", type=float, default=60.0, help="seconds between cycles")
+    run.add_argument("--once", action="store_true", help="one cycle, then exit")
+    run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="migrate the schema to the latest version").set_defaults(
+        func=cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="dashboard users").add_subparsers(dest="users",
+                                                                           required=True)
+    add = users.add_parser("add", help="create a user")
+    add.add_argument("username")
+    add.add_argument("--role", default="admin", choices=["viewer", "editor", "approver", "admin"])
+    add.add_argument("--password", help="(prompted when omitted)")
+    add.set_defaults(func=cmd_users_add)
+
+    from crisiswatch import lint_command
+
+    lint_command.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        stream=sys.stderr)
+    if args.command == "lint":  # pure text in, findings out: no store, no settings
+        from crisiswatch import lint_command
+
+        return lint_command.run(args)
+    settings = config.load(args.config)
+    own_db = getattr(args, "own_db", None)
+    if own_db and not config.env("CRISISWATCH_DATABASE_URL"):
+        settings.database_url = "sqlite:///" + str(settings.data_dir / own_db)
+    return args.func(args, App(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The drill, headless: a simulated crisis run through every stage as fast as the machine
+allows, with the response team's moves played from the playbook."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from collectors.drill import DrillCollector, DrillPlan
+from crisiswatch.pipeline import Pipeline
+from crisiswatch.playbook import PLAYBOOK, facts_at
+from responders.approval import ApprovalError, approve
+from responders.incidents import declare, transition, update_facts
+from store.models import AlertRow, DraftRow, IncidentRow, MentionRow, ScoreRow
+
+CALM_BEFORE = timedelta(hours=6)
+AFTER = timedelta(hours=2)
+STEP = timedelta(minutes=5)
+DRILL_ACTOR = "drill-commander"
+
+
+def drill_pipeline(pipeline_factory, plan: DrillPlan) -> tuple[Pipeline, datetime]:
+    """A pipeline whose only source is the drill; returns it and the drill's start."""
+    start = plan.onset - CALM_BEFORE
+    return pipeline_factory([(DrillCollector(plan, start), plan.scenario)]), start
+
+
+class Responder:
+    """Plays the response team: declares from the first alert, then follows the playbook,
+    approving the customer status updates the pipeline drafts."""
+
+    def __init__(self, pipeline: Pipeline, plan: DrillPlan):
+        self.pipeline, self.plan = pipeline, plan
+        self.book = PLAYBOOK[plan.scenario]
+        self.incident_id: int | None = None
+        self.step = 0
+        self.approval_errors: list[str] = []
+
+    def act(self, now: datetime) -> None:
+        with self.pipeline.store.session() as session:
+            if self.incident_id is None:
+                alert = session.execute(
+                    select(AlertRow).where(AlertRow.incident_id.is_(None))
+                    .order_by(AlertRow.opened_at).limit(1)).scalar_one_or_none()
+                if alert is None:
+                    return
+                incident = declare(session, title=self.book["title"],
+                                   crisis_type=self.book["crisis_type"],
+                                   severity=self.book["severity"], actor=DRILL_ACTOR, now=now,
+                                   alert=alert)
+                self.incident_id, self.declared = incident.id, now
+            incident = session.get(IncidentRow, self.incident_id)
+            steps = self.book["steps"]
+            while self.step < len(steps) and now >= self.declared + timedelta(
+                    minutes=steps[self.step][0]):
+                phase, facts, eta = facts_at(self.plan.scenario, self.step,
+                                             self.plan.onset.strftime("%H:%M UTC"))
+                if phase:
+                    transition(session, incident, phase, actor=DRILL_ACTOR, now=now)
+                for lang, f in facts.items():
+                    update_facts(session, incident, actor=DRILL_ACTOR, now=now, lang=lang, **f)
+                if eta:
+                    update_facts(session, incident, actor=DRILL_ACTOR, now=now, eta=now + eta)
+                self.step += 1
+        self.pipeline.draft(now)
+        with self.pipeline.store.session() as session:
+            for draft in session.execute(select(DraftRow).where(
+                    DraftRow.incident_id == self.incident_id, DraftRow.status == "draft",
+                    DraftRow.channel == "statuspage")).scalars():
+                try:
+                    approve(session, draft, approver="drill-approver", role="approver",
+                            now=now, override_reason="drill: warnings accepted")
+                except ApprovalError as exc:
+                    self.approval_errors.append(f"draft #{draft.id}: {exc}")
+
+
+def run_drill(pipeline_factory, plan: DrillPlan) -> dict:
+    """Run the whole drill; returns the figures `crisiswatch drill --json` prints."""
+    pipeline, start = drill_pipeline(pipeline_factory, plan)
+    responder = Responder(pipeline, plan)
+    began = time.perf_counter()
+    totals = {"collected": 0, "scored": 0, "signals": 0, "published": 0}
+    now = start
+    while now < plan.onset + AFTER:
+        now += STEP
+        done = pipeline.run_once(now)
+        for key in totals:
+            totals[key] += done[key]
+        responder.act(now)
+        totals["published"] += pipeline.publish(now)
+    elapsed = time.perf_counter() - began
+    with pipeline.store.session() as session:
+        alerts = session.execute(select(AlertRow).order_by(AlertRow.opened_at)).scalars().all()
+        before = [a for a in alerts if a.opened_at < plan.onset]
+        after = [a for a in alerts if a.opened_at >= plan.onset]
+        mentions = session.execute(select(func.count()).select_from(MentionRow)).scalar_one()
+        scored = session.execute(select(func.count()).select_from(ScoreRow)).scalar_one()
+        drafts = session.execute(select(func.count()).select_from(DraftRow)).scalar_one()
+        published = session.execute(select(func.count()).select_from(DraftRow)
+                                    .where(DraftRow.status == "published")).scalar_one()
+        phase = session.execute(select(IncidentRow.phase)).scalars().first()
+    first = after[0].opened_at if after else None
+    return {
+        "scenario": plan.scenario,
+        "seed": plan.seed,
+        "mentions": mentions,
+        "scored": scored,
+        "onset": plan.onset.isoformat(),
+        "first_alert_after_onset_s": (first - plan.onset).total_seconds() if first else None,
+        "first_alert_kinds": after[0].kinds if after else [],
+        "alerts_before_onset": len(before),
+        "alerts": len(alerts),
+        "signals": totals["signals"],
+        "drafts": drafts,
+        "published": published,
+        "incident_phase": phase,
+        "approval_errors": responder.approval_errors,
+        "simulated_minutes": int((now - start).total_seconds() // 60),
+        "elapsed_s": round(elapsed, 2),
+        "mentions_per_s": round(mentions / elapsed, 1) if elapsed else None,
+    }

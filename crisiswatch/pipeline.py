@@ -1,0 +1,82 @@
+"""All stages, in data-flow order, as one `run_once(now)`: collect, score, detect, draft,
+publish. The same code runs the live `crisiswatch run`, the headless drill and the demo."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from collectors import Collector, CollectorError
+from collectors.ingest import collect_once
+from responders.channels.base import Channel
+from responders.drafts import Brand, suggest_replies, suggest_updates
+from responders.incidents import active_incident
+from responders.outbox import publish_approved
+from responders.templates import TemplateLibrary
+from sentiment.detect import detect_once
+from sentiment.scorer import Scorer, score_pending
+from sentiment.signals import Settings as DetectorSettings
+from store import Store
+
+log = logging.getLogger("crisiswatch")
+
+
+@dataclass
+class Pipeline:
+    store: Store
+    collectors: list[tuple[Collector, str]]  # (collector, query)
+    scorer: Scorer
+    channels: dict[str, Channel]
+    brand: Brand
+    library: TemplateLibrary = field(default_factory=TemplateLibrary)
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    settle: timedelta = timedelta(0)
+    source_errors: dict[str, str] = field(default_factory=dict)
+
+    def collect(self, now: datetime) -> int:
+        """Every source in turn; a failing source is logged and skipped, never fatal."""
+        new = 0
+        for collector, query in self.collectors:
+            try:
+                new += collect_once(self.store, collector, query, now)
+                self.source_errors.pop(collector.name, None)
+            except CollectorError as exc:
+                self.source_errors[collector.name] = str(exc)
+                log.warning("source %s failed (%s): %s", collector.name,
+                            "permanent" if exc.permanent else "transient", exc)
+        return new
+
+    def score(self, now: datetime) -> int:
+        scored = 0
+        while True:
+            with self.store.session() as session:
+                n = score_pending(session, self.scorer, now)
+            scored += n
+            if n == 0:
+                return scored
+
+    def detect(self, now: datetime) -> int:
+        with self.store.session() as session:
+            return detect_once(session, now, self.detector, self.settle)
+
+    def draft(self, now: datetime) -> int:
+        """Refresh suggested updates and replies for the active incident."""
+        with self.store.session() as session:
+            incident = active_incident(session)
+            if incident is None:
+                return 0
+            return len(suggest_updates(session, incident, self.library, self.brand, now)) + len(
+                suggest_replies(session, incident, self.library, self.brand, now))
+
+    def publish(self, now: datetime) -> int:
+        return publish_approved(self.store, self.channels, now)
+
+    def run_once(self, now: datetime) -> dict[str, int]:
+        return {
+            "collected": self.collect(now),
+            "scored": self.score(now),
+            "signals": self.detect(now),
+            "drafts": self.draft(now),
+            "published": self.publish(now),
+        }

@@ -1,0 +1,85 @@
+"""Configuration: read once here, from the environment and one optional TOML file, and
+handed down through constructors. Secrets may come from `NAME_FILE` paths; they are never
+logged or shown."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from responders.drafts import Brand
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """`NAME`, or the contents of the file named by `NAME_FILE`, or `default`."""
+    if os.environ.get(name):
+        return os.environ[name]
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return default
+
+
+@dataclass
+class Settings:
+    database_url: str = "sqlite:///" + str(ROOT / "var" / "crisiswatch.db")
+    data_dir: Path = ROOT / "var"
+    model: str | None = None  # None: the embedded multilingual default
+    cache_dir: Path = Path.home() / ".cache" / "crisiswatch"
+    brand: Brand = field(default_factory=Brand)
+    secret_key: str = ""
+    two_person_rule: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8050
+    sources: dict = field(default_factory=dict)
+
+    @property
+    def outbox_log(self) -> Path:
+        return self.data_dir / "outbox.jsonl"
+
+
+def load(config_path: str | None = None) -> Settings:
+    """Settings from `config_path` (or CRISISWATCH_CONFIG), then the environment on top."""
+    s = Settings()
+    path = config_path or env("CRISISWATCH_CONFIG")
+    raw: dict = {}
+    if path:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    brand = raw.get("brand", {})
+    s.brand = Brand(
+        name=brand.get("name", s.brand.name), handle=brand.get("handle", s.brand.handle),
+        status_url=brand.get("status_url", s.brand.status_url),
+        internal_lang=brand.get("internal_lang", "en"),
+        public_langs=tuple(brand.get("languages", s.brand.public_langs)),
+        keywords=tuple(brand.get("keywords", ())),
+    )
+    s.sources = raw.get("sources", {})
+    s.data_dir = Path(env("CRISISWATCH_DATA_DIR", raw.get("data_dir", str(s.data_dir))))
+    s.database_url = env("CRISISWATCH_DATABASE_URL",
+                         raw.get("database_url", "sqlite:///" + str(s.data_dir / "crisiswatch.db")))
+    s.model = env("CRISISWATCH_SENTIMENT_MODEL", raw.get("sentiment_model"))
+    s.cache_dir = Path(env("CRISISWATCH_CACHE_DIR", raw.get("cache_dir", str(s.cache_dir))))
+    s.two_person_rule = (env("CRISISWATCH_TWO_PERSON_RULE", str(raw.get("two_person_rule", "")))
+                         or "").lower() in ("1", "true", "yes")
+    s.port = int(env("CRISISWATCH_PORT", str(raw.get("port", s.port))))
+    s.host = env("CRISISWATCH_HOST", raw.get("host", s.host))
+    s.secret_key = env("CRISISWATCH_SECRET_KEY") or _persistent_secret(s.data_dir)
+    return s
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """A random session key kept in the data dir, so logins survive a restart."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

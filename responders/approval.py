@@ -1,0 +1,95 @@
+"""Approval: nothing leaves crisiswatch that an approver did not say yes to, as written.
+
+An approval is bound to the SHA-256 of the exact body; the outbox re-checks it before
+sending, so an edit after approval (by any path) can never go out unapproved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from responders.incidents import facts_for, record
+from responders.lint import Finding, lint
+from store.models import ApprovalRow, DraftRow, IncidentRow
+
+APPROVER_ROLES = ("approver", "admin")
+EDITOR_ROLES = ("editor", "approver", "admin")
+
+
+class ApprovalError(PermissionError):
+    """Approval refused: wrong role, two-person rule, lint errors, or an unexplained
+    warning override. The message says which and what to do."""
+
+
+def body_hash(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def lint_draft(session: Session, draft: DraftRow, now: datetime) -> list[Finding]:
+    """The linter's findings on a draft, with the incident's facts as the truth."""
+    facts = None
+    if draft.incident_id is not None:
+        incident = session.get(IncidentRow, draft.incident_id)
+        facts = facts_for(incident, draft.lang)
+    channel = draft.channel if draft.kind == "reply" or draft.channel == "sms" else None
+    return lint(draft.body, audience=draft.audience, phase=draft.phase, lang=draft.lang,
+                channel=channel, facts=facts, now=now)
+
+
+def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now: datetime,
+            override_reason: str | None = None, two_person_rule: bool = False) -> ApprovalRow:
+    """Approve the draft's current body, or raise ApprovalError saying why not."""
+    if role not in APPROVER_ROLES:
+        raise ApprovalError(f"{approver} is a {role}; only an approver or admin can approve")
+    if draft.status != "draft":
+        raise ApprovalError(f"draft #{draft.id} is {draft.status}, not awaiting approval")
+    if two_person_rule and draft.author == approver:
+        raise ApprovalError("two-person rule: the author of a draft cannot approve it")
+    findings = lint_draft(session, draft, now)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise ApprovalError("fix before approving: " + "; ".join(f.message for f in errors))
+    warnings = [f for f in findings if f.severity == "warning"]
+    if warnings and not (override_reason or "").strip():
+        raise ApprovalError("give a reason to approve despite: "
+                            + "; ".join(f.message for f in warnings))
+    approval = ApprovalRow(draft_id=draft.id, approver=approver, at=now,
+                           body_sha256=body_hash(draft.body),
+                           override_reason=(override_reason or None) if warnings else None)
+    session.add(approval)
+    draft.status, draft.updated_at = "approved", now
+    if draft.incident_id is not None:
+        note = f" (override: {override_reason})" if warnings else ""
+        record(session, session.get(IncidentRow, draft.incident_id), now, approver, "approval",
+               f"Approved draft #{draft.id} ({draft.audience}/{draft.channel}/{draft.lang}){note}")
+    return approval
+
+
+def reject(session: Session, draft: DraftRow, *, actor: str, now: datetime) -> None:
+    """Withdraw a draft that will not be sent."""
+    if draft.status not in ("draft", "approved"):
+        raise ApprovalError(f"draft #{draft.id} is {draft.status}; it can no longer be rejected")
+    draft.status, draft.updated_at = "rejected", now
+    void_approvals(session, draft)
+    if draft.incident_id is not None:
+        record(session, session.get(IncidentRow, draft.incident_id), now, actor, "draft",
+               f"Rejected draft #{draft.id}")
+
+
+def void_approvals(session: Session, draft: DraftRow) -> None:
+    session.execute(update(ApprovalRow).where(ApprovalRow.draft_id == draft.id)
+                    .values(void=True))
+
+
+def valid_approval(session: Session, draft: DraftRow) -> ApprovalRow | None:
+    """The approval that covers the draft's body exactly as it is now, if any."""
+    return session.execute(
+        select(ApprovalRow).where(
+            ApprovalRow.draft_id == draft.id, ApprovalRow.void.is_(False),
+            ApprovalRow.body_sha256 == body_hash(draft.body),
+        ).limit(1)
+    ).scalar_one_or_none()

@@ -1,0 +1,227 @@
+"""Incidents: phases with one transition table, facts, and an update clock per audience.
+
+Every change lands on the incident's timeline. Cadences are data, checked by one
+function (`audience_clocks`), so changing the practice means editing a table, not code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import DraftRow, IncidentRow, TimelineRow
+
+
+class Phase(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    FIXING = "fixing"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    POSTMORTEM = "postmortem"
+
+
+class Audience(StrEnum):
+    TEAM = "team"
+    CEO = "ceo"
+    CUSTOMERS = "customers"
+    BOARD = "board"
+
+
+SEVERITIES = ("minor", "major", "critical")
+CRISIS_TYPES = ("outage", "degraded", "data_leak", "billing", "defect", "controversy",
+                "maintenance")
+
+# The one transition table: where each phase may go next. Going back is allowed where
+# reality does it (a fix that did not hold sends monitoring back to fixing).
+TRANSITIONS: dict[Phase, tuple[Phase, ...]] = {
+    Phase.INVESTIGATING: (Phase.IDENTIFIED, Phase.FIXING, Phase.RESOLVED),
+    Phase.IDENTIFIED: (Phase.FIXING, Phase.MONITORING, Phase.RESOLVED),
+    Phase.FIXING: (Phase.MONITORING, Phase.RESOLVED, Phase.IDENTIFIED),
+    Phase.MONITORING: (Phase.RESOLVED, Phase.FIXING),
+    Phase.RESOLVED: (Phase.POSTMORTEM, Phase.MONITORING),
+    Phase.POSTMORTEM: (),
+}
+
+ACTIVE = (Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.FIXING, Phase.MONITORING)
+
+# How often each audience must hear from us while the incident is active, by severity.
+# The board hears once, after resolution (a post-mortem POSTMORTEM_DUE later).
+CADENCE: dict[tuple[str, Audience], timedelta] = {
+    **{(s, Audience.TEAM): timedelta(minutes=m) for s, m in
+       (("minor", 60), ("major", 45), ("critical", 30))},
+    **{(s, Audience.CEO): timedelta(hours=h) for s, h in
+       (("minor", 4), ("major", 2), ("critical", 1))},
+    **{(s, Audience.CUSTOMERS): timedelta(minutes=m) for s, m in
+       (("minor", 120), ("major", 60), ("critical", 30))},
+}
+POSTMORTEM_DUE = timedelta(days=4)
+# Who owes each audience its update (reminders go to this role).
+OWNER = {Audience.TEAM: "commander", Audience.CEO: "commander",
+         Audience.CUSTOMERS: "comms_lead", Audience.BOARD: "commander"}
+
+FACT_FIELDS = ("impact", "known", "unknown", "cause", "actions", "eta")
+MAJOR_FACTS = ("impact", "eta")  # a change here makes the CEO update due at once
+
+
+class TransitionError(ValueError):
+    """A phase change the transition table does not allow."""
+
+
+def record(session: Session, incident: IncidentRow, now: datetime, actor: str, kind: str,
+           detail: str) -> None:
+    """Append one event to the incident's timeline."""
+    session.add(TimelineRow(incident_id=incident.id, at=now, actor=actor, kind=kind,
+                            detail=detail))
+
+
+def declare(session: Session, *, title: str, crisis_type: str, severity: str, actor: str,
+            now: datetime, alert=None) -> IncidentRow:
+    """Open an incident in the investigating phase, optionally from an alert."""
+    if crisis_type not in CRISIS_TYPES:
+        raise ValueError(f"unknown crisis type {crisis_type!r}; one of {', '.join(CRISIS_TYPES)}")
+    if severity not in SEVERITIES:
+        raise ValueError(f"unknown severity {severity!r}; one of {', '.join(SEVERITIES)}")
+    incident = IncidentRow(
+        title=title, crisis_type=crisis_type, severity=severity,
+        phase=Phase.INVESTIGATING.value, declared_at=now, declared_by=actor,
+        comms_lead=actor, translations={}, major_change_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    origin = f" from alert #{alert.id}" if alert is not None else ""
+    record(session, incident, now, actor, "declared",
+           f"Declared {severity} {crisis_type} incident{origin}: {title}")
+    if alert is not None:
+        alert.incident_id = incident.id
+    return incident
+
+
+def transition(session: Session, incident: IncidentRow, to: Phase | str, *, actor: str,
+               now: datetime) -> None:
+    """Move the incident to phase `to`, or raise TransitionError."""
+    to, current = Phase(to), Phase(incident.phase)
+    if to not in TRANSITIONS[current]:
+        allowed = ", ".join(TRANSITIONS[current]) or "nothing (final phase)"
+        raise TransitionError(f"cannot go from {current} to {to}; allowed: {allowed}")
+    incident.phase = to.value
+    incident.major_change_at = now
+    if to is Phase.RESOLVED:
+        incident.resolved_at = now
+    record(session, incident, now, actor, "phase", f"{current} -> {to}")
+
+
+def update_facts(session: Session, incident: IncidentRow, *, actor: str, now: datetime,
+                 lang: str = "en", **facts) -> list[str]:
+    """Set facts (impact, known, unknown, cause, actions, eta); returns the names changed.
+
+    English facts live on the incident's columns; other languages in `translations`.
+    ETA is a datetime and language-independent.
+    """
+    unknown = set(facts) - set(FACT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown facts: {', '.join(sorted(unknown))}")
+    changed = []
+    translated = dict(incident.translations or {})
+    for name, value in facts.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if name == "cause" and not value:
+            value = None  # an empty cause means "not yet known", which templates say aloud
+        if name == "eta" or lang == "en":
+            if getattr(incident, name) != value:
+                setattr(incident, name, value)
+                changed.append(name)
+        elif translated.get(lang, {}).get(name) != value:
+            translated[lang] = {**translated.get(lang, {}), name: value}
+            changed.append(f"{name} ({lang})")
+    incident.translations = translated
+    if changed:
+        incident.facts_changed_at = now
+        if any(c.split(" ")[0] in MAJOR_FACTS for c in changed):
+            incident.major_change_at = now
+        record(session, incident, now, actor, "facts", "Updated " + ", ".join(changed))
+    return changed
+
+
+def facts_for(incident: IncidentRow, lang: str) -> dict:
+    """The incident's facts in `lang`, falling back to English where not translated."""
+    base = {name: getattr(incident, name) for name in FACT_FIELDS}
+    for name, value in (incident.translations or {}).get(lang, {}).items():
+        if value not in (None, ""):
+            base[name] = value
+    return base
+
+
+def active_incident(session: Session) -> IncidentRow | None:
+    """The most recently declared incident that is not yet resolved."""
+    return session.execute(
+        select(IncidentRow).where(IncidentRow.phase.in_([p.value for p in ACTIVE]))
+        .order_by(IncidentRow.declared_at.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class Clock:
+    """When an audience last heard from us and when it must hear again."""
+
+    audience: Audience
+    last_update: datetime | None
+    due_at: datetime | None
+    state: str  # "ok" | "due" | "overdue" | "not_due" (board before resolution)
+    owner: str
+
+
+def audience_clocks(session: Session, incident: IncidentRow, now: datetime) -> list[Clock]:
+    """One clock per audience: due when the cadence has elapsed since the last published
+    update (or since declaration), overdue after a grace of a quarter of the cadence.
+    A major change (phase, impact, ETA) makes the CEO update due at once."""
+    last = _last_published(session, incident)
+    clocks = []
+    for audience in Audience:
+        owner = getattr(incident, OWNER[audience]) or OWNER[audience]
+        sent = last.get(audience)
+        if audience is Audience.BOARD:
+            if incident.resolved_at is None:
+                clocks.append(Clock(audience, sent, None, "not_due", owner))
+                continue
+            due = incident.resolved_at + POSTMORTEM_DUE
+            grace = timedelta(days=1)
+        elif Phase(incident.phase) not in ACTIVE:
+            clocks.append(Clock(audience, sent, None, "ok", owner))
+            continue
+        else:
+            cadence = CADENCE[(incident.severity, audience)]
+            due = (sent or incident.declared_at) + cadence
+            if sent is None:
+                due = incident.declared_at + min(cadence, timedelta(minutes=15))
+            if audience is Audience.CEO and incident.major_change_at and (
+                sent is None or incident.major_change_at > sent
+            ):
+                due = min(due, incident.major_change_at)
+            grace = cadence / 4
+        if sent is not None and audience is Audience.BOARD:
+            state = "ok"
+        elif now < due:
+            state = "ok"
+        else:
+            state = "overdue" if now >= due + grace else "due"
+        clocks.append(Clock(audience, sent, due, state, owner))
+    return clocks
+
+
+def _last_published(session: Session, incident: IncidentRow) -> dict[Audience, datetime]:
+    rows = session.execute(
+        select(DraftRow.audience, DraftRow.published_at)
+        .where(DraftRow.incident_id == incident.id, DraftRow.status == "published")
+    ).all()
+    last: dict[Audience, datetime] = {}
+    for audience, at in rows:
+        a = Audience(audience)
+        if a not in last or at > last[a]:
+            last[a] = at
+    return last
