@@ -102,3 +102,16 @@ def test_ticket_counts_are_replaced_not_added_and_bad_payloads_quarantined(store
         assert s.execute(select(TicketCountRow.count)).scalar_one() == 6
         q = s.execute(select(QuarantineRow)).scalar_one()
         assert q.error == "no id" and '"id": null' in q.payload
+
+
+def test_models_and_migrations_agree(store):
+    """Every table and column in store.models is created by the migrations, and nothing
+    else: a model change without its migration fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from store.models import Base
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 10:06:31.791749
+Create Date: 2026-11-21
 """
 from alembic import op
 import sqlalchemy as sa
@@ -59,6 +59,7 @@ def upgrade() -> None:
     sa.Column('cause', sa.Text(), nullable=True),
     sa.Column('actions', sa.Text(), nullable=False),
     sa.Column('eta', sa.DateTime(), nullable=True),
+    sa.Column('translations', sa.JSON(), nullable=False),
     sa.Column('facts_changed_at', sa.DateTime(), nullable=True),
     sa.Column('major_change_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id')
@@ -147,6 +148,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], ),
     sa.ForeignKeyConstraint(['mention_id'], ['mentions.id'], ),
     sa.PrimaryKeyConstraint('id')
