@@ -1,0 +1,180 @@
+"""Nothing leaves unapproved; what is approved leaves exactly once, as approved."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from responders.approval import ApprovalError, approve, reject
+from responders.channels.base import ChannelError, Delivery
+from responders.channels.statuspage import StatusPageChannel
+from responders.drafts import Brand, edit_draft, suggest_updates
+from responders.incidents import declare, transition, update_facts
+from responders.outbox import publish_approved
+from responders.templates import TemplateLibrary
+from store.models import DeliveryRow, DraftRow, StatusPostRow, TimelineRow
+
+T0 = datetime(2026, 3, 10, 10, 0)
+GOOD = ("We are investigating an issue preventing about 60% of customers from logging in "
+        "or syncing files since 10:00 UTC. The cause is not yet known. Our engineers are "
+        "working on it. Next update at 11:00 UTC.")
+
+
+def make_draft(store, body=GOOD, author="editor"):
+    with store.session() as s:
+        incident = declare(s, title="Login outage", crisis_type="outage", severity="major",
+                           actor="lead", now=T0)
+        update_facts(s, incident, actor="lead", now=T0, impact="about 60% of customers")
+        draft = DraftRow(incident_id=incident.id, kind="status", audience="customers",
+                         channel="statuspage", lang="en", phase="investigating", body=body,
+                         template="hand", author=author, status="draft", created_at=T0,
+                         updated_at=T0)
+        s.add(draft)
+        s.flush()
+        return draft.id
+
+
+def do(store, fn, draft_id, **kw):
+    with store.session() as s:
+        return fn(s, s.get(DraftRow, draft_id), now=T0 + timedelta(minutes=5), **kw)
+
+
+def count(store, model, *where):
+    with store.session() as s:
+        return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+class Flaky:
+    """A channel that fails `failures` times, then accepts."""
+
+    name = "statuspage"
+
+    def __init__(self, failures: int, permanent: bool = False):
+        self.failures, self.permanent, self.sent = failures, permanent, []
+
+    def send(self, message, now):
+        if self.failures:
+            self.failures -= 1
+            raise ChannelError("receiver down", permanent=self.permanent)
+        self.sent.append(message)
+        return Delivery(external_id="ok")
+
+
+def test_unapproved_drafts_are_never_sent(store):
+    make_draft(store)
+    assert publish_approved(store, {"statuspage": StatusPageChannel(store)}, T0) == 0
+    assert count(store, DeliveryRow) == count(store, StatusPostRow) == 0
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_only_approvers_approve(store, role):
+    draft_id = make_draft(store)
+    with pytest.raises(ApprovalError, match="only an approver or admin"):
+        do(store, approve, draft_id, approver="someone", role=role)
+
+
+def test_approved_update_reaches_status_page_exactly_once(store):
+    draft_id = make_draft(store)
+    do(store, approve, draft_id, approver="lead", role="approver")
+    channels = {"statuspage": StatusPageChannel(store)}
+    assert publish_approved(store, channels, T0 + timedelta(minutes=6)) == 1
+    assert publish_approved(store, channels, T0 + timedelta(minutes=7)) == 0
+    with store.session() as s:
+        post = s.execute(select(StatusPostRow)).scalar_one()
+        assert post.body == GOOD and post.phase == "investigating"
+        assert s.get(DraftRow, draft_id).status == "published"
+        kinds = [e.kind for e in s.execute(select(TimelineRow)).scalars()]
+        assert "approval" in kinds and "delivery" in kinds
+    assert count(store, DeliveryRow) == 1
+
+
+def test_edit_after_approval_voids_it(store):
+    draft_id = make_draft(store)
+    do(store, approve, draft_id, approver="lead", role="approver")
+    do(store, edit_draft, draft_id, body=GOOD.replace("60%", "70%"), actor="editor")
+    assert publish_approved(store, {"statuspage": StatusPageChannel(store)}, T0) == 0
+    with store.session() as s:
+        assert s.get(DraftRow, draft_id).status == "draft"
+
+
+def test_outbox_rechecks_approval_against_the_exact_body(store):
+    """A draft marked approved by any other path, or changed behind the approval's back,
+    goes back to the queue instead of out."""
+    draft_id = make_draft(store)
+    do(store, approve, draft_id, approver="lead", role="approver")
+    with store.session() as s:
+        s.get(DraftRow, draft_id).body = GOOD + " Sorry!"
+    assert publish_approved(store, {"statuspage": StatusPageChannel(store)}, T0) == 0
+    with store.session() as s:
+        assert s.get(DraftRow, draft_id).status == "draft"
+    assert count(store, StatusPostRow) == 0
+
+
+def test_lint_errors_block_approval_and_warnings_need_a_reason(store):
+    bad = make_draft(store, body=GOOD.replace("The cause is not yet known.",
+                                              "This was caused by a database failure."))
+    with pytest.raises(ApprovalError, match="fix before approving"):
+        do(store, approve, bad, approver="lead", role="approver")
+    shouting = make_draft(store, body=GOOD.replace("investigating", "INVESTIGATING"))
+    with pytest.raises(ApprovalError, match="give a reason"):
+        do(store, approve, shouting, approver="lead", role="approver")
+    do(store, approve, shouting, approver="lead", role="approver", override_reason="ok")
+
+
+def test_two_person_rule(store):
+    draft_id = make_draft(store, author="lead")
+    with pytest.raises(ApprovalError, match="two-person rule"):
+        do(store, approve, draft_id, approver="lead", role="approver", two_person_rule=True)
+    do(store, approve, draft_id, approver="other", role="approver", two_person_rule=True)
+
+
+def test_transient_failures_retry_permanent_ones_stop(store):
+    flaky = Flaky(failures=1)
+    draft_id = make_draft(store)
+    do(store, approve, draft_id, approver="lead", role="approver")
+    assert publish_approved(store, {"statuspage": flaky}, T0) == 0
+    assert publish_approved(store, {"statuspage": flaky}, T0) == 1
+    assert len(flaky.sent) == 1
+    assert count(store, DeliveryRow, DeliveryRow.ok.is_(False)) == 1
+
+    broken = make_draft(store)
+    do(store, approve, broken, approver="lead", role="approver")
+    assert publish_approved(store, {"statuspage": Flaky(9, permanent=True)}, T0) == 0
+    with store.session() as s:
+        assert s.get(DraftRow, broken).status == "failed"
+
+
+def test_rejected_drafts_are_not_sent(store):
+    draft_id = make_draft(store)
+    do(store, approve, draft_id, approver="lead", role="approver")
+    do(store, reject, draft_id, actor="lead")
+    assert publish_approved(store, {"statuspage": StatusPageChannel(store)}, T0) == 0
+
+
+def test_suggestions_follow_the_incident_without_piling_up(store):
+    library, brand = TemplateLibrary(), Brand()
+    with store.session() as s:
+        incident = declare(s, title="Login outage", crisis_type="outage", severity="major",
+                           actor="lead", now=T0)
+        update_facts(s, incident, actor="lead", now=T0,
+                     impact="about 60% of customers cannot log in",
+                     actions="our engineers are investigating the login service")
+        first = suggest_updates(s, incident, library, brand, T0)
+        assert {(d.audience, d.lang) for d in first} == {
+            ("customers", "en"), ("customers", "fr"), ("team", "en"), ("ceo", "en")}
+        assert all(d.body and d.phase == "investigating" for d in first)
+        mine = next(d for d in first if d.audience == "team")
+        edit_draft(s, mine, mine.body + " Ping me with questions.", actor="lead", now=T0)
+        transition(s, incident, "identified", actor="lead", now=T0 + timedelta(minutes=20))
+        update_facts(s, incident, actor="lead", now=T0 + timedelta(minutes=20),
+                     cause="a faulty configuration change")
+        second = suggest_updates(s, incident, library, brand, T0 + timedelta(minutes=20))
+        s.flush()
+        machine = [d for d in second if d.audience != "team"]
+        assert all(d.phase == "identified" for d in machine)
+        assert all("configuration" in d.body for d in machine if d.lang == "en")
+        assert mine.body.endswith("Ping me with questions.")  # the human's edit stands
+        statuses = s.execute(select(DraftRow).where(DraftRow.audience == "customers")).all()
+        assert len(statuses) == 2, "refreshed in place, not duplicated"
