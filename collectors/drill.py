@@ -77,6 +77,14 @@ class DrillCollector:
         self.plan = plan
         self.start = start.replace(second=0, microsecond=0)
 
+    @classmethod
+    def from_config(cls, conf: dict) -> DrillCollector:
+        """From a [sources.drill] table: scenario, seed, onset (ISO time, UTC), and
+        hours_before (calm history generated before the onset, default 6)."""
+        onset = datetime.fromisoformat(conf["onset"]) if "onset" in conf else DrillPlan.onset
+        plan = DrillPlan(conf.get("scenario", "outage"), int(conf.get("seed", 7)), onset)
+        return cls(plan, onset - timedelta(hours=float(conf.get("hours_before", 6))))
+
     def fetch(self, query: str, cursor: str | None, now: datetime) -> Iterator[Batch]:
         minute = datetime.fromisoformat(cursor) + ONE_MINUTE if cursor else self.start
         while minute + ONE_MINUTE <= now:

@@ -12,7 +12,13 @@ from collectors.drill import DrillCollector, DrillPlan
 from crisiswatch.pipeline import Pipeline
 from crisiswatch.playbook import PLAYBOOK, facts_at
 from responders.approval import ApprovalError, approve
-from responders.incidents import declare, transition, update_facts
+from responders.incidents import (
+    Audience,
+    audience_clocks,
+    declare,
+    transition,
+    update_facts,
+)
 from store.models import AlertRow, DraftRow, IncidentRow, MentionRow, ScoreRow
 
 CALM_BEFORE = timedelta(hours=6)
@@ -66,6 +72,15 @@ class Responder:
                 self.step += 1
         self.pipeline.draft(now)
         with self.pipeline.store.session() as session:
+            incident = session.get(IncidentRow, self.incident_id)
+            customers = next(c for c in audience_clocks(session, incident, now)
+                             if c.audience is Audience.CUSTOMERS)
+            published_phases = set(session.execute(select(DraftRow.phase).where(
+                DraftRow.incident_id == self.incident_id, DraftRow.status == "published",
+                DraftRow.channel == "statuspage")).scalars())
+            # Like a real comms lead: post when the clock says so or the phase moved on.
+            if customers.state == "ok" and incident.phase in published_phases:
+                return
             for draft in session.execute(select(DraftRow).where(
                     DraftRow.incident_id == self.incident_id, DraftRow.status == "draft",
                     DraftRow.channel == "statuspage")).scalars():

@@ -21,7 +21,8 @@ PLAYBOOK = {
                        "known": "logins and file sync fail with errors since about {onset}",
                        "unknown": "the cause and how long the repair will take",
                        "actions": "our engineers are investigating the login service"},
-                "fr": {"impact": "de nombreux clients ne peuvent plus se connecter ni "
+                "fr": {"title": "Panne de connexion et de synchronisation",
+                       "impact": "de nombreux clients ne peuvent plus se connecter ni "
                                  "synchroniser leurs fichiers",
                        "known": "les connexions et la synchronisation échouent depuis "
                                 "environ {onset}",
@@ -41,6 +42,18 @@ PLAYBOOK = {
                        "actions": "nous annulons le changement de configuration"},
             }),
             (50, "fixing", {"eta_minutes": 60}),
+            (90, "monitoring", {
+                "en": {"impact": "logins work again for all customers; some file syncs "
+                                 "may take a few minutes to catch up",
+                       "actions": "the configuration is rolled back and we are watching "
+                                  "logins and sync recover"},
+                "fr": {"impact": "les connexions fonctionnent à nouveau pour tous les "
+                                 "clients ; certaines synchronisations peuvent prendre "
+                                 "quelques minutes à rattraper leur retard",
+                       "actions": "le changement est annulé et nous surveillons le retour "
+                                  "des connexions et de la synchronisation"},
+            }),
+            (105, "resolved", {}),
         ],
     },
     "data-leak": {
@@ -54,7 +67,8 @@ PLAYBOOK = {
                                 "we have found no sign of intrusion yet",
                        "unknown": "whether the claimed data is genuine",
                        "actions": "our security team is analysing the published sample"},
-                "fr": {"impact": "aucun impact confirmé sur les données clients à ce stade",
+                "fr": {"title": "Rumeur de fuite de données clients",
+                       "impact": "aucun impact confirmé sur les données clients à ce stade",
                        "known": "une publication affirme vendre une base clients Nimbus ; "
                                 "nous n'avons trouvé aucune trace d'intrusion pour l'instant",
                        "unknown": "si les données annoncées sont authentiques",

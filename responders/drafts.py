@@ -86,7 +86,7 @@ def context(incident: IncidentRow, brand: Brand, lang: str, now: datetime,
     return {
         "brand": {"name": brand.name, "handle": brand.handle, "status_url": brand.status_url},
         "incident": {
-            "id": incident.id, "title": incident.title, "crisis_type": incident.crisis_type,
+            "id": incident.id, "title": facts["title"], "crisis_type": incident.crisis_type,
             "severity": incident.severity, "phase": incident.phase,
             "declared_at": format_time(incident.declared_at),
         },

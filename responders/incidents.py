@@ -65,6 +65,7 @@ OWNER = {Audience.TEAM: "commander", Audience.CEO: "commander",
          Audience.CUSTOMERS: "comms_lead", Audience.BOARD: "commander"}
 
 FACT_FIELDS = ("impact", "known", "unknown", "cause", "actions", "eta")
+EDITABLE = FACT_FIELDS + ("title",)  # the title too is said to customers, in their language
 MAJOR_FACTS = ("impact", "eta")  # a change here makes the CEO update due at once
 
 
@@ -117,12 +118,13 @@ def transition(session: Session, incident: IncidentRow, to: Phase | str, *, acto
 
 def update_facts(session: Session, incident: IncidentRow, *, actor: str, now: datetime,
                  lang: str = "en", **facts) -> list[str]:
-    """Set facts (impact, known, unknown, cause, actions, eta); returns the names changed.
+    """Set facts (impact, known, unknown, cause, actions, eta) or the title; returns the
+    names changed.
 
     English facts live on the incident's columns; other languages in `translations`.
     ETA is a datetime and language-independent.
     """
-    unknown = set(facts) - set(FACT_FIELDS)
+    unknown = set(facts) - set(EDITABLE)
     if unknown:
         raise ValueError(f"unknown facts: {', '.join(sorted(unknown))}")
     changed = []
@@ -150,7 +152,7 @@ def update_facts(session: Session, incident: IncidentRow, *, actor: str, now: da
 
 def facts_for(incident: IncidentRow, lang: str) -> dict:
     """The incident's facts in `lang`, falling back to English where not translated."""
-    base = {name: getattr(incident, name) for name in FACT_FIELDS}
+    base = {name: getattr(incident, name) for name in EDITABLE}
     for name, value in (incident.translations or {}).get(lang, {}).items():
         if value not in (None, ""):
             base[name] = value

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from responders.approval import valid_approval
 from responders.channels.base import Channel, ChannelError, Message
-from responders.incidents import record
+from responders.incidents import facts_for, record
 from store.models import DeliveryRow, DraftRow, IncidentRow, MentionRow
 
 MAX_ATTEMPTS = 5
@@ -88,6 +88,7 @@ def _message(session, draft: DraftRow) -> Message:
     return Message(
         draft_id=draft.id, channel=draft.channel, audience=draft.audience, lang=draft.lang,
         subject=draft.subject, body=draft.body, phase=draft.phase,
-        incident_id=draft.incident_id, incident_title=incident.title if incident else "",
+        incident_id=draft.incident_id,
+        incident_title=facts_for(incident, draft.lang)["title"] if incident else "",
         in_reply_to=mention.external_id if mention else None,
     )

@@ -1,0 +1,1 @@
+"""Running the incident: phases, facts, drafts, linter, approval, outbox, channels."""
