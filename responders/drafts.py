@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from responders.approval import void_approvals
@@ -163,8 +163,20 @@ def reply_category(text: str, score: ScoreRow, crisis_type: str) -> str:
 def suggest_replies(session: Session, incident: IncidentRow, library: TemplateLibrary,
                     brand: Brand, now: datetime, limit: int = 10) -> list[DraftRow]:
     """Draft replies to the most-read unanswered negative or rumour mentions of the
-    incident window (retweets excluded: we answer the original, once)."""
+    incident window (retweets excluded: we answer the original, once).
+
+    At most `limit` reply drafts wait at any time: a queue longer than a person can read
+    hides the replies that matter; new ones are drafted as the queue is worked through.
+    """
     if Phase(incident.phase) not in ACTIVE:
+        return []
+    waiting = session.execute(
+        select(func.count()).select_from(DraftRow).where(
+            DraftRow.incident_id == incident.id, DraftRow.kind == "reply",
+            DraftRow.status == "draft")
+    ).scalar_one()
+    limit -= waiting
+    if limit <= 0:
         return []
     answered = exists().where(and_(DraftRow.mention_id == MentionRow.id))
     rows = session.execute(

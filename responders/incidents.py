@@ -99,7 +99,29 @@ def declare(session: Session, *, title: str, crisis_type: str, severity: str, ac
            f"Declared {severity} {crisis_type} incident{origin}: {title}")
     if alert is not None:
         alert.incident_id = incident.id
+        if alert.status == "open":  # declaring from an alert is the strongest acknowledgement
+            alert.status, alert.acknowledged_by, alert.acknowledged_at = "acknowledged", actor, now
     return incident
+
+
+ROLES = ("commander", "comms_lead", "tech_lead")
+
+
+def assign_roles(session: Session, incident: IncidentRow, *, actor: str, now: datetime,
+                 **roles: str | None) -> list[str]:
+    """Name who holds each role (empty = nobody); returns the changes, as recorded."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
+    changed = []
+    for name, value in roles.items():
+        value = (value or "").strip() or None
+        if getattr(incident, name) != value:
+            setattr(incident, name, value)
+            changed.append(f"{name.replace('_', ' ')}: {value or '(nobody)'}")
+    if changed:
+        record(session, incident, now, actor, "roles", "; ".join(changed))
+    return changed
 
 
 def transition(session: Session, incident: IncidentRow, to: Phase | str, *, actor: str,

@@ -178,3 +178,33 @@ def test_suggestions_follow_the_incident_without_piling_up(store):
         assert mine.body.endswith("Ping me with questions.")  # the human's edit stands
         statuses = s.execute(select(DraftRow).where(DraftRow.audience == "customers")).all()
         assert len(statuses) == 2, "refreshed in place, not duplicated"
+
+
+def test_reply_queue_stays_readable(store):
+    """However loud the crowd, at most `limit` reply drafts wait; answered or rejected ones
+    make room for the next most-read mentions."""
+    from responders.drafts import suggest_replies
+    from store.models import MentionRow, ScoreRow
+
+    library, brand = TemplateLibrary(), Brand()
+    with store.session() as s:
+        incident = declare(s, title="Login outage", crisis_type="outage", severity="major",
+                           actor="lead", now=T0)
+        update_facts(s, incident, actor="lead", now=T0, impact="many customers cannot log in")
+        for i in range(30):
+            m = MentionRow(source="x", external_id=str(i), author=f"u{i}", author_followers=i,
+                           text="Nimbus is down", lang="en", created_at=T0, collected_at=T0,
+                           metrics={}, raw={})
+            s.add(m)
+            s.flush()
+            s.add(ScoreRow(mention_id=m.id, label="negative", negative=0.9, neutral=0.05,
+                           positive=0.05, rumour=0.0, crisis_type="outage", lang="en",
+                           model="t", scored_at=T0))
+        first = suggest_replies(s, incident, library, brand, T0, limit=10)
+        assert [d.mention.author for d in first][:3] == ["u29", "u28", "u27"]  # most-read first
+        assert suggest_replies(s, incident, library, brand, T0, limit=10) == []
+        for d in first[:4]:
+            reject(s, d, actor="lead", now=T0)
+        again = suggest_replies(s, incident, library, brand, T0, limit=10)
+        assert len(again) == 4 and {d.mention.author for d in again} == {"u19", "u18", "u17",
+                                                                         "u16"}

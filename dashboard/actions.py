@@ -1,0 +1,250 @@
+"""Every change a human makes from the dashboard: role check, the responders call, an
+audit row, then the pipeline stage the change calls for (drafts refreshed, outbox run).
+
+Callbacks call these and show `ActionError` messages to the user as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from responders import alerts, approval, drafts, incidents
+from responders.approval import APPROVER_ROLES, EDITOR_ROLES, ApprovalError
+from store.models import AlertRow, AuditRow, DraftRow, IncidentRow
+
+ROLE_WORDS = {"approve": "an approver or admin", "edit": "an editor, approver or admin"}
+
+
+class ActionError(Exception):
+    """A refused or failed action, worded for the person who tried it."""
+
+
+def audit(session, *, actor: str, action: str, target: str, detail: str,
+          now: datetime) -> None:
+    session.add(AuditRow(at=now, actor=actor, action=action, target=target[:128],
+                         detail=detail))
+
+
+def require(user, roles: tuple[str, ...], what: str) -> None:
+    """Server-side role check; the UI hiding a button is not the control."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise ActionError("Your session has ended: sign in again.")
+    if user.role not in roles:
+        word = ROLE_WORDS["approve" if roles == APPROVER_ROLES else "edit"]
+        raise ActionError(f"You are signed in as a {user.role}; to {what} you need to be {word}.")
+
+
+def acknowledge_alert(ctx, user, alert_id: int) -> None:
+    require(user, EDITOR_ROLES, "acknowledge alerts")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        alert = session.get(AlertRow, alert_id)
+        if alert is None:
+            raise ActionError(f"Alert #{alert_id} no longer exists.")
+        if alerts.acknowledge(session, alert, actor=user.username, now=now):
+            audit(session, actor=user.username, action="alert.acknowledge",
+                  target=f"alert:{alert_id}", detail=alert.title, now=now)
+
+
+def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type: str,
+                     severity: str, facts: dict | None = None) -> int:
+    """Declare an incident (from an alert when given); returns its id."""
+    require(user, EDITOR_ROLES, "declare an incident")
+    title = (title or "").strip()
+    if not title:
+        raise ActionError("Give the incident a short title (what customers notice).")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        alert = session.get(AlertRow, alert_id) if alert_id is not None else None
+        if alert is not None and alert.incident_id is not None:
+            raise ActionError(f"This alert is already part of incident #{alert.incident_id}.")
+        try:
+            incident = incidents.declare(session, title=title, crisis_type=crisis_type,
+                                         severity=severity, actor=user.username, now=now,
+                                         alert=alert)
+        except ValueError as exc:
+            raise ActionError(str(exc)) from exc
+        facts = {k: v for k, v in (facts or {}).items() if v not in (None, "")}
+        if facts:
+            incidents.update_facts(session, incident, actor=user.username, now=now, **facts)
+        audit(session, actor=user.username, action="incident.declare",
+              target=f"incident:{incident.id}",
+              detail=f"{severity} {crisis_type}: {title}"
+              + (f" (from alert #{alert.id})" if alert is not None else ""), now=now)
+        incident_id = incident.id
+    ctx.refresh_drafts(now)
+    return incident_id
+
+
+def set_phase(ctx, user, incident_id: int, to: str) -> None:
+    require(user, EDITOR_ROLES, "change the phase")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        incident = _incident(session, incident_id)
+        before = incident.phase
+        try:
+            incidents.transition(session, incident, to, actor=user.username, now=now)
+        except (incidents.TransitionError, ValueError) as exc:
+            raise ActionError(str(exc)) from exc
+        audit(session, actor=user.username, action="incident.phase",
+              target=f"incident:{incident_id}", detail=f"{before} -> {to}", now=now)
+    ctx.refresh_drafts(now)
+
+
+_MINUTES = re.compile(r"^\+?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*(?:m|min|mins|minutes)?)?$", re.IGNORECASE)
+# "14:30" or the French "14h30" is a time of day; "1h30" is a duration (below).
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?:\s*UTC)?$|^(\d{2})h(\d{2})(?:\s*UTC)?$", re.IGNORECASE)
+
+
+def parse_eta(text: str | None, now: datetime) -> datetime | None:
+    """'' -> None (not known); 'HH:MM' -> that time today (tomorrow if more than 12 h ago);
+    '45', '45 min', '1h30', '+90' -> that long from now. ValueError otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    m = _CLOCK.match(text)
+    if m:
+        hour, minute = (int(g) for g in (m.groups()[:2] if m.group(1) else m.groups()[2:]))
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{text!r} is not a time of day")
+        at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return at + timedelta(days=1) if at < now - timedelta(hours=12) else at
+    m = _MINUTES.match(text)
+    if m and (m.group(1) or m.group(2)):
+        at = now + timedelta(hours=int(m.group(1) or 0), minutes=int(m.group(2) or 0))
+        return at.replace(second=0, microsecond=0)
+    raise ValueError(f"ETA {text!r}: write a time like 14:30, or minutes from now like 45, "
+                     "or leave it empty when nobody knows yet")
+
+
+def set_facts(ctx, user, incident_id: int, *, en: dict, fr: dict, eta: str | None) -> list[str]:
+    """Save the facts form; returns what changed (empty list: nothing to save)."""
+    require(user, EDITOR_ROLES, "update the facts")
+    now = ctx.clock()
+    try:
+        eta_at = parse_eta(eta, now)
+    except ValueError as exc:
+        raise ActionError(str(exc)) from exc
+    with ctx.store.session() as session:
+        incident = _incident(session, incident_id)
+        if eta_at and incident.eta and eta_at == incident.eta.replace(second=0, microsecond=0):
+            eta_at = incident.eta  # the form shows minutes; unchanged is not a new ETA
+        en = {k: (v or "").strip() for k, v in en.items()}
+        changed = incidents.update_facts(session, incident, actor=user.username, now=now,
+                                         **en, eta=eta_at)
+        current_fr = (incident.translations or {}).get("fr", {})
+        fr = {k: (v or "").strip() for k, v in fr.items()
+              if (v or "").strip() != (current_fr.get(k) or "")}
+        if fr:
+            changed += incidents.update_facts(session, incident, actor=user.username, now=now,
+                                              lang="fr", **fr)
+        if changed:
+            audit(session, actor=user.username, action="incident.facts",
+                  target=f"incident:{incident_id}", detail=", ".join(changed), now=now)
+    if changed:
+        ctx.refresh_drafts(now)
+    return changed
+
+
+def set_roles(ctx, user, incident_id: int, **roles: str) -> list[str]:
+    require(user, EDITOR_ROLES, "assign roles")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        incident = _incident(session, incident_id)
+        try:
+            changed = incidents.assign_roles(session, incident, actor=user.username, now=now,
+                                             **roles)
+        except ValueError as exc:
+            raise ActionError(str(exc)) from exc
+        if changed:
+            audit(session, actor=user.username, action="incident.roles",
+                  target=f"incident:{incident_id}", detail="; ".join(changed), now=now)
+    return changed
+
+
+def edit(ctx, user, draft_id: int, body: str) -> bool:
+    """Save an edited draft body; returns False when nothing changed."""
+    require(user, EDITOR_ROLES, "edit drafts")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        draft = _draft(session, draft_id)
+        if body == draft.body:
+            return False
+        _edit(session, draft, body, user, now)
+    return True
+
+
+def _edit(session, draft: DraftRow, body: str, user, now: datetime) -> None:
+    if not body.strip():
+        raise ActionError("The message is empty; write it, or reject the draft.")
+    try:
+        drafts.edit_draft(session, draft, body, actor=user.username, now=now)
+    except ValueError as exc:
+        raise ActionError(str(exc)) from exc
+    audit(session, actor=user.username, action="draft.edit", target=f"draft:{draft.id}",
+          detail=body[:2000], now=now)
+
+
+def approve(ctx, user, draft_id: int, *, seen: str | None = None, base: str | None = None,
+            override_reason: str | None = None) -> str:
+    """Approve the text the approver sees and send it at once; returns what happened.
+
+    `seen` is the text in the approver's box, `base` the text it was rendered with. If the
+    approver typed changes, they are saved first (and approved as theirs). If the draft
+    changed underneath while the box still shows the old text, nothing is approved: what
+    was read must be what goes out.
+    """
+    require(user, APPROVER_ROLES, "approve messages")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        draft = _draft(session, draft_id)
+        if seen is not None and seen != draft.body:
+            if base is not None and seen == base:
+                raise ActionError("This draft changed since you opened it (new facts or "
+                                  "another editor). Read the new text, then approve.")
+            _edit(session, draft, seen, user, now)
+        try:
+            approval.approve(session, draft, approver=user.username, role=user.role, now=now,
+                             override_reason=(override_reason or "").strip() or None,
+                             two_person_rule=ctx.two_person_rule)
+        except ApprovalError as exc:
+            raise ActionError(str(exc)) from exc
+        audit(session, actor=user.username, action="draft.approve", target=f"draft:{draft_id}",
+              detail=(f"override: {override_reason.strip()}"
+                      if (override_reason or "").strip() else ""), now=now)
+    ctx.publish(now)
+    with ctx.store.session() as session:
+        status = _draft(session, draft_id).status
+    if status == "published":
+        return "Approved and sent."
+    if status == "failed":
+        return "Approved, but sending failed: see Recently sent."
+    return "Approved; the outbox will send it on its next run."
+
+
+def reject(ctx, user, draft_id: int) -> None:
+    require(user, EDITOR_ROLES, "reject drafts")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        draft = _draft(session, draft_id)
+        try:
+            approval.reject(session, draft, actor=user.username, now=now)
+        except ApprovalError as exc:
+            raise ActionError(str(exc)) from exc
+        audit(session, actor=user.username, action="draft.reject", target=f"draft:{draft_id}",
+              detail="", now=now)
+
+
+def _incident(session, incident_id: int) -> IncidentRow:
+    incident = session.get(IncidentRow, incident_id)
+    if incident is None:
+        raise ActionError(f"Incident #{incident_id} no longer exists.")
+    return incident
+
+
+def _draft(session, draft_id: int) -> DraftRow:
+    draft = session.get(DraftRow, draft_id)
+    if draft is None:
+        raise ActionError(f"Draft #{draft_id} no longer exists.")
+    return draft

@@ -1,0 +1,177 @@
+"""Users, passwords and the login wall.
+
+Every route needs a logged-in user except the public status page (`/status`,
+`/status.json`) and `/login` itself. Pages redirect to /login; Dash's own endpoints
+(`/_dash-*`) answer 401 so a callback can never run anonymously. Callbacks check the
+user's role again server-side (`dashboard.actions.require`): the layout hiding a button
+is a convenience, not the control.
+
+Cookies are SameSite=Lax and HttpOnly, and every state change is a POST (login, logout,
+Dash callbacks), so another site cannot make a logged-in browser act.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode, urlsplit
+
+import flask
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from markupsafe import escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from dashboard import actions
+from dashboard.context import current
+from store.models import UserRow
+
+ROLES = ("viewer", "editor", "approver", "admin")
+PUBLIC_PATHS = ("/status", "/status.json", "/login", "/favicon.ico")
+# A hash computed once so a login for an unknown user costs as much as a wrong password.
+_DUMMY_HASH = generate_password_hash("crisiswatch-timing-equaliser")
+
+
+def add_user(session: Session, username: str, password: str, role: str,
+             now: datetime) -> UserRow:
+    """Create a user; ValueError on an empty name or password, unknown role, or duplicate."""
+    username = (username or "").strip()
+    if not username:
+        raise ValueError("username must not be empty")
+    if not password:
+        raise ValueError("password must not be empty")
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if session.execute(select(UserRow).where(UserRow.username == username)).first():
+        raise ValueError(f"user {username!r} already exists")
+    user = UserRow(username=username, password_hash=generate_password_hash(password),
+                   role=role, created_at=now)
+    session.add(user)
+    session.flush()
+    actions.audit(session, actor="cli", action="user.add", target=username,
+                  detail=f"role={role}", now=now)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> UserRow | None:
+    """The user if the password matches, else None."""
+    user = session.execute(
+        select(UserRow).where(UserRow.username == (username or "").strip())
+    ).scalar_one_or_none()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    return user if check_password_hash(user.password_hash, password or "") else None
+
+
+class User(UserMixin):
+    """The logged-in user as flask-login sees it (a detached copy, no session needed)."""
+
+    def __init__(self, id: int, username: str, role: str):
+        self.id, self.username, self.role = id, username, role
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, so /login?next= cannot send anyone elsewhere."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return "/"
+    return target
+
+
+def init_auth(server: flask.Flask) -> None:
+    """Install flask-login, the login/logout routes and the login wall on `server`."""
+    server.config.update(
+        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_HTTPONLY=True,
+    )
+    manager = LoginManager()
+    manager.init_app(server)
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_user(user_id: str):
+        try:
+            uid = int(user_id)
+        except ValueError:
+            return None
+        with current().store.session() as session:
+            row = session.get(UserRow, uid)
+            return User(row.id, row.username, row.role) if row else None
+
+    @server.before_request
+    def login_wall():
+        path = flask.request.path
+        if path in PUBLIC_PATHS or current_user.is_authenticated:
+            return None
+        if path.startswith(("/_dash-", "/_reload-hash")):
+            return flask.jsonify(error="login required"), 401
+        nxt = flask.request.full_path.rstrip("?")
+        return flask.redirect("/login?" + urlencode({"next": nxt}))
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login():
+        ctx = current()
+        nxt = _safe_next(flask.request.values.get("next"))
+        error = ""
+        if flask.request.method == "POST":
+            username = flask.request.form.get("username", "")
+            password = flask.request.form.get("password", "")
+            now = ctx.clock()
+            with ctx.store.session() as session:
+                row = authenticate(session, username, password)
+                actions.audit(session, actor=username.strip()[:64] or "?",
+                              action="login" if row else "login.failed", target="dashboard",
+                              detail="", now=now)
+                user = User(row.id, row.username, row.role) if row else None
+            if user is not None:
+                flask.session.clear()
+                login_user(user)
+                return flask.redirect(nxt)
+            error = "Wrong username or password."
+        return _login_page(ctx.brand.name, nxt, error), (401 if error else 200)
+
+    @server.route("/logout", methods=["POST"])
+    def logout():
+        if current_user.is_authenticated:
+            ctx = current()
+            with ctx.store.session() as session:
+                actions.audit(session, actor=current_user.username, action="logout",
+                              target="dashboard", detail="", now=ctx.clock())
+        logout_user()
+        flask.session.clear()
+        return flask.redirect("/login")
+
+
+def _login_page(brand: str, nxt: str, error: str) -> str:
+    err = f'<p class="err" role="alert">{escape(error)}</p>' if error else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in · {escape(brand)} crisiswatch</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#0f172a;
+margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center;color:#0f172a}}
+form{{background:#fff;padding:32px 36px;border-radius:10px;width:320px;
+box-shadow:0 10px 30px rgba(0,0,0,.35)}}
+h1{{font-size:20px;margin:0 0 4px}} p.sub{{margin:0 0 20px;color:#475569;font-size:14px}}
+label{{display:block;font-size:14px;font-weight:600;margin:12px 0 4px}}
+input{{width:100%;box-sizing:border-box;padding:9px 10px;font-size:16px;border:1px solid #94a3b8;
+border-radius:6px}} button{{margin-top:20px;width:100%;padding:10px;font-size:16px;
+font-weight:700;background:#1d4ed8;color:#fff;border:0;border-radius:6px;cursor:pointer}}
+.err{{background:#fee2e2;color:#991b1b;padding:8px 10px;border-radius:6px;font-size:14px}}
+</style></head><body>
+<form method="post" action="/login">
+<h1>{escape(brand)} crisiswatch</h1><p class="sub">Sign in to the crisis cockpit</p>{err}
+<input type="hidden" name="next" value="{escape(nxt)}">
+<label for="username">Username</label>
+<input id="username" name="username" autocomplete="username" autofocus required>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form></body></html>"""

@@ -1,0 +1,397 @@
+"""Every query the dashboard makes: plain dicts and DataFrames out, no ORM objects leak.
+
+All functions take a session and `now` (the context clock), never reading the wall clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import pandas as pd
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from responders.approval import lint_draft
+from responders.incidents import TRANSITIONS, Phase, active_incident, audience_clocks
+from store.models import (
+    AlertRow,
+    DeliveryRow,
+    DraftRow,
+    IncidentRow,
+    MentionRow,
+    ScoreRow,
+    SignalRow,
+    StatusPostRow,
+    TicketCountRow,
+    TimelineRow,
+)
+
+WINDOW = timedelta(minutes=15)
+BASELINE = timedelta(hours=3)
+LABELS = ("negative", "neutral", "positive")
+OPEN_ALERT = ("open", "acknowledged")
+
+
+# --- time series -------------------------------------------------------------------------
+
+def _minute(session: Session, column):
+    """The column truncated to the minute, in SQL, per dialect."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return func.date_trunc("minute", column)
+    return func.strftime("%Y-%m-%d %H:%M:00", column)
+
+
+def activity(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
+    """One row per minute in [start, end): negative, neutral, positive, total, rumours,
+    tickets, and negative_share (rolling 5 minutes, NaN when nothing was said)."""
+    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
+    index = pd.date_range(start, end, freq="min", inclusive="left", name="minute")
+    df = pd.DataFrame(0, index=index, columns=[*LABELS, "rumours", "tickets"])
+    minute = _minute(session, MentionRow.created_at).label("minute")
+    rows = session.execute(
+        select(minute, ScoreRow.label, func.count(),
+               func.sum(case((ScoreRow.rumour >= 0.5, 1), else_=0)))
+        .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
+        .where(MentionRow.created_at >= start, MentionRow.created_at < end)
+        .group_by(minute, ScoreRow.label)
+    ).all()
+    for at, label, n, rumours in rows:
+        at = pd.Timestamp(at)
+        if at in df.index and label in LABELS:
+            df.loc[at, label] += int(n)
+            df.loc[at, "rumours"] += int(rumours or 0)
+    for at, n in session.execute(
+        select(TicketCountRow.minute, func.sum(TicketCountRow.count))
+        .where(TicketCountRow.minute >= start, TicketCountRow.minute < end)
+        .group_by(TicketCountRow.minute)
+    ):
+        at = pd.Timestamp(at)
+        if at in df.index:
+            df.loc[at, "tickets"] += int(n)
+    df["total"] = df[list(LABELS)].sum(axis=1)
+    rolled = df[["negative", "total"]].rolling(5, min_periods=1).sum()
+    df["negative_share"] = (rolled["negative"] / rolled["total"].where(rolled["total"] > 0))
+    return df
+
+
+def kpis(session: Session, now: datetime) -> dict:
+    """The four numbers at the top: last 15 minutes against the usual 15 minutes of the
+    three hours before."""
+    def counts(start, end):
+        mentions = dict(session.execute(
+            select(ScoreRow.label, func.count()).join(MentionRow)
+            .where(MentionRow.created_at >= start, MentionRow.created_at < end)
+            .group_by(ScoreRow.label)).all())
+        tickets = session.execute(
+            select(func.coalesce(func.sum(TicketCountRow.count), 0))
+            .where(TicketCountRow.minute >= start, TicketCountRow.minute < end)).scalar_one()
+        total = sum(mentions.values())
+        return total, mentions.get("negative", 0), int(tickets)
+
+    total, negative, tickets = counts(now - WINDOW, now)
+    b_total, b_negative, b_tickets = counts(now - WINDOW - BASELINE, now - WINDOW)
+    periods = BASELINE / WINDOW
+    open_alerts = session.execute(
+        select(AlertRow.status, func.count()).where(AlertRow.status.in_(OPEN_ALERT))
+        .group_by(AlertRow.status)).all()
+    by_status = dict(open_alerts)
+    return {
+        "mentions": total, "mentions_normal": b_total / periods,
+        "negative_share": negative / total if total else None,
+        "negative_share_normal": b_negative / b_total if b_total else None,
+        "tickets": tickets, "tickets_normal": b_tickets / periods,
+        "alerts_open": sum(by_status.values()),
+        "alerts_unacknowledged": by_status.get("open", 0),
+    }
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+def _mention_dict(m: MentionRow, s: ScoreRow | None) -> dict:
+    return {
+        "id": m.id, "source": m.source, "author": m.author, "followers": m.author_followers,
+        "text": m.text, "lang": (s.lang if s else None) or m.lang, "created_at": m.created_at,
+        "url": m.url, "label": s.label if s else None,
+        "rumour": round(s.rumour, 2) if s else None, "crisis_type": s.crisis_type if s else None,
+    }
+
+
+def mentions_by_id(session: Session, ids: list[int]) -> list[dict]:
+    if not ids:
+        return []
+    rows = session.execute(
+        select(MentionRow, ScoreRow).outerjoin(ScoreRow).where(MentionRow.id.in_(ids))).all()
+    by_id = {m.id: _mention_dict(m, s) for m, s in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def open_alerts(session: Session, limit: int = 10) -> list[dict]:
+    """Alerts not yet closed, newest first, with the evidence a human reads first."""
+    alerts = session.execute(
+        select(AlertRow).where(AlertRow.status.in_(OPEN_ALERT))
+        .order_by(AlertRow.opened_at.desc()).limit(limit)).scalars().all()
+    out = []
+    for a in alerts:
+        latest = {}
+        for kind, observed, expected in session.execute(
+            select(SignalRow.kind, SignalRow.observed, SignalRow.expected)
+            .where(SignalRow.alert_id == a.id).order_by(SignalRow.minute)
+        ):
+            latest[kind] = (observed, expected)
+        out.append({
+            "id": a.id, "title": a.title, "severity": a.severity, "kinds": list(a.kinds),
+            "status": a.status, "opened_at": a.opened_at, "updated_at": a.updated_at,
+            "acknowledged_by": a.acknowledged_by, "acknowledged_at": a.acknowledged_at,
+            "incident_id": a.incident_id,
+            "signals": [{"kind": k, "observed": o, "expected": e} for k, (o, e) in latest.items()],
+            "mentions": mentions_by_id(session, list((a.evidence or {}).get("top_mentions", []))),
+        })
+    return out
+
+
+def alert_markers(session: Session, start: datetime, end: datetime) -> list[dict]:
+    """Every alert opened in the window, for the vertical lines on the chart."""
+    return [
+        {"id": i, "opened_at": at, "severity": sev, "title": title}
+        for i, at, sev, title in session.execute(
+            select(AlertRow.id, AlertRow.opened_at, AlertRow.severity, AlertRow.title)
+            .where(AlertRow.opened_at >= start, AlertRow.opened_at <= end)
+            .order_by(AlertRow.opened_at))
+    ]
+
+
+# --- incidents ---------------------------------------------------------------------------
+
+def _minutes(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def clock_text(state: str, due_at: datetime | None, now: datetime) -> str:
+    if state == "not_due":
+        return "after resolution (post-mortem)"
+    if due_at is None:
+        return "no update needed"
+    if state == "ok":
+        return f"due in {_minutes(due_at - now)}"
+    if state == "due":
+        return "due now" if now - due_at < timedelta(minutes=1) else \
+            f"due {_minutes(now - due_at)} ago"
+    return f"overdue by {_minutes(now - due_at)}"
+
+
+def incident(session: Session, now: datetime, incident_id: int | None = None) -> dict | None:
+    """The given incident, else the active one, else the latest; None when there is none."""
+    if incident_id is not None:
+        row = session.get(IncidentRow, incident_id)
+    else:
+        row = active_incident(session) or session.execute(
+            select(IncidentRow).order_by(IncidentRow.declared_at.desc()).limit(1)
+        ).scalar_one_or_none()
+    if row is None:
+        return None
+    clocks = [
+        {"audience": c.audience.value, "state": c.state, "due_at": c.due_at,
+         "last_update": c.last_update, "owner": c.owner,
+         "text": clock_text(c.state, c.due_at, now)}
+        for c in audience_clocks(session, row, now)
+    ]
+    waiting = session.execute(
+        select(func.count()).select_from(DraftRow)
+        .where(DraftRow.incident_id == row.id, DraftRow.status == "draft")).scalar_one()
+    return {
+        "id": row.id, "title": row.title, "crisis_type": row.crisis_type,
+        "severity": row.severity, "phase": row.phase, "declared_at": row.declared_at,
+        "declared_by": row.declared_by, "resolved_at": row.resolved_at,
+        "active": row.phase not in (Phase.RESOLVED, Phase.POSTMORTEM),
+        "commander": row.commander, "comms_lead": row.comms_lead, "tech_lead": row.tech_lead,
+        "facts": {"impact": row.impact or "", "known": row.known or "",
+                  "unknown": row.unknown or "", "cause": row.cause or "",
+                  "actions": row.actions or "", "eta": row.eta},
+        "translations": dict(row.translations or {}),
+        "facts_changed_at": row.facts_changed_at,
+        "transitions": [p.value for p in TRANSITIONS[Phase(row.phase)]],
+        "clocks": clocks, "drafts_waiting": waiting,
+    }
+
+
+def timeline(session: Session, incident_id: int, limit: int = 200) -> list[dict]:
+    return [
+        {"at": t.at, "actor": t.actor, "kind": t.kind, "detail": t.detail}
+        for t in session.execute(
+            select(TimelineRow).where(TimelineRow.incident_id == incident_id)
+            .order_by(TimelineRow.at.desc(), TimelineRow.id.desc()).limit(limit)).scalars()
+    ]
+
+
+# --- mentions ----------------------------------------------------------------------------
+
+def mention_facets(session: Session) -> dict:
+    return {
+        "sources": sorted(session.execute(select(MentionRow.source).distinct()).scalars()),
+        "langs": sorted(x for x in session.execute(select(ScoreRow.lang).distinct()).scalars()
+                        if x),
+    }
+
+
+def mentions(session: Session, *, sources=None, langs=None, labels=None,
+             rumour_only: bool = False, search: str | None = None,
+             limit: int = 300) -> list[dict]:
+    """Mentions newest first, filtered; text search is case-insensitive and literal."""
+    q = select(MentionRow, ScoreRow).outerjoin(ScoreRow)
+    if sources:
+        q = q.where(MentionRow.source.in_(sources))
+    if langs:
+        q = q.where(or_(ScoreRow.lang.in_(langs), MentionRow.lang.in_(langs)))
+    if labels:
+        q = q.where(ScoreRow.label.in_(labels))
+    if rumour_only:
+        q = q.where(ScoreRow.rumour >= 0.5)
+    if search and search.strip():
+        needle = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        q = q.where(MentionRow.text.ilike(f"%{needle}%", escape="\\"))
+    q = q.order_by(MentionRow.created_at.desc(), MentionRow.id.desc()).limit(limit)
+    return [_mention_dict(m, s) for m, s in session.execute(q).all()]
+
+
+# --- approvals ---------------------------------------------------------------------------
+
+GROUPS = (
+    ("status", "Status page (public)"),
+    ("team", "Tech team"),
+    ("ceo", "CEO and management"),
+    ("reply", "Replies to mentions"),
+    ("board", "Board"),
+    ("other", "Other"),
+)
+
+
+def draft_group(kind: str, audience: str, channel: str) -> str:
+    if kind == "reply":
+        return "reply"
+    if channel == "statuspage":
+        return "status"
+    return audience if audience in ("team", "ceo", "board") else "other"
+
+
+def findings(session: Session, draft, now: datetime, body: str | None = None) -> list[dict]:
+    """The linter's findings on the draft, or on `body` as if it were the draft's text."""
+    if body is not None:
+        draft = SimpleNamespace(**{c: getattr(draft, c) for c in (
+            "id", "incident_id", "kind", "channel", "audience", "phase", "lang")}, body=body)
+    try:
+        return [{"rule": f.rule, "severity": f.severity, "message": f.message,
+                 "span": list(f.span) if f.span else None}
+                for f in lint_draft(session, draft, now)]
+    except Exception as exc:  # noqa: BLE001 - a linter bug must not hide the queue
+        return [{"rule": "linter", "severity": "error", "span": None,
+                 "message": f"Could not check this message ({type(exc).__name__}: {exc})"}]
+
+
+def untranslated(incident: IncidentRow | None, lang: str) -> list[str]:
+    """Text facts set in English but missing in `lang`: they fall back to English inside a
+    message in another language."""
+    if incident is None or lang == "en":
+        return []
+    translated = (incident.translations or {}).get(lang, {})
+    return [name for name in ("impact", "known", "unknown", "cause", "actions")
+            if getattr(incident, name) and not translated.get(name)]
+
+
+def _draft_dict(session: Session, d: DraftRow, now: datetime, with_lint: bool) -> dict:
+    incident = session.get(IncidentRow, d.incident_id) if d.incident_id else None
+    mention = None
+    if d.mention_id is not None:
+        mention = (mentions_by_id(session, [d.mention_id]) or [None])[0]
+    return {
+        "id": d.id, "incident_id": d.incident_id, "kind": d.kind, "audience": d.audience,
+        "channel": d.channel, "lang": d.lang, "phase": d.phase, "subject": d.subject,
+        "body": d.body, "author": d.author, "status": d.status, "created_at": d.created_at,
+        "updated_at": d.updated_at, "published_at": d.published_at,
+        "group": draft_group(d.kind, d.audience, d.channel), "mention": mention,
+        "findings": findings(session, d, now) if with_lint else [],
+        "untranslated": untranslated(incident, d.lang) if d.kind != "reply" else [],
+    }
+
+
+def approval_queue(session: Session, now: datetime) -> list[dict]:
+    """Drafts awaiting approval or the outbox, status page first then by audience."""
+    rows = session.execute(
+        select(DraftRow).where(DraftRow.status.in_(("draft", "approved", "publishing")))
+        .order_by(DraftRow.id)).scalars().all()
+    order = {g: i for i, (g, _) in enumerate(GROUPS)}
+    out = [_draft_dict(session, d, now, with_lint=d.status == "draft") for d in rows]
+    return sorted(out, key=lambda d: (order[d["group"]], d["lang"] != "en", d["id"]))
+
+
+def draft(session: Session, draft_id: int, now: datetime) -> dict | None:
+    row = session.get(DraftRow, draft_id)
+    return _draft_dict(session, row, now, with_lint=True) if row else None
+
+
+def queue_signature(session: Session) -> list:
+    """Cheap fingerprint of the queue: changes whenever a card would look different."""
+    return [list(r) for r in session.execute(
+        select(DraftRow.id, DraftRow.status, DraftRow.updated_at)
+        .where(DraftRow.status.in_(("draft", "approved", "publishing")))
+        .order_by(DraftRow.id)).all()]
+
+
+def recently_sent(session: Session, limit: int = 10) -> list[dict]:
+    rows = session.execute(
+        select(DraftRow).where(DraftRow.status.in_(("published", "failed")))
+        .order_by(DraftRow.updated_at.desc(), DraftRow.id.desc()).limit(limit)).scalars().all()
+    out = []
+    for d in rows:
+        deliveries = session.execute(
+            select(DeliveryRow).where(DeliveryRow.draft_id == d.id)
+            .order_by(DeliveryRow.attempt)).scalars().all()
+        out.append({
+            "id": d.id, "group": draft_group(d.kind, d.audience, d.channel),
+            "audience": d.audience, "channel": d.channel, "lang": d.lang, "status": d.status,
+            "published_at": d.published_at, "updated_at": d.updated_at,
+            "body": d.body, "subject": d.subject,
+            "deliveries": [{"attempt": x.attempt, "at": x.at, "ok": x.ok, "error": x.error,
+                            "permanent": x.permanent, "external_id": x.external_id}
+                           for x in deliveries],
+        })
+    return out
+
+
+def waiting_count(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(DraftRow)
+                           .where(DraftRow.status == "draft")).scalar_one()
+
+
+# --- public status page ------------------------------------------------------------------
+
+def status_page(session: Session, lang: str, limit: int = 50) -> dict:
+    """Only what was approved and published: the incidents whose latest public update is in
+    an active phase, and the updates in `lang`, newest first."""
+    posts = session.execute(
+        select(StatusPostRow).where(StatusPostRow.lang == lang)
+        .order_by(StatusPostRow.published_at.desc(), StatusPostRow.id.desc())
+        .limit(limit)).scalars().all()
+    latest: dict = {}
+    for p in session.execute(select(StatusPostRow)
+                             .order_by(StatusPostRow.published_at, StatusPostRow.id)).scalars():
+        latest[p.incident_id] = p
+    ongoing = [
+        {"incident_id": p.incident_id, "title": p.title, "phase": p.phase,
+         "updated_at": p.published_at}
+        for p in sorted(latest.values(), key=lambda p: p.published_at, reverse=True)
+        if p.phase not in (Phase.RESOLVED, Phase.POSTMORTEM)
+    ]
+    return {
+        "state": "incident" if ongoing else "operational", "incidents": ongoing,
+        "posts": [{"id": p.id, "incident_id": p.incident_id, "title": p.title,
+                   "phase": p.phase, "lang": p.lang, "body": p.body,
+                   "published_at": p.published_at} for p in posts],
+    }

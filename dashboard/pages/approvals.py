@@ -1,0 +1,260 @@
+"""Approvals: every message waiting for a human yes, grouped by audience, with the
+linter's findings in plain words. What the approver reads is exactly what goes out."""
+
+from __future__ import annotations
+
+import dash
+from dash import ALL, MATCH, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from flask_login import current_user
+
+from dashboard import actions, data
+from dashboard import components as ui
+from dashboard.context import current
+
+dash.register_page(__name__, path="/approvals", name="Approvals", order=3)
+callback = ui.Callbacks()  # registered on the app by create_app
+
+REFRESH_MS = 3000
+MAX_CARDS = 6  # per group: a wall of cards is not read, a short queue is
+GROUP_LABELS = dict(data.GROUPS)
+RULE_WORDS = {"truth": "Truth", "calm": "Calm", "action": "Action",
+              "over_promise": "Over-promise", "vague": "Vague", "blameless": "Blameless",
+              "length": "Length", "linter": "Linter"}
+
+
+def layout(**_):
+    return html.Div([
+        dcc.Interval(id="approvals-tick", interval=REFRESH_MS),
+        dcc.Store(id="approvals-version", data=0),
+        dcc.Store(id="approvals-sig"),
+        html.H1("Approvals"),
+        html.P("Nothing is sent until someone approves it here. Read it as the audience will.",
+               className="muted"),
+        html.Div(id="approvals-flash"),
+        html.Div(id="approvals-stale"),
+        html.Div([
+            html.Div(id="approvals-queue", className="col-main"),
+            html.Aside([html.H2("Recently sent"), html.Div(id="approvals-sent")],
+                       className="col-side panel"),
+        ], className="incident-grid"),
+    ])
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+def render_findings(findings: list[dict], body: str):
+    if not findings:
+        return html.Div("✓ No problems found by the checker.", className="lint-ok")
+    items = []
+    for f in sorted(findings, key=lambda f: f["severity"] != "error"):
+        quoted = None
+        if f.get("span"):
+            a, b = f["span"]
+            snippet = body[a:b]
+            if snippet:
+                quoted = html.Span(f"“{snippet}”", className="lint-quote")
+        items.append(html.Li([
+            html.Span("✗ Must fix" if f["severity"] == "error" else "⚠ Check",
+                      className="lint-sev"),
+            html.Span(RULE_WORDS.get(f["rule"], f["rule"]), className="lint-rule"),
+            html.Span(f["message"], className="lint-msg"), quoted,
+        ], className=f"lint lint-{f['severity']}"))
+    return html.Ul(items, className="lints")
+
+
+def _has_warnings(findings):
+    return any(f["severity"] == "warning" for f in findings)
+
+
+def render_card(d: dict, can_edit: bool, can_approve: bool):
+    did = d["id"]
+    head = html.Div([
+        html.Span(f"{ui.CHANNEL_LABELS.get(d['channel'], d['channel'])}", className="chan"),
+        html.Span(ui.LANG_LABELS.get(d["lang"], d["lang"]), className=f"tag lang-{d['lang']}"),
+        ui.phase_badge(d["phase"]) if d["phase"] else None,
+        html.Span(f"#{did} · by {d['author']} · updated {ui.hhmm(d['updated_at'])}",
+                  className="muted"),
+    ], className="card-head")
+    parts = [head]
+    if d["mention"]:
+        parts.append(html.Div([html.Div("Replying to", className="small-h"),
+                               ui.mention_quote(d["mention"])], className="replying"))
+    if d["untranslated"]:
+        parts.append(ui.notice(
+            "This message is in " + ui.LANG_LABELS.get(d["lang"], d["lang"]) + " but these "
+            "facts have no translation yet, so they appear in English: "
+            + ", ".join(d["untranslated"]) + ". Add them on the Incident page.", "error"))
+    if d["subject"]:
+        parts.append(html.Div(["Subject: ", html.B(d["subject"])], className="subject"))
+    if d["status"] != "draft":
+        parts += [html.Div(d["body"], className="body-ro"),
+                  html.Div("Approved, waiting for the outbox to send it."
+                           if d["status"] == "approved" else "Sending…", className="muted")]
+        return html.Div(parts, className="card card-approved", id=f"approvals-card-{did}")
+    rows = max(3, min(14, d["body"].count("\n") + len(d["body"]) // 120 + 1))
+    parts += [
+        dcc.Textarea(id={"type": "approvals-body", "draft": did}, value=d["body"], rows=rows,
+                     className="input wide body", readOnly=not can_edit),
+        dcc.Store(id={"type": "approvals-base", "draft": did}, data=d["body"]),
+        html.Div(render_findings(d["findings"], d["body"]),
+                 id={"type": "approvals-lint", "draft": did}),
+        html.Div([
+            html.Label("Reason to send despite the warnings", className="small-h"),
+            dcc.Input(id={"type": "approvals-override", "draft": did}, type="text",
+                      className="input wide",
+                      placeholder="e.g. figure confirmed by the tech lead"),
+        ], id={"type": "approvals-override-box", "draft": did},
+            style=None if _has_warnings(d["findings"]) else {"display": "none"}),
+        html.Div([
+            html.Button("Approve and send", id={"type": "approvals-approve", "draft": did},
+                        className="btn primary", disabled=not can_approve,
+                        title=None if can_approve else "Only an approver or admin can approve"),
+            html.Button("Save edit", id={"type": "approvals-save", "draft": did},
+                        className="btn", disabled=not can_edit),
+            html.Button("Reject", id={"type": "approvals-reject", "draft": did},
+                        className="btn ghost danger-text", disabled=not can_edit),
+        ], className="buttons"),
+        html.Div(id={"type": "approvals-msg", "draft": did}),
+    ]
+    return html.Div(parts, className="card", id=f"approvals-card-{did}")
+
+
+def render_queue(queue: list[dict], role: str | None):
+    can_edit = role in ("editor", "approver", "admin")
+    can_approve = role in ("approver", "admin")
+    if not queue:
+        return html.Div("Nothing waiting for approval.", className="empty panel ok")
+    sections = []
+    for group, label in data.GROUPS:
+        cards = [d for d in queue if d["group"] == group]
+        if not cards:
+            continue
+        if group == "reply":  # answer the most-read first; the rest can wait a refresh
+            cards.sort(key=lambda d: -(d["mention"] or {}).get("followers", 0))
+        sections.append(html.H2(f"{label} · {len(cards)}", className="group-h"))
+        sections += [render_card(d, can_edit, can_approve) for d in cards[:MAX_CARDS]]
+        if len(cards) > MAX_CARDS:
+            sections.append(html.Div(
+                f"{len(cards) - MAX_CARDS} more waiting; they appear as these are handled "
+                "(most-read mentions first).", className="muted more"))
+    return sections
+
+
+def render_sent(sent: list[dict]):
+    if not sent:
+        return html.Div("Nothing sent yet.", className="muted")
+    items = []
+    for s in sent:
+        last = s["deliveries"][-1] if s["deliveries"] else None
+        ok = s["status"] == "published"
+        state = ("✓ sent " + ui.hhmm(s["published_at"])) if ok else (
+            "✗ failed" + (f": {last['error']}" if last and last["error"] else ""))
+        first = s["subject"] or s["body"].split("\n", 1)[0]
+        items.append(html.Li([
+            html.Div([html.Span(state, className="sent-ok" if ok else "sent-fail"),
+                      html.Span(f" {GROUP_LABELS[s['group']]} · "
+                                f"{ui.CHANNEL_LABELS.get(s['channel'], s['channel'])} · "
+                                f"{s['lang']} · #{s['id']}", className="muted")]),
+            html.Div(first[:140] + ("…" if len(first) > 140 else ""), className="sent-text"),
+            html.Div(f"{len(s['deliveries'])} attempt(s)"
+                     + (f", id {last['external_id']}" if last and last["external_id"] else ""),
+                     className="muted small"),
+        ], className="sent-item"))
+    return html.Ul(items, className="sent")
+
+
+# --- callbacks ---------------------------------------------------------------------------
+
+@callback(
+    Output("approvals-queue", "children"), Output("approvals-sig", "data"),
+    Output("approvals-stale", "children"), Output("approvals-sent", "children"),
+    Input("approvals-tick", "n_intervals"), Input("approvals-version", "data"),
+    State("approvals-sig", "data"),
+    State({"type": "approvals-body", "draft": ALL}, "value"),
+    State({"type": "approvals-base", "draft": ALL}, "data"),
+)
+def refresh(_n, _version, old_sig, bodies, bases):
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        sig = data.queue_signature(session)
+        sent = render_sent(data.recently_sent(session))
+        forced = dash.ctx.triggered_id == "approvals-version"
+        if sig == old_sig and not forced:
+            return no_update, no_update, no_update, sent
+        editing = any(b != base for b, base in zip(bodies or [], bases or []))
+        if editing and not forced:
+            return no_update, no_update, ui.notice(
+                "New or changed drafts are waiting. They appear when you save, approve or "
+                "reject the one you are editing.", "info"), sent
+        queue = data.approval_queue(session, now)
+    role = current_user.role if current_user.is_authenticated else None
+    return render_queue(queue, role), sig, None, sent
+
+
+@callback(
+    Output({"type": "approvals-lint", "draft": MATCH}, "children"),
+    Output({"type": "approvals-override-box", "draft": MATCH}, "style"),
+    Input({"type": "approvals-body", "draft": MATCH}, "value"),
+    prevent_initial_call=True,
+)
+def relint(body):
+    draft_id = dash.ctx.triggered_id["draft"]
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        from store.models import DraftRow
+
+        row = session.get(DraftRow, draft_id)
+        if row is None or body is None:
+            raise PreventUpdate
+        findings = data.findings(session, row, now, body=body)
+    return (render_findings(findings, body),
+            None if _has_warnings(findings) else {"display": "none"})
+
+
+@callback(
+    Output({"type": "approvals-msg", "draft": ALL}, "children"),
+    Output("approvals-flash", "children"), Output("approvals-version", "data"),
+    Input({"type": "approvals-approve", "draft": ALL}, "n_clicks"),
+    Input({"type": "approvals-save", "draft": ALL}, "n_clicks"),
+    Input({"type": "approvals-reject", "draft": ALL}, "n_clicks"),
+    State({"type": "approvals-body", "draft": ALL}, "value"),
+    State({"type": "approvals-base", "draft": ALL}, "data"),
+    State({"type": "approvals-override", "draft": ALL}, "value"),
+    State({"type": "approvals-msg", "draft": ALL}, "id"),
+    State("approvals-version", "data"),
+    prevent_initial_call=True,
+)
+def act(_a, _s, _r, bodies, bases, overrides, msg_ids, version):
+    trigger = dash.ctx.triggered_id
+    if not trigger or not any(t["value"] for t in dash.ctx.triggered):
+        raise PreventUpdate
+    draft_id, kind = trigger["draft"], trigger["type"]
+    ids = [m["draft"] for m in msg_ids]
+    body_ids = [x["id"]["draft"] for x in dash.ctx.states_list[0]]
+    base_ids = [x["id"]["draft"] for x in dash.ctx.states_list[1]]
+    override_ids = [x["id"]["draft"] for x in dash.ctx.states_list[2]]
+    body = dict(zip(body_ids, bodies)).get(draft_id)
+    base = dict(zip(base_ids, bases)).get(draft_id)
+    override = dict(zip(override_ids, overrides)).get(draft_id)
+    ctx = current()
+    messages = [no_update] * len(ids)
+    try:
+        if kind == "approvals-approve":
+            result = actions.approve(ctx, current_user, draft_id, seen=body, base=base,
+                                     override_reason=override)
+            flash = f"Draft #{draft_id}: {result}"
+        elif kind == "approvals-save":
+            changed = actions.edit(ctx, current_user, draft_id, body or "")
+            flash = (f"Draft #{draft_id} saved; it needs approval as edited."
+                     if changed else f"Draft #{draft_id}: no change to save.")
+        else:
+            actions.reject(ctx, current_user, draft_id)
+            flash = f"Draft #{draft_id} rejected; it will not be sent."
+    except actions.ActionError as exc:
+        if draft_id in ids:
+            messages[ids.index(draft_id)] = ui.notice(str(exc), "error")
+        return messages, no_update, no_update
+    return messages, ui.notice(flash, "ok"), (version or 0) + 1

@@ -1,0 +1,264 @@
+"""Incident: the phase, the facts every message is built from, who does what, and the
+timeline. The facts form is rendered once per visit so the 3 s refresh never eats typing."""
+
+from __future__ import annotations
+
+import dash
+from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from flask_login import current_user
+
+from dashboard import actions, data
+from dashboard import components as ui
+from dashboard.context import current
+
+dash.register_page(__name__, path="/incident", name="Incident", order=2)
+callback = ui.Callbacks()  # registered on the app by create_app
+
+REFRESH_MS = 3000
+TEXT_FACTS = (
+    ("impact", "Impact", ("who cannot do what, with a figure (e.g. about 60% of customers "
+     "cannot log in)")),
+    ("known", "What we know", "what is confirmed, since when"),
+    ("unknown", "What we do not know yet", "e.g. the cause and how long the repair will take"),
+    ("cause", "Cause", "leave empty while the cause is not confirmed"),
+    ("actions", "What we are doing", "e.g. our engineers are rolling back the change"),
+)
+PHASE_HINTS = {
+    "identified": "cause found", "fixing": "fix in progress", "monitoring": "fix deployed, "
+    "watching", "resolved": "service back to normal", "postmortem": "write the post-mortem",
+    "investigating": "start over",
+}
+
+
+def layout(**_):
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        inc = data.incident(session, now)
+    if inc is None:
+        return html.Div([
+            html.H1("Incident"),
+            html.Div(["No incident has been declared. Declare one from an alert on the ",
+                      dcc.Link("Overview", href="/"), "."], className="empty panel"),
+        ])
+    return html.Div([
+        dcc.Interval(id="incident-tick", interval=REFRESH_MS),
+        dcc.Store(id="incident-id", data=inc["id"]),
+        dcc.Store(id="incident-version", data=0),
+        html.Div(id="incident-header"),
+        html.Div(id="incident-flash"),
+        html.Div([
+            html.Div([
+                html.Section([html.H2("Phase"), html.Div(id="incident-phase")],
+                             className="panel"),
+                _facts_form(inc, ctx.playbook_facts),
+                _roles_form(inc),
+            ], className="col-main"),
+            html.Div([
+                html.Section([html.H2("Next update owed"), html.Div(id="incident-clocks")],
+                             className="panel"),
+                html.Section([html.H2("Timeline"), html.Div(id="incident-timeline")],
+                             className="panel"),
+            ], className="col-side"),
+        ], className="incident-grid"),
+    ])
+
+
+def _suggested(playbook_facts) -> dict:
+    if playbook_facts is None:
+        return {}
+    try:
+        s = dict(playbook_facts() or {})
+    except Exception:  # noqa: BLE001 - a suggestion must never block the form
+        return {}
+    return s.get("facts") or s.get("en") or s
+
+
+def _facts_form(inc: dict, playbook_facts):
+    facts, fr = inc["facts"], inc["translations"].get("fr", {})
+    hint = _suggested(playbook_facts)
+    rows = []
+    for name, label, placeholder in TEXT_FACTS:
+        rows.append(html.Div([
+            html.Label(label, htmlFor=f"incident-fact-{name}"),
+            dcc.Textarea(id=f"incident-fact-{name}", value=facts[name], rows=2,
+                         className="input wide",
+                         placeholder=(hint.get(name) if isinstance(hint.get(name), str)
+                                      else None) or placeholder),
+        ], className="field"))
+    eta = facts["eta"].strftime("%H:%M") if facts["eta"] else ""
+    rows.append(html.Div([
+        html.Label("ETA (UTC)", htmlFor="incident-fact-eta"),
+        dcc.Input(id="incident-fact-eta", value=eta, type="text", className="input short",
+                  placeholder="14:30 or 45"),
+        html.Span(" a time (HH:MM) or minutes from now; empty = not known yet. "
+                  "An ETA you are not sure of does more harm than none.", className="muted"),
+    ], className="field"))
+    french = [html.Div([
+        html.Label(f"{label} (français)", htmlFor=f"incident-fr-{name}"),
+        dcc.Textarea(id=f"incident-fr-{name}", value=fr.get(name) or "", rows=2,
+                     className="input wide", placeholder="vide = la version anglaise est "
+                     "utilisée" if name != "cause" else "vide = cause pas encore connue"),
+    ], className="field") for name, label, _ in TEXT_FACTS]
+    return html.Section([
+        html.H2("Facts"),
+        html.P("Every message is written from these. Say what we know, what we don't, and "
+               "what we are doing.", className="muted"),
+        *rows,
+        html.Details([html.Summary("French translations (for French messages)"), *french],
+                     className="french"),
+        html.Div([html.Button("Save facts", id="incident-facts-save", className="btn primary"),
+                  html.Span(id="incident-facts-msg")], className="buttons"),
+    ], className="panel facts")
+
+
+def _roles_form(inc: dict):
+    fields = []
+    for name, label in (("commander", "Incident commander"), ("comms_lead", "Comms lead"),
+                        ("tech_lead", "Tech lead")):
+        fields.append(html.Div([
+            html.Label(label, htmlFor=f"incident-role-{name}"),
+            dcc.Input(id=f"incident-role-{name}", value=inc[name] or "", type="text",
+                      className="input wide", placeholder="name"),
+        ], className="third"))
+    return html.Section([
+        html.H2("Roles"), html.Div(fields, className="row"),
+        html.Div([html.Button("Save roles", id="incident-roles-save", className="btn"),
+                  html.Span(id="incident-roles-msg")], className="buttons"),
+    ], className="panel")
+
+
+def render_header(inc: dict, now):
+    return html.Div([
+        html.H1([html.Span(f"#{inc['id']} ", className="muted"), inc["title"]]),
+        html.Div([
+            ui.phase_badge(inc["phase"], big=True), ui.severity_badge(inc["severity"]),
+            html.Span(inc["crisis_type"].replace("_", " "), className="tag"),
+            html.Span(f"declared {ui.hhmm(inc['declared_at'])} UTC by {inc['declared_by']} "
+                      f"({ui.ago(inc['declared_at'], now)})", className="muted"),
+            dcc.Link(f"{inc['drafts_waiting']} draft(s) waiting for approval →",
+                     href="/approvals",
+                     className="btn" + (" primary" if inc["drafts_waiting"] else " ghost")),
+        ], className="inc-badges"),
+    ], className="incident-header")
+
+
+def render_phase(inc: dict, can_edit: bool):
+    current_phase = html.Div(["Now: ", ui.phase_badge(inc["phase"], big=True)],
+                             className="phase-now")
+    if not inc["transitions"]:
+        return [current_phase, html.Div("Final phase: nothing comes after.", className="muted")]
+    buttons = [
+        html.Button([html.Span(ui.PHASE_LABELS.get(p, p), className="to"),
+                     html.Span(PHASE_HINTS.get(p, ""), className="hint")],
+                    id={"type": "incident-phase", "to": p}, disabled=not can_edit,
+                    className=f"btn phase-btn phase-btn-{p}")
+        for p in inc["transitions"]
+    ]
+    return [current_phase, html.Div("Move to:", className="small-h"),
+            html.Div(buttons, className="buttons")]
+
+
+def render_timeline(events: list[dict]):
+    if not events:
+        return html.Div("Nothing yet.", className="muted")
+    return html.Ol([
+        html.Li([html.Span(ui.hhmm(e["at"]), className="t-at"),
+                 html.Span(e["kind"], className=f"t-kind t-{e['kind']}"),
+                 html.Span(e["detail"], className="t-detail"),
+                 html.Span(e["actor"], className="t-actor")], className="t-item")
+        for e in events
+    ], className="timeline")
+
+
+def _can_edit() -> bool:
+    return current_user.is_authenticated and current_user.role in ("editor", "approver",
+                                                                     "admin")
+
+
+@callback(
+    Output("incident-header", "children"), Output("incident-phase", "children"),
+    Output("incident-clocks", "children"), Output("incident-timeline", "children"),
+    Input("incident-tick", "n_intervals"), Input("incident-version", "data"),
+    State("incident-id", "data"),
+)
+def refresh(_n, _version, incident_id):
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        inc = data.incident(session, now, incident_id)
+        events = data.timeline(session, incident_id) if inc else []
+    if inc is None:
+        raise PreventUpdate
+    return (render_header(inc, now), render_phase(inc, _can_edit()),
+            ui.clocks_view(inc["clocks"], "incident"), render_timeline(events))
+
+
+@callback(
+    Output("incident-flash", "children"), Output("incident-version", "data"),
+    Input({"type": "incident-phase", "to": ALL}, "n_clicks"),
+    State("incident-id", "data"), State("incident-version", "data"),
+    prevent_initial_call=True,
+)
+def change_phase(_clicks, incident_id, version):
+    trigger = dash.ctx.triggered_id
+    if not trigger or not any(t["value"] for t in dash.ctx.triggered):
+        raise PreventUpdate
+    try:
+        actions.set_phase(current(), current_user, incident_id, trigger["to"])
+    except actions.ActionError as exc:
+        return ui.notice(str(exc), "error"), no_update
+    label = ui.PHASE_LABELS.get(trigger["to"], trigger["to"])
+    return html.Div([f"Phase is now {label}. The suggested updates were rewritten: ",
+                     dcc.Link("review and approve them", href="/approvals"), "."],
+                    className="notice notice-ok", role="status"), (version or 0) + 1
+
+
+@callback(
+    Output("incident-facts-msg", "children"),
+    Output("incident-version", "data", allow_duplicate=True),
+    Input("incident-facts-save", "n_clicks"),
+    *[State(f"incident-fact-{name}", "value") for name, _, _ in TEXT_FACTS],
+    State("incident-fact-eta", "value"),
+    *[State(f"incident-fr-{name}", "value") for name, _, _ in TEXT_FACTS],
+    State("incident-id", "data"), State("incident-version", "data"),
+    prevent_initial_call=True,
+)
+def save_facts(n, *values):
+    if not n:
+        raise PreventUpdate
+    names = [name for name, _, _ in TEXT_FACTS]
+    en = dict(zip(names, values[:5]))
+    eta = values[5]
+    fr = dict(zip(names, values[6:11]))
+    incident_id, version = values[11], values[12]
+    try:
+        changed = actions.set_facts(current(), current_user, incident_id, en=en, fr=fr,
+                                    eta=eta)
+    except actions.ActionError as exc:
+        return ui.notice(str(exc), "error"), no_update
+    if not changed:
+        return ui.notice("Nothing changed.", "info"), no_update
+    return (ui.notice(f"Saved ({', '.join(changed)}). Drafts rewritten from the new facts.",
+                      "ok"), (version or 0) + 1)
+
+
+@callback(
+    Output("incident-roles-msg", "children"),
+    Output("incident-version", "data", allow_duplicate=True),
+    Input("incident-roles-save", "n_clicks"),
+    State("incident-role-commander", "value"), State("incident-role-comms_lead", "value"),
+    State("incident-role-tech_lead", "value"), State("incident-id", "data"),
+    State("incident-version", "data"),
+    prevent_initial_call=True,
+)
+def save_roles(n, commander, comms_lead, tech_lead, incident_id, version):
+    if not n:
+        raise PreventUpdate
+    try:
+        changed = actions.set_roles(current(), current_user, incident_id, commander=commander,
+                                    comms_lead=comms_lead, tech_lead=tech_lead)
+    except actions.ActionError as exc:
+        return ui.notice(str(exc), "error"), no_update
+    return ui.notice("Saved." if changed else "Nothing changed.", "ok"), (version or 0) + 1

@@ -1,0 +1,292 @@
+"""Overview: is something happening, how bad, and what is owed to whom. Read in seconds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import dash
+from dash import ALL, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+from flask_login import current_user
+
+from dashboard import actions, data, figures
+from dashboard import components as ui
+from dashboard.context import current
+from responders.incidents import CRISIS_TYPES, SEVERITIES
+
+dash.register_page(__name__, path="/", name="Overview", order=0)
+callback = ui.Callbacks()  # registered on the app by create_app
+
+REFRESH_MS = 3000
+CHART_SPAN = timedelta(hours=3)
+ALERT_TO_INCIDENT_SEVERITY = {"warning": "minor", "major": "major", "critical": "critical"}
+
+
+def layout(**_):
+    return html.Div([
+        dcc.Interval(id="overview-tick", interval=REFRESH_MS),
+        dcc.Store(id="overview-version", data=0),
+        dcc.Store(id="overview-declare-alert"),
+        html.Div(id="overview-kpis", className="kpis"),
+        html.Div([
+            html.Section([dcc.Graph(id="overview-activity", config={"displayModeBar": False},
+                                    figure=figures.empty_figure("Loading…"))],
+                         className="panel chart"),
+            html.Aside([
+                html.Div(id="overview-flash"),
+                _declare_form(),
+                html.Div(id="overview-live"),
+            ], className="side"),
+        ], className="overview-grid"),
+    ])
+
+
+def _declare_form():
+    options = [{"label": t.replace("_", " "), "value": t} for t in CRISIS_TYPES]
+    return html.Div([
+        html.H2("Declare an incident"),
+        html.Label("Title (what customers notice)", htmlFor="overview-declare-title"),
+        dcc.Input(id="overview-declare-title", type="text", className="input wide",
+                  placeholder="e.g. Login and file sync outage"),
+        html.Div([
+            html.Div([html.Label("Crisis type"),
+                      dcc.Dropdown(id="overview-declare-type", options=options,
+                                   value="outage", clearable=False)], className="half"),
+            html.Div([html.Label("Severity"),
+                      dcc.Dropdown(id="overview-declare-severity", clearable=False,
+                                   options=[{"label": s, "value": s} for s in SEVERITIES],
+                                   value="major")], className="half"),
+        ], className="row"),
+        html.Label("Impact so far (optional)", htmlFor="overview-declare-impact"),
+        dcc.Input(id="overview-declare-impact", type="text", className="input wide",
+                  placeholder="who cannot do what, with a figure if known"),
+        html.Label("What we are doing (optional)", htmlFor="overview-declare-actions"),
+        dcc.Input(id="overview-declare-actions", type="text", className="input wide",
+                  placeholder="e.g. our engineers are investigating the login service"),
+        html.Div([
+            html.Button("Declare incident", id="overview-declare-submit", className="btn danger"),
+            html.Button("Cancel", id="overview-declare-cancel", className="btn ghost"),
+        ], className="buttons"),
+        html.Div(id="overview-declare-error"),
+    ], id="overview-declare", className="panel declare", style={"display": "none"})
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+def _ratio_class(value, normal, floor):
+    if value is None or normal is None:
+        return ""
+    if value >= max(3 * normal, floor):
+        return " hot"
+    if value >= max(1.5 * normal, floor / 2):
+        return " warm"
+    return ""
+
+
+def _kpi(label, value, sub, extra_class="", id_=None):
+    return html.Div([html.Div(label, className="kpi-label"),
+                     html.Div(value, className="kpi-value"),
+                     html.Div(sub, className="kpi-sub")], className="kpi" + extra_class,
+                    id=id_)
+
+
+def render_kpis(k: dict):
+    share = k["negative_share"]
+    share_normal = k["negative_share_normal"]
+    return [
+        _kpi("Mentions · last 15 min", f"{k['mentions']:,}",
+             f"normally ~{k['mentions_normal']:.0f}",
+             _ratio_class(k["mentions"], k["mentions_normal"], 20), "overview-kpi-mentions"),
+        _kpi("Negative share · 15 min", "—" if share is None else f"{share:.0%}",
+             "normally " + ("—" if share_normal is None else f"{share_normal:.0%}"),
+             "" if share is None else _ratio_class(share, share_normal or 0.0, 0.3),
+             "overview-kpi-negative"),
+        _kpi("Open alerts", str(k["alerts_open"]),
+             f"{k['alerts_unacknowledged']} not acknowledged" if k["alerts_unacknowledged"]
+             else "all acknowledged" if k["alerts_open"] else "nothing unusual",
+             " hot" if k["alerts_unacknowledged"] else (" warm" if k["alerts_open"] else ""),
+             "overview-kpi-alerts"),
+        _kpi("Support tickets · 15 min", f"{k['tickets']:,}",
+             f"normally ~{k['tickets_normal']:.0f}",
+             _ratio_class(k["tickets"], k["tickets_normal"], 10), "overview-kpi-tickets"),
+    ]
+
+
+SIGNAL_WORDS = {"mentions": ("mentions/min", "{:.0f}"), "negative_share": ("negative", "{:.0%}"),
+                "rumours": ("rumours/min", "{:.0f}"), "tickets": ("tickets/min", "{:.0f}")}
+
+
+def _signal_line(s: dict) -> str:
+    unit, fmt = SIGNAL_WORDS.get(s["kind"], (s["kind"], "{:.1f}"))
+    return f"{fmt.format(s['observed'])} {unit} (normal {fmt.format(s['expected'])})"
+
+
+def render_alerts(alerts: list[dict], now, can_edit: bool):
+    if not alerts:
+        return html.Div("No open alerts. Everything looks normal.", className="empty ok")
+    cards = []
+    for a in alerts:
+        status = ("acknowledged by " + a["acknowledged_by"]) if a["acknowledged_by"] else \
+            "not acknowledged"
+        buttons = []
+        if can_edit and a["status"] == "open":
+            buttons.append(html.Button("Acknowledge", className="btn",
+                                       id={"type": "overview-ack", "alert": a["id"]}))
+        if a["incident_id"] is None:
+            if can_edit:
+                buttons.append(html.Button("Declare incident…", className="btn danger",
+                                           id={"type": "overview-declare-open",
+                                               "alert": a["id"]}))
+        else:
+            buttons.append(dcc.Link(f"Part of incident #{a['incident_id']} →", href="/incident",
+                                    className="btn ghost"))
+        cards.append(html.Div([
+            html.Div([ui.severity_badge(a["severity"]),
+                      html.Span(a["title"], className="alert-title")], className="alert-head"),
+            html.Div(f"Opened {ui.hhmm(a['opened_at'])} ({ui.ago(a['opened_at'], now)}) · "
+                     f"{status}", className="alert-meta"),
+            html.Ul([html.Li(_signal_line(s)) for s in a["signals"]], className="signals"),
+            html.Div([html.Div("What people say (most read first)", className="small-h"),
+                      *[ui.mention_quote(m) for m in a["mentions"][:3]]])
+            if a["mentions"] else None,
+            html.Div(buttons, className="buttons"),
+        ], className=f"alert alert-{a['severity']} alert-{a['status']}",
+            id=f"overview-alert-{a['id']}"))
+    return cards
+
+
+def render_incident(inc: dict | None, now):
+    if inc is None:
+        return html.Div("No incident declared.", className="empty")
+    return html.Div([
+        html.Div([html.Span(f"#{inc['id']} ", className="muted"),
+                  html.Span(inc["title"], className="inc-title")]),
+        html.Div([ui.phase_badge(inc["phase"]), ui.severity_badge(inc["severity"]),
+                  html.Span(f"declared {ui.hhmm(inc['declared_at'])} by {inc['declared_by']}",
+                            className="muted")], className="inc-badges"),
+        html.Div("Next update owed to each audience", className="small-h"),
+        ui.clocks_view(inc["clocks"], "overview"),
+        html.Div([
+            dcc.Link(f"{inc['drafts_waiting']} draft(s) waiting for approval →",
+                     href="/approvals", className="btn" + (" primary" if inc["drafts_waiting"]
+                                                         else " ghost")),
+            dcc.Link("Facts and phase →", href="/incident", className="btn ghost"),
+        ], className="buttons"),
+    ], className="panel incident-card" + ("" if inc["active"] else " closed"))
+
+
+# --- callbacks ---------------------------------------------------------------------------
+
+def _can_edit() -> bool:
+    return current_user.is_authenticated and current_user.role in ("editor", "approver",
+                                                                     "admin")
+
+
+@callback(
+    Output("overview-kpis", "children"), Output("overview-activity", "figure"),
+    Output("overview-live", "children"),
+    Input("overview-tick", "n_intervals"), Input("overview-version", "data"),
+)
+def refresh(_n, _version):
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        k = data.kpis(session, now)
+        df = data.activity(session, now - CHART_SPAN, now)
+        markers = data.alert_markers(session, now - CHART_SPAN, now)
+        alerts = data.open_alerts(session)
+        inc = data.incident(session, now)
+    alerts_part = [html.H2("Alerts"),
+                   html.Div(render_alerts(alerts, now, _can_edit()), id="overview-alerts")]
+    incident_part = [html.H2("Incident"),
+                     html.Div(render_incident(inc, now), id="overview-incident")]
+    # Once an incident runs, what is owed to whom matters more than the alert that started it.
+    live = incident_part + alerts_part if inc and inc["active"] else alerts_part + incident_part
+    return render_kpis(k), figures.activity_figure(df, markers, now), live
+
+
+def _suggestion(alert: dict | None) -> dict:
+    ctx = current()
+    s = {}
+    if ctx.playbook_facts is not None:
+        try:
+            s = dict(ctx.playbook_facts() or {})
+        except Exception:  # noqa: BLE001 - a suggestion must never block declaring
+            s = {}
+    facts = s.get("facts") or s.get("en") or {}
+    types = Counter(m["crisis_type"] for m in (alert or {}).get("mentions", [])
+                    if m.get("crisis_type"))
+    return {
+        "title": s.get("title") or "",
+        "crisis_type": s.get("crisis_type") if s.get("crisis_type") in CRISIS_TYPES
+        else (types.most_common(1)[0][0] if types else "outage"),
+        "severity": s.get("severity") if s.get("severity") in SEVERITIES
+        else ALERT_TO_INCIDENT_SEVERITY.get((alert or {}).get("severity"), "major"),
+        "impact": facts.get("impact") or s.get("impact") or "",
+        "actions": facts.get("actions") or s.get("actions") or "",
+    }
+
+
+@callback(
+    Output("overview-flash", "children"), Output("overview-version", "data"),
+    Output("overview-declare", "style"), Output("overview-declare-alert", "data"),
+    Output("overview-declare-title", "value"), Output("overview-declare-type", "value"),
+    Output("overview-declare-severity", "value"), Output("overview-declare-impact", "value"),
+    Output("overview-declare-actions", "value"),
+    Input({"type": "overview-ack", "alert": ALL}, "n_clicks"),
+    Input({"type": "overview-declare-open", "alert": ALL}, "n_clicks"),
+    State("overview-version", "data"),
+    prevent_initial_call=True,
+)
+def alert_action(_acks, _declares, version):
+    trigger = dash.ctx.triggered_id
+    if not trigger or not any(t["value"] for t in dash.ctx.triggered):
+        raise PreventUpdate
+    ctx = current()
+    keep = [no_update] * 7
+    if trigger["type"] == "overview-ack":
+        try:
+            actions.acknowledge_alert(ctx, current_user, trigger["alert"])
+        except actions.ActionError as exc:
+            return ui.notice(str(exc), "error"), no_update, *keep
+        return (ui.notice(f"Alert acknowledged by {current_user.username}.", "ok"),
+                (version or 0) + 1, *keep)
+    with ctx.store.session() as session:
+        alert = next((a for a in data.open_alerts(session, limit=50)
+                      if a["id"] == trigger["alert"]), None)
+    s = _suggestion(alert)
+    return (None, no_update, {"display": "block"}, trigger["alert"], s["title"],
+            s["crisis_type"], s["severity"], s["impact"], s["actions"])
+
+
+@callback(
+    Output("overview-flash", "children", allow_duplicate=True),
+    Output("overview-version", "data", allow_duplicate=True),
+    Output("overview-declare", "style", allow_duplicate=True),
+    Output("overview-declare-error", "children"),
+    Input("overview-declare-submit", "n_clicks"), Input("overview-declare-cancel", "n_clicks"),
+    State("overview-declare-alert", "data"), State("overview-declare-title", "value"),
+    State("overview-declare-type", "value"), State("overview-declare-severity", "value"),
+    State("overview-declare-impact", "value"), State("overview-declare-actions", "value"),
+    State("overview-version", "data"),
+    prevent_initial_call=True,
+)
+def declare(submit, cancel, alert_id, title, crisis_type, severity, impact, actions_,
+            version):
+    if dash.ctx.triggered_id == "overview-declare-cancel":
+        return None, no_update, {"display": "none"}, None
+    if not submit:
+        raise PreventUpdate
+    try:
+        incident_id = actions.declare_incident(
+            current(), current_user, alert_id=alert_id, title=title, crisis_type=crisis_type,
+            severity=severity, facts={"impact": impact, "actions": actions_})
+    except actions.ActionError as exc:
+        return no_update, no_update, no_update, ui.notice(str(exc), "error")
+    flash = html.Div([
+        f"Incident #{incident_id} declared. Suggested updates are being drafted: ",
+        dcc.Link("fill in the facts", href="/incident"), " then ",
+        dcc.Link("approve the first updates", href="/approvals"), ".",
+    ], className="notice notice-ok", role="status")
+    return flash, (version or 0) + 1, {"display": "none"}, None
