@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         stream=sys.stderr)
+    for chatty in ("alembic", "werkzeug"):  # one line per migration step or request
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     if args.command == "lint":  # pure text in, findings out: no store, no settings
         from crisiswatch import lint_command
 

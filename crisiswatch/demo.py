@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from collectors.drill import DrillPlan
 from crisiswatch.drill import CALM_BEFORE, drill_pipeline
-from crisiswatch.playbook import facts_at
+from crisiswatch.playbook import suggestion
 from crisiswatch.wiring import App
 
 LEAD_IN = timedelta(minutes=20)  # simulated calm the user watches live before the onset
@@ -86,7 +86,7 @@ def start_demo(app: App, scenario: str = "outage", speed: float = 20.0, seed: in
         store=app.store, clock=clock, library=app.library, brand=app.settings.brand,
         secret_key=app.settings.secret_key, two_person_rule=app.settings.two_person_rule,
         refresh_drafts=pipeline.draft, publish=pipeline.publish,
-        playbook_facts=lambda: facts_at(scenario, 0, plan.onset.strftime("%H:%M UTC"))[1],
+        playbook_facts=lambda: suggestion(scenario, plan.onset.strftime("%H:%M UTC")),
     )
     return DemoHandle(clock, stop, thread, create_app(ctx))
 

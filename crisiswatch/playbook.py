@@ -86,3 +86,12 @@ def facts_at(scenario: str, step: int, onset_text: str) -> tuple[str | None, dic
     by_lang = {lang: {k: v.format(onset=onset_text) for k, v in f.items()}
                for lang, f in facts.items() if lang in ("en", "fr")}
     return phase, by_lang, eta
+
+
+def suggestion(scenario: str, onset_text: str) -> dict:
+    """The first step as a suggestion for the dashboard's forms: title, crisis type,
+    severity, and the facts by language ({"en": {...}, "fr": {...}})."""
+    book = PLAYBOOK[scenario]
+    _, facts, _ = facts_at(scenario, 0, onset_text)
+    return {"title": book["title"], "crisis_type": book["crisis_type"],
+            "severity": book["severity"], **facts}

@@ -26,6 +26,7 @@ from responders.templates import TemplateLibrary
 from store.models import DraftRow, IncidentRow, MentionRow, ScoreRow
 
 MACHINE = "crisiswatch"
+UNKNOWN_CAUSE = {"en": "the cause", "fr": "la cause"}
 PENDING = ("draft", "approved")
 
 
@@ -83,6 +84,8 @@ def context(incident: IncidentRow, brand: Brand, lang: str, now: datetime,
             audience: Audience = Audience.CUSTOMERS) -> dict:
     """The template context contract (see responders.templates)."""
     facts = facts_for(incident, lang)
+    if not facts["unknown"] and not facts["cause"]:
+        facts["unknown"] = UNKNOWN_CAUSE.get(lang, UNKNOWN_CAUSE["en"])  # true by definition
     return {
         "brand": {"name": brand.name, "handle": brand.handle, "status_url": brand.status_url},
         "incident": {

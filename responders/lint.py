@@ -551,8 +551,16 @@ def _over_promise(text, phase, lang, facts, now) -> list[Finding]:
     return out
 
 
+_BLANK_FACT = re.compile(r"[^\n.:!?]{0,40}\w[^\S\n]?:[^\S\n]*(?:\.|,|;|$)", re.M)
+
+
 def _vague(text, audience, phase, lang, channel) -> list[Finding]:
-    out = []
+    out = [
+        Finding("vague", "error", "A fact is blank here ('" + m.group(0).strip() + "'); fill "
+                "it in on the incident page or remove the line.", m.span())
+        for m in _BLANK_FACT.finditer(text)
+        if not re.match(r"\d", text[m.end():m.end() + 1])  # not a time like 10:30
+    ]
     has_figure = bool(_FIGURE.search(text))
     for m in _find(text, lang, "vague"):
         quoted = _quote(text, m)

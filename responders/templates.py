@@ -118,7 +118,13 @@ def _gsm7(value: object) -> str:
     return "".join(out)
 
 
+# "What we know: ." -- a labelled line whose fact is still empty says nothing; drop it
+# rather than publish a blank. (The linter also refuses any blank that slips through.)
+_EMPTY_LABELLED_LINE = re.compile(r"^[^\S\n]*[^:\n]{1,48}[^\S\n]?:[^\S\n]*\.?[^\S\n]*$", re.M)
+
+
 def _clean(text: str) -> str:
+    text = _EMPTY_LABELLED_LINE.sub("", text)
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

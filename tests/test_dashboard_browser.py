@@ -210,3 +210,51 @@ def test_comms_lead_path(server, page):
     assert page.locator("#mentions-table b").count() == 0
     shot(page, "08-mentions")
     assert page.dialogs == []
+
+
+def test_demo_walkthrough(tmp_path, page):
+    """`crisiswatch demo` as started from the command line (its own store, users, live
+    simulated clock and pipeline thread), walked in the browser: the alert appears by
+    itself, the incident is declared from it, the status update approved, published."""
+    from crisiswatch.demo import DEMO_USERS, start_demo
+    from crisiswatch.settings import Settings
+    from crisiswatch.wiring import App
+
+    settings = Settings(database_url="sqlite:///" + str(tmp_path / "demo.db"),
+                        data_dir=tmp_path, secret_key="demo-test")
+    app = App(settings)
+    app.scorer = Scorer(WordModel())  # the real model has its own tests; keep this fast
+    handle = start_demo(app, scenario="outage", speed=240, log=lambda *_: None)
+    httpd = make_server("127.0.0.1", 0, handle.dash_app.server, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_port}"
+    try:
+        user, password, _ = DEMO_USERS[0]
+        page.context.clear_cookies()
+        page.goto(url + "/login")
+        page.fill("#username", user)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(url + "/")
+        alert = page.locator(".alert").first
+        alert.wait_for(timeout=60_000)  # the crisis starts 20 simulated minutes in
+        shot(page, "10-demo-alert")
+        alert.get_by_role("button", name=re.compile("Declare incident")).click()
+        page.click("#overview-declare-submit")
+        page.get_by_text(re.compile(r"Incident #\d+ declared")).wait_for()
+        page.click("a.nav-link[href='/approvals']")
+        card = page.locator(".card").filter(has=page.locator(".chan", has_text="status page")) \
+            .filter(has=page.locator(".lang-en")).first
+        card.wait_for()
+        override = card.locator("input[type=text]")
+        if override.is_visible():
+            override.fill("checked with the tech lead")
+        card.get_by_role("button", name="Approve and send").click()
+        page.get_by_text(re.compile(r"Draft #\d+: Approved and sent")).wait_for()
+        page.goto(url + "/status")
+        assert "Ongoing incident" in page.locator("#state").inner_text()
+        assert PLAYBOOK["outage"]["title"] in page.locator("article").first.inner_text()
+        shot(page, "11-demo-status")
+    finally:
+        handle.stop.set()
+        httpd.shutdown()

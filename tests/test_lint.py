@@ -313,3 +313,22 @@ def test_cli_clean_message_exits_zero(monkeypatch, capsys):
     args = _parser().parse_args(["lint", "--phase", "investigating", "-"])
     assert lint_command.run(args) == 0
     assert "no findings" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "Many customers cannot log in. What we know: . We are on it. Next update by 11:00 UTC."),
+    ("fr", "De nombreux clients sont bloqués. Ce que nous savons : . Nos équipes travaillent. "
+           "Prochaine mise à jour à 11:00 UTC."),
+])
+def test_a_blank_fact_is_an_error(lang, text):
+    blank = [f for f in lint(text, phase="investigating", lang=lang) if f.rule == "vague"
+             and f.severity == "error"]
+    assert len(blank) == 1
+    assert ("savons" if lang == "fr" else "know") in blank[0].message
+    assert text[blank[0].span[0]:blank[0].span[1]].strip().endswith(": .")
+
+
+def test_times_are_not_blank_facts():
+    text = ("About 60% of customers cannot log in. Our engineers are rolling back the change. "
+            "Next update: 10:30 UTC.")
+    assert not [f for f in lint(text, phase="identified") if f.severity == "error"]

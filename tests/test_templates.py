@@ -348,3 +348,12 @@ def test_example_context_follows_the_contract():
         assert not ctx["facts"]["impact"].endswith(".")
     fixing = example_context("fr", phase="fixing", crisis_type="data_leak")
     assert fixing["facts"]["cause"] and fixing["facts"]["eta"]
+
+
+def test_a_fact_not_yet_given_drops_its_line_instead_of_printing_a_blank():
+    ctx = example_context("en", phase="investigating")
+    ctx["facts"]["known"] = ""
+    body = TemplateLibrary().render("notify", name="team.investigating", crisis_type="outage",
+                                    lang="en", context=ctx).body
+    assert "What we know" not in body and ": ." not in body
+    assert ctx["facts"]["impact"] in body

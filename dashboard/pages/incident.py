@@ -65,19 +65,21 @@ def layout(**_):
     ])
 
 
-def _suggested(playbook_facts) -> dict:
+def _suggested(playbook_facts, lang: str = "en") -> dict:
     if playbook_facts is None:
         return {}
     try:
         s = dict(playbook_facts() or {})
     except Exception:  # noqa: BLE001 - a suggestion must never block the form
         return {}
+    if lang != "en":
+        return s.get(lang) or {}
     return s.get("facts") or s.get("en") or s
 
 
 def _facts_form(inc: dict, playbook_facts):
     facts, fr = inc["facts"], inc["translations"].get("fr", {})
-    hint = _suggested(playbook_facts)
+    hint, hint_fr = _suggested(playbook_facts), _suggested(playbook_facts, "fr")
     rows = []
     for name, label, placeholder in TEXT_FACTS:
         rows.append(html.Div([
@@ -98,8 +100,10 @@ def _facts_form(inc: dict, playbook_facts):
     french = [html.Div([
         html.Label(f"{label} (français)", htmlFor=f"incident-fr-{name}"),
         dcc.Textarea(id=f"incident-fr-{name}", value=fr.get(name) or "", rows=2,
-                     className="input wide", placeholder="vide = la version anglaise est "
-                     "utilisée" if name != "cause" else "vide = cause pas encore connue"),
+                     className="input wide",
+                     placeholder=hint_fr.get(name) or ("vide = la version anglaise est utilisée"
+                                                       if name != "cause"
+                                                       else "vide = cause pas encore connue")),
     ], className="field") for name, label, _ in TEXT_FACTS]
     return html.Section([
         html.H2("Facts"),
