@@ -2,7 +2,9 @@
 # Start a throwaway PostgreSQL cluster for the tests and print its URL.
 # Usage: eval "$(.ci/postgres.sh start DIR)"   ...   .ci/postgres.sh stop DIR
 set -euo pipefail
-action=$1 dir=$2 port=${CRISISWATCH_PG_PORT:-54329}
+action=$1 dir=$2
+# A free port unless one is asked for: a developer's own server may hold the usual ones.
+port=${CRISISWATCH_PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
 case $action in
