@@ -9,9 +9,15 @@ import logging
 import sys
 import time
 from datetime import datetime, timezone
+from importlib import import_module
 
 from crisiswatch import settings as config
 from crisiswatch.wiring import App
+
+
+# Commands that live in their own module: each has `register(subparsers)`, setting
+# `func(args, app) -> int` on its parser (lint sets `run(args)` and needs no app).
+COMMAND_MODULES = ("lint_command",)
 
 
 def utcnow() -> datetime:
@@ -116,9 +122,8 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--password", help="(prompted when omitted)")
     add.set_defaults(func=cmd_users_add)
 
-    from crisiswatch import lint_command
-
-    lint_command.register(sub)
+    for module in COMMAND_MODULES:
+        import_module(f"crisiswatch.{module}").register(sub)
     return p
 
 
