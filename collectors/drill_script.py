@@ -100,8 +100,8 @@ VIRAL = {
     ],
     "data-leak": [
         (0, "infosec_watch", 82_000, "en",
-         "Unconfirmed: a seller claims to have the {brand} customer database, 2M records. "
-         "Is it real?"),
+         ("Unconfirmed: a seller claims to have the {brand} customer database, 2M records. "
+          "Is it real?")),
         (14, "zataz_like", 40_000, "fr",
          "Rumeur : une base de données clients de {brand} serait en vente. Fuite réelle ?"),
     ],

@@ -8,12 +8,11 @@ import json
 import logging
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import import_module
 
 from crisiswatch import settings as config
 from crisiswatch.wiring import App
-
 
 # Commands that live in their own module: each has `register(subparsers)`, setting
 # `func(args, app) -> int` on its parser (lint sets `run(args)` and needs no app).
@@ -21,7 +20,7 @@ COMMAND_MODULES = ("lint_command",)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def cmd_demo(args, app: App) -> int:
@@ -63,7 +62,7 @@ def cmd_run(args, app: App) -> int:
 
 
 def cmd_db_upgrade(args, app: App) -> int:
-    app.store  # upgrading is part of opening the store
+    app.store.upgrade()  # opening the store upgrades too; saying it twice is harmless
     print(f"database at head: {_safe_url(app.settings.database_url)}")
     return 0
 

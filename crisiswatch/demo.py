@@ -12,7 +12,7 @@ import threading
 import time
 import webbrowser
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from collectors.drill import DrillPlan
 from crisiswatch.drill import CALM_BEFORE, drill_pipeline
@@ -44,7 +44,8 @@ class DemoHandle:
 
 def today_plan(scenario: str, seed: int) -> DrillPlan:
     """Today's drill: the crisis hits at 10:00 UTC of the current day."""
-    today = datetime.utcnow().replace(hour=10, minute=0, second=0, microsecond=0)
+    today = datetime.now(timezone.utc).replace(tzinfo=None, hour=10, minute=0, second=0,
+                                               microsecond=0)
     return DrillPlan(scenario=scenario, seed=seed, onset=today)
 
 
@@ -64,7 +65,7 @@ def start_demo(app: App, scenario: str = "outage", speed: float = 20.0, seed: in
             add_user(session, username, password, role, now=now)
 
     log(f"Loading the sentiment model (first run builds it into {app.settings.cache_dir}) ...")
-    pipeline, start = drill_pipeline(app.pipeline, plan)
+    pipeline, _ = drill_pipeline(app.pipeline, plan)
     log(f"Replaying {CALM_BEFORE - LEAD_IN} of ordinary chatter before the drill starts ...")
     done = pipeline.run_once(now)
     log(f"  {done['collected']} mentions, {done['scored']} scored")
@@ -76,7 +77,7 @@ def start_demo(app: App, scenario: str = "outage", speed: float = 20.0, seed: in
         while not stop.is_set():
             try:
                 pipeline.run_once(clock())
-            except Exception as exc:  # keep the demo alive; the error is visible
+            except Exception as exc:  # noqa: BLE001 - keep the demo alive; the error is shown
                 print(f"pipeline cycle failed: {exc!r}", file=sys.stderr)
             stop.wait(1.0)
 

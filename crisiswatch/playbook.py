@@ -81,7 +81,7 @@ PLAYBOOK = {
 
 def facts_at(scenario: str, step: int, onset_text: str) -> tuple[str | None, dict, timedelta]:
     """(phase to move to, facts by language, eta offset) for one playbook step."""
-    minutes, phase, facts = PLAYBOOK[scenario]["steps"][step]
+    _, phase, facts = PLAYBOOK[scenario]["steps"][step]
     eta = timedelta(minutes=facts.get("eta_minutes", 0))
     by_lang = {lang: {k: v.format(onset=onset_text) for k, v in f.items()}
                for lang, f in facts.items() if lang in ("en", "fr")}

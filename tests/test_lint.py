@@ -317,8 +317,8 @@ def test_cli_clean_message_exits_zero(monkeypatch, capsys):
 
 @pytest.mark.parametrize("lang,text", [
     ("en", "Many customers cannot log in. What we know: . We are on it. Next update by 11:00 UTC."),
-    ("fr", "De nombreux clients sont bloqués. Ce que nous savons : . Nos équipes travaillent. "
-           "Prochaine mise à jour à 11:00 UTC."),
+    ("fr", ("De nombreux clients sont bloqués. Ce que nous savons : . Nos équipes "
+            "travaillent. Prochaine mise à jour à 11:00 UTC.")),
 ])
 def test_a_blank_fact_is_an_error(lang, text):
     blank = [f for f in lint(text, phase="investigating", lang=lang) if f.rule == "vague"
