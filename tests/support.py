@@ -7,8 +7,8 @@ import re
 
 NEGATIVE = re.compile(
     r"down|panne|unacceptable|inadmissible|can't|won't|impossible|503|not working|bloqu|"
-    r"hacked|leak|fuit|pirat|😡|scary|inquiétant|outage", re.I)
-POSITIVE = re.compile(r"love|thanks|merci|smooth|nice|happy|réussie|super|no regrets", re.I)
+    r"hacked|leak|fuit|pirat|😡|scary|inquiétant|outage", re.IGNORECASE)
+POSITIVE = re.compile(r"love|thanks|merci|smooth|nice|happy|réussie|super|no regrets", re.IGNORECASE)
 
 
 class WordModel:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import WordModel
 
 from collectors.drill import DrillPlan
 from crisiswatch.drill import run_drill
@@ -17,7 +18,6 @@ from crisiswatch.pipeline import Pipeline
 from responders.channels.statuspage import StatusPageChannel
 from responders.drafts import Brand
 from sentiment.scorer import Scorer
-from support import WordModel
 
 CONTRACT = {"scenario", "mentions", "scored", "onset", "first_alert_after_onset_s",
             "alerts_before_onset", "drafts", "published"}
