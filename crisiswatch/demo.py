@@ -7,19 +7,26 @@ pipeline follows it in a background thread while the dashboard serves.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 import webbrowser
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from collectors.drill import DrillPlan
+from crisiswatch import serve
 from crisiswatch.drill import CALM_BEFORE, drill_pipeline
 from crisiswatch.playbook import suggestion
 from crisiswatch.wiring import App
 
 LEAD_IN = timedelta(minutes=20)  # simulated calm the user watches live before the onset
+# What the drill brand's status page lists (config `[status] components` in production).
+DEMO_COMPONENTS = [
+    {"key": "login", "names": {"en": "Login", "fr": "Connexion"}},
+    {"key": "sync", "names": {"en": "File sync", "fr": "Synchronisation des fichiers"}},
+    {"key": "web", "names": {"en": "Web app", "fr": "Application web"}},
+    {"key": "api", "names": {"en": "API", "fr": "API"}},
+]
 DEMO_USERS = (("lead", "crisis-demo", "approver"), ("editor", "crisis-demo", "editor"),
               ("admin", "crisis-demo", "admin"))
 
@@ -44,7 +51,7 @@ class DemoHandle:
 
 def today_plan(scenario: str, seed: int) -> DrillPlan:
     """Today's drill: the crisis hits at 10:00 UTC of the current day."""
-    today = datetime.now(timezone.utc).replace(tzinfo=None, hour=10, minute=0, second=0,
+    today = datetime.now(UTC).replace(tzinfo=None, hour=10, minute=0, second=0,
                                                microsecond=0)
     return DrillPlan(scenario=scenario, seed=seed, onset=today)
 
@@ -53,12 +60,11 @@ def start_demo(app: App, scenario: str = "outage", speed: float = 20.0, seed: in
                log=print) -> DemoHandle:
     """Reset the demo store, replay the calm hours, start the live loop; returns a handle
     with the Dash app ready to serve."""
-    from dashboard.app import create_app
     from dashboard.auth import add_user
-    from dashboard.context import DashboardContext
 
     plan = today_plan(scenario, seed)
     app.store.reset()
+    app.settings.status_components = app.settings.status_components or DEMO_COMPONENTS
     now = plan.onset - LEAD_IN
     with app.store.session() as session:
         for username, password, role in DEMO_USERS:
@@ -71,25 +77,10 @@ def start_demo(app: App, scenario: str = "outage", speed: float = 20.0, seed: in
     log(f"  {done['collected']} mentions, {done['scored']} scored")
 
     clock = SimClock(now, speed)
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                pipeline.run_once(clock())
-            except Exception as exc:  # noqa: BLE001 - keep the demo alive; the error is shown
-                print(f"pipeline cycle failed: {exc!r}", file=sys.stderr)
-            stop.wait(1.0)
-
-    thread = threading.Thread(target=loop, name="drill", daemon=True)
-    thread.start()
-    ctx = DashboardContext(
-        store=app.store, clock=clock, library=app.library, brand=app.settings.brand,
-        secret_key=app.settings.secret_key, two_person_rule=app.settings.two_person_rule,
-        refresh_drafts=pipeline.draft, publish=pipeline.publish,
-        playbook_facts=lambda: suggestion(scenario, plan.onset.strftime("%H:%M UTC")),
-    )
-    return DemoHandle(clock, stop, thread, create_app(ctx))
+    running = serve.start(
+        app, pipeline, clock, interval=1.0,
+        playbook_facts=lambda: suggestion(scenario, plan.onset.strftime("%H:%M UTC")))
+    return DemoHandle(clock, running.stop, running.thread, running.dash_app)
 
 
 def run_demo(app: App, scenario: str, speed: float, seed: int, open_browser: bool) -> int:
@@ -101,8 +92,5 @@ def run_demo(app: App, scenario: str, speed: float, seed: int, open_browser: boo
     print("Demo logins:  " + "   ".join(f"{u} / {p} ({r})" for u, p, r in DEMO_USERS))
     if open_browser:
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
-    try:
-        handle.dash_app.run(host=app.settings.host, port=app.settings.port, debug=False)
-    finally:
-        handle.stop.set()
+    serve.serve_forever(app, serve.Running(handle.stop, handle.thread, handle.dash_app))
     return 0

@@ -9,9 +9,12 @@ from datetime import datetime, timedelta
 
 from collectors import Collector, CollectorError
 from collectors.ingest import collect_once
+from responders.alerting import AlertPolicy, Contact, deliver_alerts
 from responders.channels.base import Channel
 from responders.drafts import Brand, suggest_replies, suggest_updates
-from responders.incidents import active_incident
+from responders import rumours
+from responders.incidents import active_incident, latest_resolved
+from responders.postmortem import suggest_postmortems
 from responders.outbox import publish_approved
 from responders.templates import TemplateLibrary
 from sentiment.detect import detect_once
@@ -32,6 +35,8 @@ class Pipeline:
     library: TemplateLibrary = field(default_factory=TemplateLibrary)
     detector: DetectorSettings = field(default_factory=DetectorSettings)
     settle: timedelta = timedelta(0)
+    contacts: list[Contact] = field(default_factory=list)
+    alert_policy: AlertPolicy = field(default_factory=AlertPolicy)
     source_errors: dict[str, str] = field(default_factory=dict)
 
     def collect(self, now: datetime) -> int:
@@ -60,13 +65,23 @@ class Pipeline:
         with self.store.session() as session:
             return detect_once(session, now, self.detector, self.settle)
 
+    def alert(self, now: datetime) -> int:
+        """Page the contacts about open alerts: send, re-send, escalate, until acked."""
+        return deliver_alerts(self.store, self.channels, self.contacts, now,
+                              policy=self.alert_policy)
+
     def draft(self, now: datetime) -> int:
-        """Refresh suggested updates and replies for the active incident."""
+        """Group rumours into claims, and refresh the suggested updates and replies for the
+        incident that still owes them (active, or resolved and owing the all-clear), and
+        the post-mortems."""
         with self.store.session() as session:
-            incident = active_incident(session)
+            rumours.cluster_pending(session, now, brand_words=(self.brand.name,))
+            drafted = len(suggest_postmortems(session, self.library, self.brand, now))
+            incident = active_incident(session) or latest_resolved(session)
             if incident is None:
-                return 0
-            return len(suggest_updates(session, incident, self.library, self.brand, now)) + len(
+                return drafted
+            return drafted + len(
+                suggest_updates(session, incident, self.library, self.brand, now)) + len(
                 suggest_replies(session, incident, self.library, self.brand, now))
 
     def publish(self, now: datetime) -> int:
@@ -77,6 +92,7 @@ class Pipeline:
             "collected": self.collect(now),
             "scored": self.score(now),
             "signals": self.detect(now),
+            "paged": self.alert(now),
             "drafts": self.draft(now),
             "published": self.publish(now),
         }

@@ -37,6 +37,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     sources: dict = field(default_factory=dict)
+    alerting: dict = field(default_factory=dict)  # [alerting] with [[alerting.contacts]]
+    channels: dict = field(default_factory=dict)  # [channels.x|reddit|mastodon|bluesky]
+    status_components: list = field(default_factory=list)  # [status] components
+    false_alarms_per_week: float = 1.0  # [detection]: how often the detector may cry wolf
 
     @property
     def outbox_log(self) -> Path:
@@ -60,6 +64,10 @@ def load(config_path: str | None = None) -> Settings:
         keywords=tuple(brand.get("keywords", ())),
     )
     s.sources = raw.get("sources", {})
+    s.alerting = raw.get("alerting", {})
+    s.channels = social_channels(raw.get("channels", {}))
+    s.status_components = raw.get("status", {}).get("components", [])
+    s.false_alarms_per_week = float(raw.get("detection", {}).get("false_alarms_per_week", 1.0))
     s.data_dir = Path(env("CRISISWATCH_DATA_DIR", raw.get("data_dir", str(s.data_dir))))
     s.database_url = env("CRISISWATCH_DATABASE_URL",
                          raw.get("database_url", "sqlite:///" + str(s.data_dir / "crisiswatch.db")))
@@ -71,6 +79,37 @@ def load(config_path: str | None = None) -> Settings:
     s.host = env("CRISISWATCH_HOST", raw.get("host", s.host))
     s.secret_key = env("CRISISWATCH_SECRET_KEY") or _persistent_secret(s.data_dir)
     return s
+
+
+SOCIAL_KEYS = {
+    "x": ("consumer_key", "consumer_secret", "access_token", "access_token_secret",
+          "user_token", "handle"),
+    "reddit": ("client_id", "client_secret", "username", "password", "user_agent"),
+    "mastodon": ("api_base_url", "access_token", "visibility"),
+    "bluesky": ("handle", "app_password", "base_url"),
+}
+
+
+def social_channels(tables: dict) -> dict[str, dict]:
+    """Reply-channel settings: each key from its [channels.NAME] table, overridden by
+    CRISISWATCH_<NAME>_<KEY> (or its _FILE). A channel with no settings at all is absent."""
+    out = {}
+    for name, keys in SOCIAL_KEYS.items():
+        table = tables.get(name, {})
+        conf = {key: env(f"CRISISWATCH_{name.upper()}_{key.upper()}", table.get(key))
+                for key in keys}
+        conf = {k: v for k, v in conf.items() if v not in (None, "")}
+        if conf:
+            out[name] = conf
+    return out
+
+
+def channel_secrets() -> dict[str, str | None]:
+    """Credentials of the delivery channels, from the environment only (never the TOML)."""
+    names = ("SLACK_WEBHOOK_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD",
+             "SMTP_FROM", "SMTP_STARTTLS", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+             "TWILIO_FROM", "TWILIO_BASE_URL", "WEBHOOK_URL", "WEBHOOK_SECRET", "PUBLIC_URL")
+    return {name.lower(): env(f"CRISISWATCH_{name}") for name in names}
 
 
 def _persistent_secret(data_dir: Path) -> str:

@@ -5,16 +5,23 @@ from __future__ import annotations
 from functools import cached_property
 
 from crisiswatch.pipeline import Pipeline
-from crisiswatch.settings import Settings
+from crisiswatch.settings import Settings, channel_secrets
+from responders.alerting import contacts_from_config, policy_from_config
+from responders.channels.dashboard import DashboardChannel
+from responders.channels.email import EmailChannel
 from responders.channels.log import LogChannel
+from responders.channels.slack import SlackChannel
+from responders.channels.sms import TwilioSMSChannel
 from responders.channels.statuspage import StatusPageChannel
+from responders.channels.webhook import WebhookChannel
 from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
+from sentiment.signals import Settings as DetectorSettings
 from store import Store
 
-# Until the real adapters are configured, everything but the status page goes to the log
-# channel: what would have been sent is kept, nothing leaves the machine.
-LOGGED_CHANNELS = ("slack", "email", "sms", "x", "reddit", "mastodon", "bluesky")
+# A channel without credentials goes to the log channel: what would have been sent is
+# kept, nothing leaves the machine (the demo and drills run this way).
+LOGGED_CHANNELS = ("slack", "email", "sms", "webhook", "x", "reddit", "mastodon", "bluesky")
 
 
 class App:
@@ -43,10 +50,50 @@ class App:
     @cached_property
     def channels(self) -> dict:
         channels = {name: LogChannel(name, self.settings.outbox_log) for name in LOGGED_CHANNELS}
-        channels["statuspage"] = StatusPageChannel(self.store)
+        channels.update(configured_channels(channel_secrets()))
+        channels.update(social_channels(self.settings.channels))
+        channels["statuspage"] = StatusPageChannel(self.store,
+                                                   page_url=self.settings.brand.status_url)
+        channels["dashboard"] = DashboardChannel()
         return channels
 
     def pipeline(self, collectors) -> Pipeline:
-        return Pipeline(store=self.store, collectors=collectors, scorer=self.scorer,
-                        channels=self.channels, brand=self.settings.brand,
-                        library=self.library)
+        alerting = self.settings.alerting
+        return Pipeline(
+            store=self.store, collectors=collectors, scorer=self.scorer,
+            channels=self.channels, brand=self.settings.brand, library=self.library,
+            detector=DetectorSettings(false_alarms_per_week=self.settings.false_alarms_per_week),
+            contacts=contacts_from_config(alerting.get("contacts", [])),
+            alert_policy=policy_from_config(alerting, self.settings.secret_key),
+        )
+
+
+def social_channels(conf: dict[str, dict]) -> dict:
+    """Reply channels with settings; their client libraries load only when configured."""
+    from importlib import import_module
+
+    classes = {"x": "XChannel", "reddit": "RedditChannel", "mastodon": "MastodonChannel",
+               "bluesky": "BlueskyChannel"}
+    return {name: getattr(import_module(f"responders.channels.{name}"), classes[name])(**kw)
+            for name, kw in conf.items()}
+
+
+def configured_channels(secrets: dict[str, str | None]) -> dict:
+    """The real delivery adapters whose credentials are present."""
+    out: dict = {}
+    if secrets["slack_webhook_url"]:
+        out["slack"] = SlackChannel(secrets["slack_webhook_url"])
+    if secrets["smtp_host"]:
+        out["email"] = EmailChannel(
+            secrets["smtp_host"], int(secrets["smtp_port"] or 587),
+            sender=secrets["smtp_from"] or "crisiswatch@localhost",
+            username=secrets["smtp_user"], password=secrets["smtp_password"],
+            starttls=(secrets["smtp_starttls"] or "").lower() in ("1", "true", "yes"))
+    if secrets["twilio_account_sid"] and secrets["twilio_auth_token"]:
+        out["sms"] = TwilioSMSChannel(
+            secrets["twilio_account_sid"], secrets["twilio_auth_token"],
+            secrets["twilio_from"] or "",
+            base_url=secrets["twilio_base_url"] or "https://api.twilio.com")
+    if secrets["webhook_url"] and secrets["webhook_secret"]:
+        out["webhook"] = WebhookChannel(secrets["webhook_url"], secrets["webhook_secret"])
+    return out

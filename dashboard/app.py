@@ -10,8 +10,8 @@ import dash
 from dash import Input, Output, dcc, html
 from flask_login import current_user
 
+from dashboard import ack, data
 from dashboard import components as ui
-from dashboard import data
 from dashboard.auth import init_auth
 from dashboard.context import CONFIG_KEY, DashboardContext, current
 from dashboard.status import init_status
@@ -32,6 +32,7 @@ def create_app(ctx: DashboardContext) -> dash.Dash:
     server.config[CONFIG_KEY] = ctx
     init_auth(server)
     init_status(server)
+    ack.register(server, ctx, contacts=ctx.contacts, twilio_auth_token=ctx.twilio_auth_token)
     app.layout = _shell
     _shell_callbacks(app)
     # Dash has just executed the page modules for this app; their callbacks go on it.

@@ -23,11 +23,15 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard import actions
+from dashboard.status import PUBLIC_PATHS as STATUS_PATHS
 from dashboard.context import current
 from store.models import UserRow
 
 ROLES = ("viewer", "editor", "approver", "admin")
-PUBLIC_PATHS = ("/status", "/status.json", "/login", "/favicon.ico")
+PUBLIC_PATHS = (*STATUS_PATHS, "/login", "/favicon.ico")
+# Routes that carry their own proof instead of a session: a signed acknowledgement link,
+# a signed SMS reply from the provider.
+PUBLIC_PREFIXES = ("/ack/", "/alerts/sms")
 # A hash computed once so a login for an unknown user costs as much as a wrong password.
 _DUMMY_HASH = generate_password_hash("crisiswatch-timing-equaliser")
 
@@ -108,7 +112,8 @@ def init_auth(server: flask.Flask) -> None:
     @server.before_request
     def login_wall():
         path = flask.request.path
-        if path in PUBLIC_PATHS or current_user.is_authenticated:
+        if (path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+                or current_user.is_authenticated):
             return None
         if path.startswith(("/_dash-", "/_reload-hash")):
             return flask.jsonify(error="login required"), 401

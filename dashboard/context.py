@@ -4,7 +4,7 @@ wall clock; everything comes from here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +28,8 @@ class DashboardContext:
     refresh_drafts: Callable[[datetime], int] = lambda now: 0  # = pipeline.draft
     publish: Callable[[datetime], int] = lambda now: 0  # = pipeline.publish (the outbox)
     playbook_facts: Callable[[], dict] | None = None  # suggested title/type/severity/facts
+    contacts: Sequence = ()  # responders.alerting.Contact: who may acknowledge by SMS
+    twilio_auth_token: str | None = None  # checks inbound SMS replies; None refuses them
 
 
 def current() -> DashboardContext:

@@ -70,8 +70,9 @@ def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now:
 
 
 def reject(session: Session, draft: DraftRow, *, actor: str, now: datetime) -> None:
-    """Withdraw a draft that will not be sent."""
-    if draft.status not in ("draft", "approved"):
+    """Withdraw a draft that will not be sent (also one whose sending failed or whose
+    outcome is unconfirmed and that a human decided not to send after all)."""
+    if draft.status not in ("draft", "approved", "needs_check", "failed"):
         raise ApprovalError(f"draft #{draft.id} is {draft.status}; it can no longer be rejected")
     draft.status, draft.updated_at = "rejected", now
     void_approvals(session, draft)

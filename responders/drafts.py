@@ -22,6 +22,7 @@ from responders.incidents import (
     facts_for,
     record,
 )
+from responders.rumours import statement_url_for
 from responders.templates import TemplateLibrary
 from store.models import DraftRow, IncidentRow, MentionRow, ScoreRow
 
@@ -108,9 +109,14 @@ def suggest_updates(session: Session, incident: IncidentRow, library: TemplateLi
     """Create or refresh the suggested updates for the incident's current phase."""
     drafts = []
     for plan in update_plans(incident, brand):
+        ctx = context(incident, brand, plan.lang, now, plan.audience)
+        if plan.kind == "postmortem":
+            from responders.postmortem import postmortem_facts  # it builds on this module
+
+            ctx["facts"].update(postmortem_facts(session, incident, plan.lang, plan.name, now))
         rendered = library.render(
             plan.kind, name=plan.name, crisis_type=incident.crisis_type, lang=plan.lang,
-            context=context(incident, brand, plan.lang, now, plan.audience),
+            context=ctx,
         )
         drafts.append(_upsert(session, incident, plan, rendered, now))
     return drafts
@@ -202,6 +208,8 @@ def suggest_replies(session: Session, incident: IncidentRow, library: TemplateLi
         ctx = context(incident, brand, lang, now)
         ctx["mention"] = {"author": "@" + mention.author.lstrip("@"), "text": mention.text,
                           "category": category}
+        if category == "rumour":  # cite the statement that answers this claim, if any
+            ctx["statement_url"] = statement_url_for(session, mention, now)
         rendered = library.render("replies", name=category, crisis_type=incident.crisis_type,
                                   lang=lang, context=ctx)
         plan = Plan("reply", category, Audience.CUSTOMERS, mention.source, lang)

@@ -189,6 +189,15 @@ def active_incident(session: Session) -> IncidentRow | None:
     ).scalar_one_or_none()
 
 
+def latest_resolved(session: Session) -> IncidentRow | None:
+    """The most recently resolved incident still in the resolved phase (it owes its
+    audiences the all-clear, and the board its post-mortem)."""
+    return session.execute(
+        select(IncidentRow).where(IncidentRow.phase == Phase.RESOLVED.value)
+        .order_by(IncidentRow.resolved_at.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
 @dataclass(frozen=True)
 class Clock:
     """When an audience last heard from us and when it must hear again."""

@@ -1,5 +1,10 @@
 """The detection stage: closes minute buckets, runs the detector, correlates signals into
-alerts. One open alert per situation: new signals while it is open update it."""
+alerts. One open alert per situation: new signals while it is open update it.
+
+The alert carries its evidence: every signal (kind, minute, observed vs expected,
+surprise), the per-minute series around it (`evidence["series"]`), the most-read negative
+or rumour mentions (`top_mentions`) and the emerging terms (`emerging_terms`, most
+surprising first)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sentiment.signals import Bucket, Detector, Settings, Signal
+from sentiment.signals import Bucket, Detector, Settings, Signal, reach_weight
+from sentiment.terms import terms_of
 from store.models import (
     AlertRow,
     DetectorStateRow,
@@ -21,9 +27,17 @@ from store.models import (
 
 DETECTOR = "brand"
 QUIET_CLOSE = timedelta(minutes=60)  # an alert with no new signal for this long is over
-SEVERITY = {1: "warning", 2: "major"}  # distinct kinds -> severity; 3+ is critical
+SEVERITY = {1: "warning", 2: "major"}  # distinct families -> severity; 3+ is critical
+# Series that say the same thing count once towards severity: more people talking
+# (volume, new words), more of them unhappy (share, reach), rumours, tickets.
+FAMILY = {"mentions": "volume", "terms": "volume", "negative_share": "sentiment",
+          "reach": "sentiment", "rumours": "rumours", "tickets": "tickets"}
 LABELS = {"mentions": "mention volume", "negative_share": "negative sentiment",
-          "rumours": "rumours", "tickets": "support tickets"}
+          "rumours": "rumours", "tickets": "support tickets",
+          "reach": "reach-weighted negativity", "terms": "emerging terms"}
+SERIES_BEFORE = timedelta(minutes=60)  # context kept in the evidence before the alert
+SERIES_MAX = 240  # points per series in the evidence
+SERIES_KEYS = ("mentions", "negative", "rumours", "tickets", "reach")
 ONE_MINUTE = timedelta(minutes=1)
 
 
@@ -31,18 +45,27 @@ def minute_of(at: datetime) -> datetime:
     return at.replace(second=0, microsecond=0)
 
 
-def buckets(session: Session, start: datetime, end: datetime) -> list[Bucket]:
+def buckets(session: Session, start: datetime, end: datetime,
+            with_terms: bool = True) -> list[Bucket]:
     """Per-minute buckets for [start, end), every minute present even when empty."""
     counts: dict[datetime, Counter] = {}
+    terms: dict[datetime, Counter] = {}
+    reach: Counter = Counter()
     rows = session.execute(
-        select(MentionRow.created_at, ScoreRow.label, ScoreRow.rumour)
+        select(MentionRow.created_at, ScoreRow.label, ScoreRow.rumour,
+               MentionRow.author_followers, MentionRow.text if with_terms else MentionRow.id)
         .join(ScoreRow).where(MentionRow.created_at >= start, MentionRow.created_at < end)
     )
-    for created_at, label, rumour in rows:
-        c = counts.setdefault(minute_of(created_at), Counter())
+    for created_at, label, rumour, followers, text in rows:
+        minute = minute_of(created_at)
+        c = counts.setdefault(minute, Counter())
         c["mentions"] += 1
         c["negative"] += label == "negative"
         c["rumours"] += rumour >= 0.5
+        if label == "negative":
+            reach[minute] += reach_weight(followers)
+        if with_terms:
+            terms.setdefault(minute, Counter()).update(terms_of(text))
     tickets = session.execute(
         select(TicketCountRow.minute, func.sum(TicketCountRow.count))
         .where(TicketCountRow.minute >= start, TicketCountRow.minute < end)
@@ -53,7 +76,8 @@ def buckets(session: Session, start: datetime, end: datetime) -> list[Bucket]:
     out, minute = [], start
     while minute < end:
         c = counts.get(minute, Counter())
-        out.append(Bucket(minute, c["mentions"], c["negative"], c["rumours"], c["tickets"]))
+        out.append(Bucket(minute, c["mentions"], c["negative"], c["rumours"], c["tickets"],
+                          round(reach[minute], 4), dict(terms.get(minute, {}))))
         minute += ONE_MINUTE
     return out
 
@@ -84,12 +108,15 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
     if end <= start:
         return 0
     detector = Detector.from_state(state.state, settings)
-    raised = 0
+    raised, touched = 0, {}
     for bucket in buckets(session, start, end):
         signals = detector.update(bucket)
         if signals:
-            correlate(session, signals, bucket.minute + ONE_MINUTE)
+            alert = correlate(session, signals, bucket.minute + ONE_MINUTE)
+            touched[alert.id] = alert
             raised += len(signals)
+    for alert in touched.values():
+        attach_series(session, alert, end)
     close_quiet_alerts(session, end)
     state.state, state.last_minute = detector.to_state(), end - ONE_MINUTE
     return raised
@@ -109,18 +136,36 @@ def correlate(session: Session, signals: list[Signal], at: datetime) -> AlertRow
         session.flush()
     kinds = list(dict.fromkeys(alert.kinds + [s.kind for s in signals]))
     evidence = dict(alert.evidence)
-    evidence["signals"] = evidence.get("signals", []) + [
+    evidence["signals"] = (evidence.get("signals", []) + [
         {"kind": s.kind, "minute": s.minute.isoformat(), "observed": s.observed,
-         "expected": s.expected, "surprise": s.surprise} for s in signals
-    ][-200:]
+         "expected": s.expected, "surprise": s.surprise,
+         **({"terms": [t for t, _ in s.terms]} if s.terms else {})} for s in signals
+    ])[-200:]
     evidence["top_mentions"] = top_mentions(session, at - timedelta(minutes=15), at)
+    terms = dict(evidence.get("emerging_terms", {}))
+    for sig in signals:
+        for term, surprise in sig.terms:  # keep each term's strongest showing
+            terms[term] = max(terms.get(term, 0.0), surprise)
+    if terms:
+        evidence["emerging_terms"] = dict(sorted(terms.items(), key=lambda kv: -kv[1])[:20])
     alert.kinds, alert.evidence, alert.updated_at = kinds, evidence, at
-    alert.severity = SEVERITY.get(len(kinds), "critical")
+    alert.severity = SEVERITY.get(len({FAMILY.get(k, k) for k in kinds}), "critical")
     alert.title = "Unusual " + ", ".join(LABELS[k] for k in kinds)
     for s in signals:
         session.add(SignalRow(kind=s.kind, minute=s.minute, observed=s.observed,
                               expected=s.expected, score=s.score, alert_id=alert.id))
     return alert
+
+
+def attach_series(session: Session, alert: AlertRow, end: datetime) -> None:
+    """The per-minute series from an hour before the alert to `end` (the latest
+    SERIES_MAX minutes), so whoever reads the alert sees the break, not just a number."""
+    start = max(alert.opened_at - SERIES_BEFORE, end - SERIES_MAX * ONE_MINUTE)
+    rows = buckets(session, start, end, with_terms=False)
+    evidence = dict(alert.evidence)
+    evidence["series"] = {"start": start.isoformat(), "step_s": 60,
+                          **{k: [getattr(b, k) for b in rows] for k in SERIES_KEYS}}
+    alert.evidence = evidence
 
 
 def top_mentions(session: Session, start: datetime, end: datetime, n: int = 5) -> list[int]:

@@ -256,6 +256,13 @@ class DeliveryRow(Base):
     permanent: Mapped[bool] = mapped_column(Boolean, default=False)
     external_id: Mapped[str | None] = mapped_column(String(128))
     error: Mapped[str | None] = mapped_column(Text)
+    # Exactly once (issue 6): the attempt is written, with the message's idempotency key,
+    # before the channel is called; finished_at stays NULL until the outcome is recorded,
+    # so a crash in between leaves visible evidence instead of a silent gap.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    url: Mapped[str | None] = mapped_column(String(512))
+    actor: Mapped[str | None] = mapped_column(String(64))  # set when a human posted by hand
 
 
 class StatusPostRow(Base):
@@ -296,4 +303,170 @@ class AuditRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- comms (issue 6) ---
+
+
+class StatusComponentRow(Base):
+    """A part of the service shown on the public status page, with its current state."""
+
+    __tablename__ = "status_components"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    names: Mapped[dict] = mapped_column(JSON, default=dict)  # {"en": "Login", "fr": "Connexion"}
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # operational | degraded | partial_outage | major_outage | maintenance
+    state: Mapped[str] = mapped_column(String(16), default="operational")
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(64), default="config")
+
+
+class MaintenanceRow(Base):
+    """Scheduled maintenance announced on the status page, in each public language."""
+
+    __tablename__ = "maintenance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    texts: Mapped[dict] = mapped_column(JSON, default=dict)  # {"en": {"title", "body"}, ...}
+    components: Mapped[list] = mapped_column(JSON, default=list)
+    starts_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RumourClaimRow(Base):
+    """One claim that rumour mentions make, and the official statement that answers it."""
+
+    __tablename__ = "rumour_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)  # the most representative mention's words
+    lang: Mapped[str] = mapped_column(String(8))
+    terms: Mapped[dict] = mapped_column(JSON, default=dict)  # normalised term weights
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    mentions: Mapped[int] = mapped_column(Integer, default=0)
+    statement_post_id: Mapped[int | None] = mapped_column(ForeignKey("status_posts.id"))
+    statement_draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
+    statement_url: Mapped[str | None] = mapped_column(String(512))
+    linked_by: Mapped[str | None] = mapped_column(String(64))
+    linked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RumourMentionRow(Base):
+    """A rumour mention assigned to a claim; its absence marks the mention as unclustered."""
+
+    __tablename__ = "rumour_mentions"
+
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id"), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("rumour_claims.id"), index=True)
+    similarity: Mapped[float] = mapped_column(Float)
+
+
+class PostmortemActionRow(Base):
+    """A follow-up action from a post-mortem, with an owner (a role or a team, not a
+    culprit) and a due date."""
+
+    __tablename__ = "postmortem_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- sources (issue 3) ---------------------------------------------------------------------
+
+
+class SourceHealthRow(Base):
+    """How one configured source is doing: last success, how far behind it is, the last
+    error and whether it was permanent (the source is stopped until someone fixes it)."""
+
+    __tablename__ = "source_health"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime)
+    newest_item_at: Mapped[datetime | None] = mapped_column(DateTime)  # lag = now - this
+    collected_total: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined_total: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime)
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InboundTicketRow(Base):
+    """A support ticket pushed to the webhook, kept once per (source, external_id) so a
+    help desk's retries never count twice; per-minute counts are recounted from here."""
+
+    __tablename__ = "inbound_tickets"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_inbound_tickets_source_external_id"),
+        Index("ix_inbound_tickets_bucket", "source", "minute", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    minute: Mapped[datetime] = mapped_column(DateTime)
+    channel: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- alerting (issue 5) ---
+
+
+class AlertPagingRow(Base):
+    """Where one alert stands in its escalation: who was paged last, when, how often."""
+
+    __tablename__ = "alert_paging"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, default=-1)  # index in the escalation order
+    level_at: Mapped[datetime | None] = mapped_column(DateTime)  # first page at this level
+    sends: Mapped[int] = mapped_column(Integer, default=0)  # pages at this level
+    last_at: Mapped[datetime | None] = mapped_column(DateTime)
+    paged_severity: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default="paging")  # paging|suppressed|done
+
+
+class AlertDeliveryRow(Base):
+    """One attempt to tell one contact about one alert on one channel."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    contact: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(256), default="")
+    kind: Mapped[str] = mapped_column(String(16))  # page | resend | escalate | update
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False)
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertAckRow(Base):
+    """An acknowledgement: who, how (dashboard, link, sms), when."""
+
+    __tablename__ = "alert_acks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime)
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -22,13 +22,13 @@ GOOD = ("We are investigating an issue preventing about 60% of customers from lo
         "working on it. Next update at 11:00 UTC.")
 
 
-def make_draft(store, body=GOOD, author="editor"):
+def make_draft(store, body=GOOD, author="editor", channel="statuspage"):
     with store.session() as s:
         incident = declare(s, title="Login outage", crisis_type="outage", severity="major",
                            actor="lead", now=T0)
         update_facts(s, incident, actor="lead", now=T0, impact="about 60% of customers")
         draft = DraftRow(incident_id=incident.id, kind="status", audience="customers",
-                         channel="statuspage", lang="en", phase="investigating", body=body,
+                         channel=channel, lang="en", phase="investigating", body=body,
                          template="hand", author=author, status="draft", created_at=T0,
                          updated_at=T0)
         s.add(draft)
@@ -208,3 +208,162 @@ def test_reply_queue_stays_readable(store):
         again = suggest_replies(s, incident, library, brand, T0, limit=10)
         assert len(again) == 4 and {d.mention.author for d in again} == {"u19", "u18", "u17",
                                                                          "u16"}
+
+
+# --- exactly once under a crash; the human fallback ----------------------------------------
+
+class Crash(BaseException):
+    """The process dying: not an exception any code path may catch and carry on from."""
+
+
+class Counting:
+    """A channel that counts what it really posted, deduplicating by key if idempotent."""
+
+    def __init__(self, name: str, idempotent: bool):
+        self.name, self.idempotent, self.posts, self.keys = name, idempotent, [], set()
+
+    def send(self, message, now):
+        if not (self.idempotent and message.idempotency_key in self.keys):
+            self.posts.append(message.body)
+            self.keys.add(message.idempotency_key)
+        return Delivery(external_id=f"{self.name}-{len(self.posts)}",
+                        url=f"https://{self.name}.example/{len(self.posts)}")
+
+
+def crash_once_after_send(monkeypatch):
+    """Let the send happen, then kill the process before its outcome is recorded."""
+    from responders import outbox
+
+    real = outbox._record
+    state = {"crashed": False}
+
+    def record(*args, **kwargs):
+        if not state["crashed"]:
+            state["crashed"] = True
+            raise Crash()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "_record", record)
+
+
+def test_crash_between_send_and_record_never_double_posts(store, monkeypatch):
+    from responders.outbox import NEEDS_CHECK, mark_posted_manually, needs_check
+
+    x = Counting("x", idempotent=False)
+    draft_id = make_draft(store, channel="x")
+    do(store, approve, draft_id, approver="lead", role="approver")
+    crash_once_after_send(monkeypatch)
+    with pytest.raises(Crash):
+        publish_approved(store, {"x": x}, T0 + timedelta(minutes=6))
+    assert len(x.posts) == 1
+    with store.session() as s:
+        assert s.get(DraftRow, draft_id).status == "publishing"
+        [attempt] = s.execute(select(DeliveryRow)).scalars().all()
+        assert attempt.finished_at is None and attempt.idempotency_key.startswith(
+            f"cw-{draft_id}-x-")
+    for minutes in (7, 12, 60, 600):  # restarts, soon and much later
+        assert publish_approved(store, {"x": x}, T0 + timedelta(minutes=minutes)) == 0
+    assert len(x.posts) == 1, "an X reply whose outcome is unknown is never re-sent alone"
+    with store.session() as s:
+        draft = s.get(DraftRow, draft_id)
+        assert draft.status == NEEDS_CHECK
+        [check] = needs_check(s)
+        assert check["id"] == draft_id and check["body"] == GOOD
+        assert "outcome unknown" in check["error"]
+        assert any("Needs a human check" in e.detail
+                   for e in s.execute(select(TimelineRow)).scalars())
+        mark_posted_manually(s, draft, actor="lead", url="https://x.com/nimbushq/status/9",
+                             now=T0 + timedelta(minutes=15))
+    assert publish_approved(store, {"x": x}, T0 + timedelta(minutes=16)) == 0
+    with store.session() as s:
+        draft = s.get(DraftRow, draft_id)
+        assert draft.status == "published"
+        rows = s.execute(select(DeliveryRow).order_by(DeliveryRow.attempt)).scalars().all()
+        assert [(r.ok, r.actor) for r in rows] == [(False, None), (True, "lead")]
+        assert rows[1].url == "https://x.com/nimbushq/status/9"
+        assert all(r.finished_at is not None for r in rows)
+        assert len({r.idempotency_key for r in rows}) == 1
+    assert len(x.posts) == 1
+
+
+def test_crash_on_a_deduplicating_channel_is_retried_with_the_same_key(store, monkeypatch):
+    """Mastodon through Mastodon.py against a fake server that honours Idempotency-Key."""
+    from fake_http import FakeAPI
+    from test_social_channels import MastodonServer
+
+    from responders.channels.mastodon import MastodonChannel
+
+    draft_id = make_draft(store, channel="mastodon")
+    do(store, approve, draft_id, approver="lead", role="approver")
+    with FakeAPI() as fake:
+        fake.routes[("POST", "/api/v1/statuses")] = server = MastodonServer()
+        channels = {"mastodon": MastodonChannel(api_base_url=fake.url, access_token="t")}
+        crash_once_after_send(monkeypatch)
+        with pytest.raises(Crash):
+            publish_approved(store, channels, T0 + timedelta(minutes=6))
+        # a restart while the send might still be in flight elsewhere: hands off
+        assert publish_approved(store, channels, T0 + timedelta(minutes=7)) == 0
+        assert publish_approved(store, channels, T0 + timedelta(minutes=9)) == 1
+        assert publish_approved(store, channels, T0 + timedelta(minutes=10)) == 0
+        keys = [r.headers["idempotency-key"] for r in fake.calls("POST", "/api/v1/statuses")]
+    assert len(keys) == 2 and len(set(keys)) == 1 and server.count == 1
+    with store.session() as s:
+        assert s.get(DraftRow, draft_id).status == "published"
+        rows = s.execute(select(DeliveryRow).order_by(DeliveryRow.attempt)).scalars().all()
+        assert [r.ok for r in rows] == [False, True]
+        assert "outcome unknown" in rows[0].error and rows[1].external_id == "110001"
+
+
+def test_an_old_unknown_outcome_goes_to_a_human_even_on_a_deduplicating_channel(
+        store, monkeypatch):
+    from responders.outbox import NEEDS_CHECK, send_again
+
+    chan = Counting("mastodon", idempotent=True)
+    draft_id = make_draft(store, channel="mastodon")
+    do(store, approve, draft_id, approver="lead", role="approver")
+    crash_once_after_send(monkeypatch)
+    with pytest.raises(Crash):
+        publish_approved(store, {"mastodon": chan}, T0 + timedelta(minutes=6))
+    # the server forgets idempotency keys after about an hour: do not trust it then
+    assert publish_approved(store, {"mastodon": chan}, T0 + timedelta(hours=3)) == 0
+    with store.session() as s:
+        assert s.get(DraftRow, draft_id).status == NEEDS_CHECK
+        send_again(s, s.get(DraftRow, draft_id), actor="lead", now=T0 + timedelta(hours=3))
+    assert publish_approved(store, {"mastodon": chan}, T0 + timedelta(hours=3)) == 1
+    assert len(chan.posts) == 1  # the key deduplicated the human-requested resend
+
+
+def test_post_manually_only_what_was_approved(store):
+    from responders.outbox import OutboxError, mark_posted_manually
+
+    draft_id = make_draft(store, channel="reddit")
+    with store.session() as s:
+        draft = s.get(DraftRow, draft_id)
+        with pytest.raises(OutboxError, match="only an approved draft"):
+            mark_posted_manually(s, draft, actor="lead", url="https://reddit.com/r/x/1", now=T0)
+    do(store, approve, draft_id, approver="lead", role="approver")
+    with store.session() as s:
+        draft = s.get(DraftRow, draft_id)
+        with pytest.raises(OutboxError, match="link"):
+            mark_posted_manually(s, draft, actor="lead", url="javascript:alert(1)", now=T0)
+        draft.body = GOOD + " Edited behind the approval's back."
+        with pytest.raises(OutboxError, match="no approval"):
+            mark_posted_manually(s, draft, actor="lead", url="https://reddit.com/r/x/1", now=T0)
+        draft.body = GOOD
+        mark_posted_manually(s, draft, actor="lead", url="https://reddit.com/r/x/1", now=T0)
+        assert draft.status == "published" and draft.published_at == T0
+    # API access lost: the outbox has nothing left to send for it
+    assert publish_approved(store, {}, T0 + timedelta(minutes=1)) == 0
+    assert count(store, DeliveryRow) == 1
+
+
+def test_idempotency_key_is_stable_per_message_and_changes_with_the_text(store):
+    from responders.outbox import idempotency_key
+
+    draft_id = make_draft(store, channel="x")
+    with store.session() as s:
+        draft = s.get(DraftRow, draft_id)
+        key = idempotency_key(draft)
+        assert key == idempotency_key(draft) and str(draft_id) in key and "x" in key
+        draft.body = GOOD + " More."
+        assert idempotency_key(draft) != key

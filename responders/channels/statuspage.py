@@ -15,9 +15,11 @@ from store.models import StatusPostRow
 
 class StatusPageChannel:
     name = "statuspage"
+    idempotent = True  # one post per draft id, enforced by a unique constraint
 
-    def __init__(self, store):
+    def __init__(self, store, page_url: str | None = None):
         self.store = store
+        self.page_url = page_url  # the public page, for the link recorded on the delivery
 
     def send(self, message: Message, now: datetime) -> Delivery:
         with self.store.session() as session:
@@ -32,4 +34,5 @@ class StatusPageChannel:
                 )
                 session.add(post)
                 session.flush()
-            return Delivery(external_id=f"status-{post.id}")
+            url = f"{self.page_url}#update-{post.id}" if self.page_url else None
+            return Delivery(external_id=f"status-{post.id}", url=url)

@@ -41,6 +41,20 @@ def upgrade() -> None:
     sa.Column('state', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
+    op.create_table('inbound_tickets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=False),
+    sa.Column('minute', sa.DateTime(), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('source', 'external_id', name='uq_inbound_tickets_source_external_id')
+    )
+    with op.batch_alter_table('inbound_tickets', schema=None) as batch_op:
+        batch_op.create_index('ix_inbound_tickets_bucket', ['source', 'minute', 'channel'], unique=False)
+
     op.create_table('incidents',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=256), nullable=False),
@@ -64,6 +78,20 @@ def upgrade() -> None:
     sa.Column('major_change_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('maintenance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('texts', sa.JSON(), nullable=False),
+    sa.Column('components', sa.JSON(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('maintenance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_maintenance_starts_at'), ['starts_at'], unique=False)
+
     op.create_table('mentions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=32), nullable=False),
@@ -91,6 +119,18 @@ def upgrade() -> None:
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('source_health',
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('last_attempt_at', sa.DateTime(), nullable=True),
+    sa.Column('last_success_at', sa.DateTime(), nullable=True),
+    sa.Column('newest_item_at', sa.DateTime(), nullable=True),
+    sa.Column('collected_total', sa.Integer(), nullable=False),
+    sa.Column('quarantined_total', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('last_error_at', sa.DateTime(), nullable=True),
+    sa.Column('permanent', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('source')
     )
     op.create_table('ticket_counts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -156,6 +196,21 @@ def upgrade() -> None:
     with op.batch_alter_table('drafts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_drafts_incident_id'), ['incident_id'], unique=False)
 
+    op.create_table('postmortem_actions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('owner', sa.String(length=64), nullable=False),
+    sa.Column('due_at', sa.DateTime(), nullable=True),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('postmortem_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_postmortem_actions_incident_id'), ['incident_id'], unique=False)
+
     op.create_table('scores',
     sa.Column('mention_id', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=16), nullable=False),
@@ -170,6 +225,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['mention_id'], ['mentions.id'], ),
     sa.PrimaryKeyConstraint('mention_id')
     )
+    op.create_table('status_components',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('names', sa.JSON(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_by', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], ),
+    sa.PrimaryKeyConstraint('key')
+    )
     op.create_table('timeline',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -183,6 +249,50 @@ def upgrade() -> None:
     with op.batch_alter_table('timeline', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_timeline_incident_id'), ['incident_id'], unique=False)
 
+    op.create_table('alert_acks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('via', sa.String(length=16), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('alert_acks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_acks_alert_id'), ['alert_id'], unique=False)
+
+    op.create_table('alert_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=False),
+    sa.Column('contact', sa.String(length=64), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('address', sa.String(length=256), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('ok', sa.Boolean(), nullable=False),
+    sa.Column('permanent', sa.Boolean(), nullable=False),
+    sa.Column('external_id', sa.String(length=128), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('alert_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_deliveries_alert_id'), ['alert_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alert_deliveries_at'), ['at'], unique=False)
+
+    op.create_table('alert_paging',
+    sa.Column('alert_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('level_at', sa.DateTime(), nullable=True),
+    sa.Column('sends', sa.Integer(), nullable=False),
+    sa.Column('last_at', sa.DateTime(), nullable=True),
+    sa.Column('paged_severity', sa.String(length=16), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['alerts.id'], ),
+    sa.PrimaryKeyConstraint('alert_id')
+    )
     op.create_table('approvals',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('draft_id', sa.Integer(), nullable=False),
@@ -207,6 +317,10 @@ def upgrade() -> None:
     sa.Column('permanent', sa.Boolean(), nullable=False),
     sa.Column('external_id', sa.String(length=128), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=128), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('url', sa.String(length=512), nullable=True),
+    sa.Column('actor', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['draft_id'], ['drafts.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -244,11 +358,44 @@ def upgrade() -> None:
     with op.batch_alter_table('status_posts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_status_posts_published_at'), ['published_at'], unique=False)
 
+    op.create_table('rumour_claims',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('lang', sa.String(length=8), nullable=False),
+    sa.Column('terms', sa.JSON(), nullable=False),
+    sa.Column('first_seen', sa.DateTime(), nullable=False),
+    sa.Column('last_seen', sa.DateTime(), nullable=False),
+    sa.Column('mentions', sa.Integer(), nullable=False),
+    sa.Column('statement_post_id', sa.Integer(), nullable=True),
+    sa.Column('statement_draft_id', sa.Integer(), nullable=True),
+    sa.Column('statement_url', sa.String(length=512), nullable=True),
+    sa.Column('linked_by', sa.String(length=64), nullable=True),
+    sa.Column('linked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['statement_draft_id'], ['drafts.id'], ),
+    sa.ForeignKeyConstraint(['statement_post_id'], ['status_posts.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('rumour_mentions',
+    sa.Column('mention_id', sa.Integer(), nullable=False),
+    sa.Column('claim_id', sa.Integer(), nullable=False),
+    sa.Column('similarity', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['claim_id'], ['rumour_claims.id'], ),
+    sa.ForeignKeyConstraint(['mention_id'], ['mentions.id'], ),
+    sa.PrimaryKeyConstraint('mention_id')
+    )
+    with op.batch_alter_table('rumour_mentions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rumour_mentions_claim_id'), ['claim_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('rumour_mentions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rumour_mentions_claim_id'))
+
+    op.drop_table('rumour_mentions')
+    op.drop_table('rumour_claims')
     with op.batch_alter_table('status_posts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_status_posts_published_at'))
 
@@ -265,11 +412,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_approvals_draft_id'))
 
     op.drop_table('approvals')
+    op.drop_table('alert_paging')
+    with op.batch_alter_table('alert_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_deliveries_at'))
+        batch_op.drop_index(batch_op.f('ix_alert_deliveries_alert_id'))
+
+    op.drop_table('alert_deliveries')
+    with op.batch_alter_table('alert_acks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_acks_alert_id'))
+
+    op.drop_table('alert_acks')
     with op.batch_alter_table('timeline', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_timeline_incident_id'))
 
     op.drop_table('timeline')
+    op.drop_table('status_components')
     op.drop_table('scores')
+    with op.batch_alter_table('postmortem_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_postmortem_actions_incident_id'))
+
+    op.drop_table('postmortem_actions')
     with op.batch_alter_table('drafts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_drafts_incident_id'))
 
@@ -283,12 +445,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ticket_counts_minute'))
 
     op.drop_table('ticket_counts')
+    op.drop_table('source_health')
     op.drop_table('quarantine')
     with op.batch_alter_table('mentions', schema=None) as batch_op:
         batch_op.drop_index('ix_mentions_created_at')
 
     op.drop_table('mentions')
+    with op.batch_alter_table('maintenance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_maintenance_starts_at'))
+
+    op.drop_table('maintenance')
     op.drop_table('incidents')
+    with op.batch_alter_table('inbound_tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbound_tickets_bucket')
+
+    op.drop_table('inbound_tickets')
     op.drop_table('detector_state')
     op.drop_table('cursors')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

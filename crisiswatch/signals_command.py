@@ -1,0 +1,94 @@
+"""`crisiswatch signals score-csv --input IN.csv --output OUT.csv` (a stable contract).
+
+Reads `timestamp,value` (a header row, one row per fixed interval, any interval; ISO 8601
+times such as `2015-02-26 21:42:53`, or Unix seconds) and writes
+`timestamp,value,anomaly_score`, the score in [0, 1], each row computed only from the rows
+before it and itself, with the live pipeline's detector code (`sentiment.signals
+.score_series`): a series of non-negative integers is a count and is scored by the same
+seasonal Poisson baseline as mention volume; any other series by a robust z-score. The
+interval is read from the timestamps (median gap) so the false-alarm budget per week and
+the hour-of-week profile stay right. Rows with an empty or non-numeric value are copied
+with a score of 0 and not fed to the detector.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+import sys
+from contextlib import nullcontext
+from datetime import UTC, datetime
+
+from sentiment.signals import Settings, score_series
+
+
+def register(subparsers) -> None:
+    signals = subparsers.add_parser("signals", help="the early-warning detector on its own")
+    sub = signals.add_subparsers(dest="signals", required=True)
+    score = sub.add_parser("score-csv", help="score a timestamp,value CSV causally")
+    score.add_argument("--input", required=True, help="CSV with timestamp,value ('-': stdin)")
+    score.add_argument("--output", required=True, help="CSV to write ('-': stdout)")
+    score.add_argument("--false-alarms-per-week", type=float, default=None,
+                       help="detector sensitivity (default: the live default, 1 per week)")
+    score.set_defaults(func=cmd_score_csv, own_db=None)
+
+
+def parse_time(text: str) -> datetime:
+    text = text.strip()
+    try:
+        return datetime.fromtimestamp(float(text), tz=UTC).replace(tzinfo=None)
+    except ValueError:
+        pass
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def score_rows(rows: list[tuple[str, str]], false_alarms_per_week: float | None = None
+               ) -> list[tuple[str, str, float]]:
+    """(timestamp, value) text rows -> (timestamp, value, score) rows."""
+    times = [parse_time(t) for t, _ in rows]
+    values = [_number(v) for _, v in rows]
+    gaps = [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:]) if b > a]
+    settings = Settings.for_interval(statistics.median(gaps) if gaps else 1.0)
+    if false_alarms_per_week is not None:
+        settings.false_alarms_per_week = false_alarms_per_week
+    present = [i for i, v in enumerate(values) if v is not None]
+    scores = score_series([times[i] for i in present], [values[i] for i in present], settings)
+    by_row = dict(zip(present, scores))
+    return [(t, v, by_row.get(i, 0.0)) for i, (t, v) in enumerate(rows)]
+
+
+def cmd_score_csv(args, app=None) -> int:
+    source = nullcontext(sys.stdin) if args.input == "-" else open(
+        args.input, newline="", encoding="utf-8")
+    with source as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None or [h.strip().lower() for h in header[:2]] != ["timestamp", "value"]:
+            print(f"{args.input}: expected a header row 'timestamp,value'", file=sys.stderr)
+            return 2
+        rows = [(r[0], r[1] if len(r) > 1 else "") for r in reader if r]
+    try:
+        scored = score_rows(rows, args.false_alarms_per_week)
+    except ValueError as exc:
+        print(f"{args.input}: {exc}", file=sys.stderr)
+        return 2
+    sink = nullcontext(sys.stdout) if args.output == "-" else open(
+        args.output, "w", newline="", encoding="utf-8")
+    with sink as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["timestamp", "value", "anomaly_score"])
+        for t, v, score in scored:
+            writer.writerow([t, v, f"{score:.6f}"])
+    return 0

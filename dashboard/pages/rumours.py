@@ -1,0 +1,158 @@
+"""Rumours: the claims people repeat, how loud each is, the statement that answers it, and
+whether it dies down after that statement. Text is shown as text."""
+
+from __future__ import annotations
+
+import dash
+import plotly.graph_objects as go
+from dash import Input, Output, State, dcc, html
+from flask_login import current_user
+
+from dashboard import components as ui
+from dashboard import rumour_data
+from dashboard.actions import ActionError, audit, require
+from dashboard.context import current
+from responders import rumours
+from responders.approval import EDITOR_ROLES
+from store.models import RumourClaimRow, StatusPostRow
+
+dash.register_page(__name__, path="/rumours", name="Rumours", order=4)
+callback = ui.Callbacks()  # registered on the app by create_app
+
+REFRESH_MS = 5000
+
+
+def layout(**_):
+    return html.Div([
+        dcc.Interval(id="rumours-tick", interval=REFRESH_MS),
+        html.H1("Rumours"),
+        html.P("Claims repeated in mentions flagged as rumours, grouped across languages. "
+               "Link each to the statement that answers it: replies to the claim then cite "
+               "it, and the chart shows whether the claim dies down.", className="muted"),
+        html.Div(id="rumours-flash"),
+        html.Div([
+            html.Div(id="rumours-list", className="col-main"),
+            html.Aside([
+                html.H2("Claim"),
+                dcc.Dropdown(id="rumours-claim", placeholder="choose a claim",
+                             clearable=False),
+                dcc.Graph(id="rumours-volume", config={"displayModeBar": False},
+                          style={"height": "260px"}),
+                html.Div(id="rumours-statement"),
+                html.Label("Answered by (a published status-page update)",
+                           className="small-h"),
+                dcc.Dropdown(id="rumours-post", placeholder="choose the statement"),
+                html.Button("Link statement", id="rumours-link", className="btn primary"),
+                html.Div(id="rumours-mentions"),
+            ], className="col-side panel"),
+        ], className="incident-grid"),
+    ])
+
+
+def _rate(value) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _trend(row) -> str:
+    if row["statement_url"] is None:
+        return "not answered yet"
+    if row["decaying"] is None:
+        return "answered; too early to tell"
+    return "decaying" if row["decaying"] else "not decaying"
+
+
+def render_list(rows: list[dict]):
+    if not rows:
+        return html.P("No rumours so far.", className="muted")
+    head = html.Tr([html.Th(h) for h in ("Claim", "Lang", "Mentions", "Last seen",
+                                         "Per 10 min before → after", "Statement")])
+    body = [html.Tr([
+        html.Td(r["text"], className="quote-text"), html.Td(r["lang"]),
+        html.Td(str(r["mentions"])), html.Td(ui.hhmm(r["last_seen"])),
+        html.Td(f"{_rate(r['before_rate'])} → {_rate(r['after_rate'])}"),
+        html.Td([html.Div(_trend(r)),
+                 html.A(r["statement_url"], href=r["statement_url"], target="_blank",
+                        rel="noopener noreferrer") if r["statement_url"] else None]),
+    ], id=f"rumours-row-{r['id']}") for r in rows]
+    return html.Table([html.Thead(head), html.Tbody(body)], className="table")
+
+
+def volume_figure(volume: dict) -> go.Figure:
+    buckets = volume["buckets"]
+    fig = go.Figure(go.Bar(
+        x=[b["start"] for b in buckets], y=[b["count"] for b in buckets],
+        marker_color=["#7c3aed" if not b["after"] else "#a3a3a3" for b in buckets],
+        hovertemplate="%{x|%H:%M}: %{y} mentions<extra></extra>"))
+    if volume["statement_at"] is not None:
+        fig.add_vline(x=volume["statement_at"], line_dash="dash", line_color="#0f172a")
+    fig.update_layout(margin={"l": 30, "r": 10, "t": 10, "b": 30}, height=240,
+                      plot_bgcolor="white", paper_bgcolor="white", bargap=0.1,
+                      yaxis_title="per 10 min")
+    return fig
+
+
+@callback(
+    Output("rumours-list", "children"), Output("rumours-claim", "options"),
+    Output("rumours-post", "options"),
+    Input("rumours-tick", "n_intervals"), Input("rumours-flash", "children"),
+)
+def refresh(_n, _flash):
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        rumours.cluster_pending(session, now, brand_words=(ctx.brand.name,))
+        rows = rumour_data.claim_rows(session, now)
+        posts = rumour_data.statement_options(session)
+    options = [{"label": f"#{r['id']} · {r['mentions']} · {r['text'][:60]}", "value": r["id"]}
+               for r in rows]
+    return render_list(rows), options, posts
+
+
+@callback(
+    Output("rumours-volume", "figure"), Output("rumours-statement", "children"),
+    Output("rumours-mentions", "children"),
+    Input("rumours-claim", "value"), Input("rumours-tick", "n_intervals"),
+    Input("rumours-flash", "children"),
+)
+def show_claim(claim_id, _n, _flash):
+    if claim_id is None:
+        return go.Figure(), None, None
+    ctx = current()
+    with ctx.store.session() as session:
+        detail = rumour_data.claim_detail(session, claim_id, ctx.clock())
+    if detail is None:
+        return go.Figure(), ui.notice("That claim no longer exists.", "error"), None
+    statement = (html.Div(["Answered by ", html.A(detail["statement_url"],
+                                                  href=detail["statement_url"],
+                                                  target="_blank", rel="noopener noreferrer"),
+                           f" (linked by {detail['linked_by']})"], className="muted")
+                 if detail["statement_url"] else html.Div("Not answered yet.", className="muted"))
+    quotes = [ui.mention_quote(m) for m in detail["mentions"][:8]]
+    return volume_figure(detail["volume"]), statement, html.Div(quotes)
+
+
+@callback(
+    Output("rumours-flash", "children"),
+    Input("rumours-link", "n_clicks"),
+    State("rumours-claim", "value"), State("rumours-post", "value"),
+    prevent_initial_call=True,
+)
+def link(_clicks, claim_id, post_id):
+    if claim_id is None or post_id is None:
+        return ui.notice("Choose a claim and the statement that answers it.", "error")
+    ctx = current()
+    now = ctx.clock()
+    try:
+        require(current_user, EDITOR_ROLES, "link a statement")
+        with ctx.store.session() as session:
+            claim = session.get(RumourClaimRow, claim_id)
+            post = session.get(StatusPostRow, post_id)
+            if claim is None or post is None:
+                raise ActionError("That claim or statement no longer exists.")
+            url = rumours.link_statement(session, claim, actor=current_user.username, now=now,
+                                         status_url=ctx.brand.status_url, post=post)
+            audit(session, actor=current_user.username, action="rumour.link",
+                  target=f"rumour:{claim_id}", detail=url, now=now)
+    except (ActionError, ValueError) as exc:
+        return ui.notice(str(exc), "error")
+    return ui.notice(f"Linked: replies to this claim now cite {url}", "info")

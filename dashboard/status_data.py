@@ -1,0 +1,73 @@
+"""The public status page's queries beyond `data.status_page`: components, maintenance,
+incidents with their updates. Plain dicts out; only published, public things."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import MaintenanceRow, StatusComponentRow
+
+# Worst first: the page's overall state is the worst of its parts.
+SEVERITY = {"major_outage": 4, "partial_outage": 3, "degraded": 2, "maintenance": 1,
+            "operational": 0}
+
+
+def _text(texts: dict, lang: str) -> dict:
+    return texts.get(lang) or texts.get("en") or next(iter(texts.values()), {})
+
+
+def maintenance(session: Session, lang: str, now: datetime, limit: int = 10) -> list[dict]:
+    """Maintenance in progress or to come (not cancelled), soonest first."""
+    rows = session.execute(
+        select(MaintenanceRow).where(MaintenanceRow.cancelled_at.is_(None),
+                                     MaintenanceRow.ends_at > now)
+        .order_by(MaintenanceRow.starts_at, MaintenanceRow.id).limit(limit)).scalars().all()
+    return [{"id": m.id, "title": _text(m.texts, lang).get("title", ""),
+             "body": _text(m.texts, lang).get("body", ""), "starts_at": m.starts_at,
+             "ends_at": m.ends_at, "components": list(m.components or []),
+             "in_progress": m.starts_at <= now, "announced_at": m.created_at} for m in rows]
+
+
+def components(session: Session, lang: str, now: datetime,
+               windows: list[dict] | None = None) -> list[dict]:
+    """Configured components in order, with their state; one under maintenance that is in
+    progress shows `maintenance` unless something worse is going on."""
+    windows = maintenance(session, lang, now) if windows is None else windows
+    busy = {key for w in windows if w["in_progress"] for key in w["components"]}
+    out = []
+    for c in session.execute(select(StatusComponentRow)
+                             .order_by(StatusComponentRow.position)).scalars():
+        state = c.state
+        if c.key in busy and SEVERITY[state] < SEVERITY["maintenance"]:
+            state = "maintenance"
+        out.append({"key": c.key, "name": _text({k: {"n": v} for k, v in c.names.items()},
+                                                lang).get("n", c.key),
+                    "state": state, "updated_at": c.updated_at})
+    return out
+
+
+def overall(page: dict, comps: list[dict], windows: list[dict]) -> str:
+    """incident | major_outage | partial_outage | degraded | maintenance | operational."""
+    if page["incidents"]:
+        return "incident"
+    worst = max((c["state"] for c in comps), key=SEVERITY.get, default="operational")
+    if worst == "operational" and any(w["in_progress"] for w in windows):
+        return "maintenance"
+    return worst
+
+
+def by_incident(posts: list[dict], ongoing: list[dict]) -> list[dict]:
+    """The updates grouped per incident, newest incident first; each group says whether
+    the incident is still ongoing and its latest phase."""
+    ongoing_ids = {i["incident_id"] for i in ongoing}
+    groups: dict = {}
+    for p in posts:  # newest first already
+        g = groups.setdefault(p["incident_id"], {
+            "incident_id": p["incident_id"], "title": p["title"], "phase": p["phase"],
+            "updated_at": p["published_at"], "ongoing": p["incident_id"] in ongoing_ids,
+            "updates": []})
+        g["updates"].append(p)
+    return sorted(groups.values(), key=lambda g: (g["ongoing"], g["updated_at"]), reverse=True)

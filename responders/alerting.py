@@ -1,0 +1,400 @@
+"""Getting an alert to a human and knowing they saw it.
+
+`deliver_alerts(store, channels, contacts, now)` is a pipeline stage. For every alert
+still `open` (not acknowledged):
+
+- the dashboard is told at once (one delivery row; it never sleeps);
+- the first contact in the escalation order is paged on each of their channels;
+- while nobody acknowledges, the same contact is re-paged every `resend_after`, at most
+  `resends` times, and after `escalate_after` the next contact is paged, and so on;
+- a rise in severity (warning -> major -> critical) sends one update to whoever is paged;
+- quiet hours hold non-critical pages for a contact until their quiet hours end;
+- cooldown: a new alert opened within `cooldown` of the last page, and no more severe
+  than what was paged, waits out the cooldown (a flapping situation pages once).
+
+One alert per situation is the detector's job (`sentiment.detect.correlate`): repeated
+triggers update the alert, they never reach here as a new page. Acknowledging, by any
+route (`responders.alerts.acknowledge`), stops everything for that alert. Every attempt is
+an `alert_deliveries` row, every acknowledgement an `alert_acks` row, and both go on the
+incident timeline when the alert is linked to one.
+
+Sending happens outside any transaction: the page is claimed first with a conditional
+UPDATE (so two workers never page twice), then sent, then recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from responders.alerts import acknowledge
+from responders.channels.base import Channel, ChannelError, Message
+from responders.channels.dashboard import DashboardChannel
+from responders.incidents import record
+from store.models import (
+    AlertDeliveryRow,
+    AlertPagingRow,
+    AlertRow,
+    IncidentRow,
+)
+
+log = logging.getLogger("crisiswatch.alerting")
+
+SEVERITY_RANK = {"warning": 0, "major": 1, "critical": 2}
+PAGE_KINDS = ("page", "resend", "escalate", "update")
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """[start, end) in the contact's time zone; may wrap midnight (22:00-07:00)."""
+
+    start: time
+    end: time
+    tz: str = "UTC"
+
+    def contains(self, now: datetime) -> bool:
+        local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(self.tz)).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    @classmethod
+    def parse(cls, text: str, tz: str = "UTC") -> QuietHours:
+        start, _, end = text.partition("-")
+        return cls(time.fromisoformat(start.strip()), time.fromisoformat(end.strip()), tz)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone to page: channels in the order to use them, e.g.
+    (("sms", "+33600000000"), ("email", "ana@example.com"), ("slack", ""))."""
+
+    name: str
+    channels: tuple[tuple[str, str], ...]
+    lang: str = "en"
+    quiet_hours: QuietHours | None = None
+
+    def address(self, channel: str) -> str | None:
+        return next((a for c, a in self.channels if c == channel), None)
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    resend_after: timedelta = timedelta(minutes=10)
+    resends: int = 1
+    escalate_after: timedelta = timedelta(minutes=20)
+    cooldown: timedelta = timedelta(minutes=30)
+    ack_secret: str = ""  # signs acknowledgement links; empty: no links in messages
+    public_url: str = ""  # where /ack/<token> is served, e.g. https://crisis.example.com
+
+
+# --- signed acknowledgement links -----------------------------------------------------------
+
+
+def ack_key(secret_key: str) -> str:
+    """The link-signing key, derived from the app's secret so it needs no extra setting."""
+    return hmac.new(secret_key.encode(), b"crisiswatch-ack-links", hashlib.sha256).hexdigest()
+
+
+def _mac(secret: str, alert_id: int, contact: str) -> str:
+    msg = f"ack:{alert_id}:{contact}".encode()
+    return hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()[:32]
+
+
+def ack_token(secret: str, alert_id: int, contact: str) -> str:
+    name = base64.urlsafe_b64encode(contact.encode()).decode().rstrip("=")
+    return f"{alert_id}.{name}.{_mac(secret, alert_id, contact)}"
+
+
+def read_ack_token(secret: str, token: str) -> tuple[int, str] | None:
+    """(alert id, contact name) if the token is genuine, else None."""
+    try:
+        alert_id, name, mac = token.split(".")
+        contact = base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
+        alert = int(alert_id)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not secret or not hmac.compare_digest(mac, _mac(secret, alert, contact)):
+        return None
+    return alert, contact
+
+
+def ack_by_link(session, secret: str, token: str, now: datetime) -> tuple[bool, str]:
+    """Acknowledge from a signed link; (acknowledged now, what to tell the person)."""
+    read = read_ack_token(secret, token)
+    if read is None:
+        return False, "This acknowledgement link is not valid."
+    alert = session.get(AlertRow, read[0])
+    if alert is None:
+        return False, "This alert no longer exists."
+    if acknowledge(session, alert, actor=read[1], now=now, via="link"):
+        return True, f"Alert #{alert.id} acknowledged by {read[1]}. Re-sends stopped."
+    who = f" by {alert.acknowledged_by}" if alert.acknowledged_by else ""
+    return False, f"Alert #{alert.id} was already {alert.status}{who}."
+
+
+YES = {"YES", "Y", "OUI", "O"}
+
+
+def ack_by_sms(session, contacts: list[Contact], sender: str, body: str,
+               now: datetime) -> str | None:
+    """Handle an SMS reply; returns the reply text, or None for an unknown sender (who
+    gets no answer at all). "YES"/"OUI" acknowledges the latest alert paged to that
+    contact by SMS, "YES 12" alert #12 (if it was paged to them)."""
+    number = _digits(sender)
+    contact = next((c for c in contacts if number and _digits(c.address("sms") or "") == number),
+                   None)
+    if contact is None:
+        return None
+    fr = contact.lang == "fr"
+    words = body.strip().upper().replace(",", " ").replace(".", " ").split()
+    if not words or words[0] not in YES:
+        return ("Répondez OUI pour confirmer la prise en compte de l'alerte." if fr else
+                "Reply YES to acknowledge the alert.")
+    paged = select(AlertDeliveryRow.alert_id).where(
+        AlertDeliveryRow.contact == contact.name, AlertDeliveryRow.channel == "sms",
+        AlertDeliveryRow.ok.is_(True))
+    if len(words) > 1 and words[1].lstrip("#").isdigit():
+        paged = paged.where(AlertDeliveryRow.alert_id == int(words[1].lstrip("#")))
+    alert_id = session.execute(
+        paged.join(AlertRow, AlertRow.id == AlertDeliveryRow.alert_id)
+        .where(AlertRow.status == "open").order_by(AlertDeliveryRow.at.desc()).limit(1)
+    ).scalar_one_or_none()
+    if alert_id is None:
+        return ("Aucune alerte ouverte à confirmer." if fr else
+                "No open alert to acknowledge.")
+    acknowledge(session, session.get(AlertRow, alert_id), actor=contact.name, now=now,
+                via="sms", detail=body.strip()[:64])
+    return (f"Alerte #{alert_id} confirmée. Merci." if fr else
+            f"Alert #{alert_id} acknowledged. Thank you.")
+
+
+def _digits(number: str) -> str:
+    return "".join(ch for ch in number if ch.isdigit())
+
+
+# --- the stage -----------------------------------------------------------------------------
+
+
+def deliver_alerts(store, channels: dict[str, Channel], contacts: list[Contact] | tuple,
+                   now: datetime, *, policy: AlertPolicy | None = None) -> int:
+    """Page whoever must hear of each open alert now; returns successful deliveries."""
+    policy = policy or AlertPolicy()
+    contacts = list(contacts)
+    with store.session() as session:
+        ids = session.execute(select(AlertRow.id).where(AlertRow.status == "open")
+                              .order_by(AlertRow.opened_at)).scalars().all()
+    return sum(_advance(store, channels, contacts, policy, alert_id, now) for alert_id in ids)
+
+
+def _advance(store, channels, contacts, policy, alert_id: int, now: datetime) -> int:
+    sent = 0
+    with store.session() as session:
+        started = session.get(AlertPagingRow, alert_id) is None and \
+            _start(session, alert_id, now, policy)
+    if started:  # committed: the dashboard is told once, whoever started it
+        sent += _send_and_record(store, channels, alert_id, "dashboard",
+                                 [("dashboard", "")], "page", -1, now, policy, "en")
+    with store.session() as session:
+        alert, paging = session.get(AlertRow, alert_id), session.get(AlertPagingRow, alert_id)
+        action = _plan(alert, paging, contacts, policy, now)
+        if action is None:
+            return sent
+        kind, level = action
+        # Claim: only one worker moves this alert from the state it just read.
+        claimed = session.execute(
+            update(AlertPagingRow).where(
+                AlertPagingRow.alert_id == alert_id, AlertPagingRow.level == paging.level,
+                AlertPagingRow.sends == paging.sends, AlertPagingRow.state == paging.state)
+            .values(**_after(kind, level, paging, alert.severity, now))
+        ).rowcount
+        if not claimed:
+            return sent
+    contact = contacts[level]
+    return sent + _send_and_record(store, channels, alert_id, contact.name, contact.channels,
+                                   kind, level, now, policy, contact.lang)
+
+
+def _start(session, alert_id: int, now: datetime, policy: AlertPolicy) -> bool:
+    """First sight of an alert: its paging row, suppressed if it falls in a cooldown."""
+    alert = session.get(AlertRow, alert_id)
+    last = session.execute(
+        select(func.max(AlertDeliveryRow.at), AlertPagingRow.paged_severity)
+        .join(AlertPagingRow, AlertPagingRow.alert_id == AlertDeliveryRow.alert_id)
+        .where(AlertDeliveryRow.alert_id != alert_id, AlertDeliveryRow.ok.is_(True),
+               AlertDeliveryRow.channel != "dashboard",
+               AlertDeliveryRow.at > now - policy.cooldown)
+        .group_by(AlertPagingRow.paged_severity)
+    ).all()
+    bar = max((SEVERITY_RANK.get(sev or "warning", 0) for _, sev in last), default=None)
+    paging = AlertPagingRow(alert_id=alert_id, level=-1, sends=0, state="paging")
+    if bar is not None and SEVERITY_RANK.get(alert.severity, 0) <= bar:
+        paging.state = "suppressed"
+        paging.paged_severity = next(s for _, s in last if SEVERITY_RANK.get(s, 0) == bar)
+        paging.last_at = max(at for at, _ in last)  # the cooldown runs from here
+    try:
+        with session.begin_nested():
+            session.add(paging)
+    except IntegrityError:
+        return False
+    if paging.state == "suppressed" and alert.incident_id is not None:
+        record(session, session.get(IncidentRow, alert.incident_id), now, "alerting", "alert",
+               f"Alert #{alert_id} not paged: cooldown after a page at {paging.last_at:%H:%M}")
+    return True
+
+
+def _plan(alert: AlertRow, paging: AlertPagingRow, contacts: list[Contact],
+          policy: AlertPolicy, now: datetime) -> tuple[str, int] | None:
+    """What is due for this alert now: (kind, escalation level), or None."""
+    if paging.state == "done" or not contacts:
+        return None
+    rank = SEVERITY_RANK.get(alert.severity, 0)
+    if paging.state == "suppressed":
+        if rank <= SEVERITY_RANK.get(paging.paged_severity or "warning", 0) and \
+                now < paging.last_at + policy.cooldown:
+            return None
+        action = ("page", 0)
+    elif paging.level < 0:
+        action = ("page", 0)
+    elif rank > SEVERITY_RANK.get(paging.paged_severity or "warning", 0):
+        action = ("update", paging.level)
+    elif paging.level + 1 < len(contacts) and now >= paging.level_at + policy.escalate_after:
+        action = ("escalate", paging.level + 1)
+    elif paging.sends <= policy.resends and now >= paging.last_at + policy.resend_after:
+        action = ("resend", paging.level)
+    else:
+        return None
+    quiet = contacts[action[1]].quiet_hours
+    if alert.severity != "critical" and quiet is not None and quiet.contains(now):
+        return None  # held, not dropped: due again when quiet hours end
+    return action
+
+
+def _after(kind: str, level: int, paging: AlertPagingRow, severity: str, now: datetime) -> dict:
+    values = {"last_at": now, "paged_severity": severity, "state": "paging"}
+    if kind in ("page", "escalate"):
+        values.update(level=level, level_at=now, sends=1)
+    elif kind == "resend":
+        values.update(sends=paging.sends + 1)
+    return values
+
+
+def _send_and_record(store, channels, alert_id: int, contact: str, routes, kind: str,
+                     level: int, now: datetime, policy: AlertPolicy, lang: str) -> int:
+    with store.session() as session:
+        alert = session.get(AlertRow, alert_id)
+        link = (f"{policy.public_url.rstrip('/')}/ack/{ack_token(policy.ack_secret, alert_id, contact)}"
+                if policy.ack_secret and policy.public_url else "")
+        messages = {channel: alert_message(alert, channel, address, kind, link, lang)
+                    for channel, address in routes}
+        incident_id = alert.incident_id
+    outcomes = []
+    for channel_name, address in routes:
+        channel = channels.get(channel_name) or (
+            DashboardChannel() if channel_name == "dashboard" else None)
+        error, permanent, external = None, False, None
+        if channel is None:
+            error, permanent = f"no channel configured for {channel_name!r}", True
+        else:
+            try:
+                external = channel.send(messages[channel_name], now).external_id
+            except ChannelError as exc:
+                error, permanent = str(exc), exc.permanent
+        if error:
+            log.warning("alert #%s to %s by %s failed: %s", alert_id, contact, channel_name,
+                        error)
+        outcomes.append((channel_name, address, error, permanent, external))
+    with store.session() as session:
+        for channel_name, address, error, permanent, external in outcomes:
+            session.add(AlertDeliveryRow(
+                alert_id=alert_id, contact=contact, channel=channel_name, address=address,
+                kind=kind, level=max(level, 0), at=now, ok=error is None, permanent=permanent,
+                external_id=external, error=error))
+        if incident_id is not None and contact != "dashboard":
+            ok = [c for c, _, e, _, _ in outcomes if e is None]
+            failed = [f"{c}: {e}" for c, _, e, _, _ in outcomes if e is not None]
+            detail = f"Alert #{alert_id} {kind} to {contact}" + (
+                f" by {', '.join(ok)}" if ok else "") + (
+                f"; failed {'; '.join(failed)}" if failed else "")
+            record(session, session.get(IncidentRow, incident_id), now, "alerting", "alert",
+                   detail)
+    return sum(1 for o in outcomes if o[2] is None)
+
+
+TEXT = {
+    "en": {"page": "", "resend": "Reminder: ", "escalate": "Escalated, not acknowledged: ",
+           "update": "Now {severity}: ", "terms": "Emerging terms", "since": "since",
+           "ack_link": "Acknowledge: {link}", "ack_sms": "Reply YES to acknowledge.",
+           "signals": "Signals"},
+    "fr": {"page": "", "resend": "Rappel : ", "escalate": "Escalade, non confirmée : ",
+           "update": "Désormais {severity} : ", "terms": "Termes émergents",
+           "since": "depuis", "ack_link": "Confirmer la prise en compte : {link}",
+           "ack_sms": "Répondez OUI pour confirmer.", "signals": "Signaux"},
+}
+
+
+def alert_message(alert: AlertRow, channel: str, address: str, kind: str, link: str,
+                  lang: str) -> Message:
+    """The words of a page: short for SMS, with the evidence elsewhere."""
+    t = TEXT.get(lang, TEXT["en"])
+    prefix = t[kind].format(severity=alert.severity.upper())
+    subject = f"[crisiswatch] {prefix}{alert.severity.upper()} #{alert.id}: {alert.title}"
+    terms = list(alert.evidence.get("emerging_terms", {}))[:6]
+    lines = [(f"{prefix}{alert.title} ({alert.severity}, {t['since']} "
+             f"{alert.opened_at:%H:%M} UTC) #{alert.id}")]
+    if terms:
+        lines.append(f"{t['terms']}: {', '.join(terms)}")
+    if channel != "sms":
+        latest: dict[str, dict] = {}
+        for s in alert.evidence.get("signals", []):
+            latest[s["kind"]] = s
+        if latest:
+            lines.append(t["signals"] + ": " + "; ".join(
+                f"{k} {s['observed']:g} vs {s['expected']:g}" for k, s in latest.items()))
+    if link and channel in ("email", "slack", "webhook"):
+        lines.append(t["ack_link"].format(link=link))
+    if channel == "sms":
+        lines.append(t["ack_sms"])
+    return Message(draft_id=0, channel=channel, audience="team", lang=lang, subject=subject,
+                   body="\n".join(lines), incident_id=alert.incident_id,
+                   to=address or None, alert_id=alert.id)
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def contacts_from_config(items: list[dict]) -> list[Contact]:
+    """`[[alerting.contacts]]` tables, in escalation order: name, lang, channels (a table
+    channel -> address, in the order written), quiet_hours ("22:00-07:00"), timezone."""
+    out = []
+    for item in items:
+        quiet = item.get("quiet_hours")
+        out.append(Contact(
+            name=item["name"], lang=item.get("lang", "en"),
+            channels=tuple((str(c), str(a)) for c, a in item.get("channels", {}).items()),
+            quiet_hours=QuietHours.parse(quiet, item.get("timezone", "UTC")) if quiet else None,
+        ))
+    return out
+
+
+def policy_from_config(conf: dict, secret_key: str) -> AlertPolicy:
+    """`[alerting]`: resend_after_minutes, resends, escalate_after_minutes,
+    cooldown_minutes, public_url."""
+    d = AlertPolicy()
+    minutes = lambda key, default: timedelta(minutes=float(conf.get(key, default)))
+    return AlertPolicy(
+        resend_after=minutes("resend_after_minutes", d.resend_after.total_seconds() / 60),
+        resends=int(conf.get("resends", d.resends)),
+        escalate_after=minutes("escalate_after_minutes", d.escalate_after.total_seconds() / 60),
+        cooldown=minutes("cooldown_minutes", d.cooldown.total_seconds() / 60),
+        ack_secret=ack_key(secret_key) if secret_key else "",
+        public_url=conf.get("public_url", ""),
+    )

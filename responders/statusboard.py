@@ -1,0 +1,100 @@
+"""What the public status page shows besides incident updates: the service's components
+with their state, and scheduled maintenance.
+
+Components are configured (a list of keys and names per language, handed down from
+settings) and synced into the store; their state is set by a human (or by the incident
+commander through the dashboard) and lands on the incident's timeline when tied to one.
+A component under maintenance that is in progress shows as `maintenance` without anyone
+touching it. Maintenance announcements are written by a human in each public language;
+they are public text like any other, so only editors and above may schedule them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from responders.incidents import record
+from store.models import IncidentRow, MaintenanceRow, StatusComponentRow
+
+STATES = ("operational", "degraded", "partial_outage", "major_outage", "maintenance")
+SCHEDULER_ROLES = ("editor", "approver", "admin")
+
+
+def sync_components(session: Session, specs: list[dict], now: datetime) -> list[str]:
+    """Make the stored components match the configured list, in order; keeps the state of
+    those that stay, drops those no longer configured. `specs`: [{"key": "login",
+    "names": {"en": "Login", "fr": "Connexion"}}, ...] (or "name" for one language)."""
+    wanted = {}
+    for position, spec in enumerate(specs):
+        key = str(spec["key"]).strip()
+        names = spec.get("names") or {"en": spec.get("name") or key}
+        wanted[key] = (position, {str(k): str(v) for k, v in names.items()})
+    existing = {c.key: c for c in session.execute(select(StatusComponentRow)).scalars()}
+    for key, row in existing.items():
+        if key not in wanted:
+            session.delete(row)
+    for key, (position, names) in wanted.items():
+        row = existing.get(key)
+        if row is None:
+            session.add(StatusComponentRow(key=key, names=names, position=position,
+                                           state="operational", updated_at=now))
+        else:
+            row.names, row.position = names, position
+    session.flush()
+    return list(wanted)
+
+
+def set_component_state(session: Session, key: str, state: str, *, actor: str,
+                        now: datetime, incident: IncidentRow | None = None) -> None:
+    """Show `key` as `state` (one of STATES), optionally because of `incident`."""
+    if state not in STATES:
+        raise ValueError(f"unknown component state {state!r}; one of {', '.join(STATES)}")
+    row = session.get(StatusComponentRow, key)
+    if row is None:
+        raise ValueError(f"no component {key!r} is configured")
+    if row.state == state and row.incident_id == (incident.id if incident else None):
+        return
+    before = row.state
+    row.state, row.updated_at, row.updated_by = state, now, actor
+    row.incident_id = incident.id if incident is not None and state != "operational" else None
+    if incident is not None:
+        record(session, incident, now, actor, "component",
+               f"Status page: {row.names.get('en', key)} {before} -> {state}")
+
+
+def schedule_maintenance(session: Session, *, texts: dict[str, dict], starts_at: datetime,
+                         ends_at: datetime, components: list[str], actor: str, role: str,
+                         now: datetime) -> MaintenanceRow:
+    """Announce maintenance. `texts`: {"en": {"title": ..., "body": ...}, "fr": {...}}."""
+    if role not in SCHEDULER_ROLES:
+        raise PermissionError(f"{actor} is a {role}; only editors and above schedule "
+                              "maintenance")
+    if ends_at <= starts_at:
+        raise ValueError("maintenance must end after it starts")
+    clean = {}
+    for lang, t in texts.items():
+        title, body = (t.get("title") or "").strip(), (t.get("body") or "").strip()
+        if not title:
+            raise ValueError(f"the {lang} announcement needs a title")
+        clean[lang] = {"title": title, "body": body}
+    if not clean:
+        raise ValueError("the announcement needs a text in at least one language")
+    known = set(session.execute(select(StatusComponentRow.key)).scalars())
+    unknown = sorted(set(components) - known)
+    if unknown:
+        raise ValueError(f"unknown components: {', '.join(unknown)}")
+    row = MaintenanceRow(texts=clean, components=list(components), starts_at=starts_at,
+                         ends_at=ends_at, created_by=actor, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def cancel_maintenance(session: Session, maintenance_id: int, *, now: datetime) -> None:
+    row = session.get(MaintenanceRow, maintenance_id)
+    if row is None:
+        raise ValueError(f"no maintenance #{maintenance_id}")
+    row.cancelled_at = now

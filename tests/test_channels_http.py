@@ -1,0 +1,235 @@
+"""The channel adapters against real local servers: an HTTP receiver in a thread (Slack,
+Twilio-style SMS, signed webhooks) and an aiosmtpd SMTP server, including the failures
+that happen in real life: the receiver is down, refuses the message, or hangs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from collections import deque
+from datetime import datetime
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from responders.channels.base import ChannelError, Message
+from responders.channels.email import EmailChannel
+from responders.channels.http import Http
+from responders.channels.slack import SlackChannel
+from responders.channels.sms import TwilioSMSChannel
+from responders.channels.webhook import WebhookChannel
+
+NOW = datetime(2026, 3, 10, 10, 5)
+MESSAGE = Message(draft_id=7, channel="x", audience="team", lang="en",
+                  subject="Login outage", body="Logins fail since 10:00. Next update 10:45.")
+
+
+class Receiver:
+    """An HTTP server on a free local port that records every request and answers from a
+    script of (status, body, delay) responses, then 200 with a JSON body."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.script: deque = deque()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
+                                          "body": body})
+                status, text, delay = receiver.script.popleft() if receiver.script else (
+                    200, '{"sid": "SM123"}', 0)
+                if delay:
+                    time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(text.encode())
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def fast_http(**kw) -> Http:
+    return Http(timeout=kw.pop("timeout", 2.0), retries=kw.pop("retries", 2), backoff=0.01,
+                sleep=lambda s: None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- the chokepoint ---------------------------------------------------------------------
+
+
+def test_transient_errors_are_retried_then_succeed(receiver):
+    receiver.script.extend([(503, "busy", 0), (502, "bad gateway", 0)])
+    SlackChannel(receiver.url + "/hook", http=fast_http()).send(MESSAGE, NOW)
+    assert len(receiver.requests) == 3
+    assert json.loads(receiver.requests[-1]["body"]) == {
+        "text": "*Login outage*\nLogins fail since 10:00. Next update 10:45."}
+
+
+def test_a_4xx_is_permanent_and_not_retried(receiver):
+    receiver.script.append((404, "no_service", 0))
+    with pytest.raises(ChannelError) as err:
+        SlackChannel(receiver.url + "/hook", http=fast_http()).send(MESSAGE, NOW)
+    assert err.value.permanent and "404" in str(err.value)
+    assert len(receiver.requests) == 1
+
+
+def test_too_many_requests_is_transient(receiver):
+    receiver.script.extend([(429, "slow down", 0)] * 3)
+    with pytest.raises(ChannelError) as err:
+        SlackChannel(receiver.url, http=fast_http()).send(MESSAGE, NOW)
+    assert not err.value.permanent and len(receiver.requests) == 3
+
+
+def test_a_channel_that_is_down_is_a_transient_error():
+    url = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+    slept = []
+    http = Http(timeout=1.0, retries=2, backoff=0.5, sleep=slept.append)
+    with pytest.raises(ChannelError) as err:
+        SlackChannel(url, http=http).send(MESSAGE, NOW)
+    assert not err.value.permanent and "connection failed" in str(err.value)
+    assert slept == [0.5, 1.0]  # exponential backoff between the three attempts
+
+
+def test_a_slow_receiver_times_out(receiver):
+    receiver.script.extend([(200, "ok", 1.0)] * 2)
+    began = time.perf_counter()
+    with pytest.raises(ChannelError) as err:
+        SlackChannel(receiver.url, http=fast_http(timeout=0.2, retries=1)).send(MESSAGE, NOW)
+    assert not err.value.permanent and "timed out" in str(err.value)
+    assert time.perf_counter() - began < 1.5
+
+
+# --- adapters --------------------------------------------------------------------------------
+
+
+def test_twilio_sms_posts_the_form_with_basic_auth(receiver):
+    channel = TwilioSMSChannel("AC123", "tok", "+15550001111", base_url=receiver.url,
+                               http=fast_http())
+    delivery = channel.send(Message(**{**MESSAGE.__dict__, "to": "+33600000001"}), NOW)
+    assert delivery.external_id == "SM123"
+    req = receiver.requests[0]
+    assert req["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
+    assert req["headers"]["Authorization"] == "Basic " + base64.b64encode(b"AC123:tok").decode()
+    form = {k: v[0] for k, v in parse_qs(req["body"].decode()).items()}
+    assert form == {"To": "+33600000001", "From": "+15550001111", "Body": MESSAGE.body}
+
+
+def test_twilio_refusal_is_permanent(receiver):
+    receiver.script.append((400, '{"code": 21211, "message": "Invalid To number"}', 0))
+    channel = TwilioSMSChannel("AC123", "tok", "+1555", to="+1", base_url=receiver.url,
+                               http=fast_http())
+    with pytest.raises(ChannelError) as err:
+        channel.send(MESSAGE, NOW)
+    assert err.value.permanent and "21211" in str(err.value)
+
+
+def test_sms_without_a_number_is_refused_before_sending(receiver):
+    with pytest.raises(ChannelError) as err:
+        TwilioSMSChannel("AC1", "t", "+1", base_url=receiver.url).send(MESSAGE, NOW)
+    assert err.value.permanent and receiver.requests == []
+
+
+def test_webhook_is_signed_with_hmac_sha256(receiver):
+    WebhookChannel(receiver.url + "/in", "s3cret", http=fast_http()).send(MESSAGE, NOW)
+    req = receiver.requests[0]
+    expected = "sha256=" + hmac.new(b"s3cret", req["body"], hashlib.sha256).hexdigest()
+    assert req["headers"]["X-Crisiswatch-Signature"] == expected
+    payload = json.loads(req["body"])
+    assert payload["body"] == MESSAGE.body and payload["sent_at"] == NOW.isoformat()
+
+
+# --- email -----------------------------------------------------------------------------------
+
+
+class Inbox:
+    def __init__(self, refuse: str | None = None):
+        self.messages: list = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              message_from_bytes(envelope.content)))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox(refuse="nobody@example.com")
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+def test_email_is_delivered_over_smtp(smtp):
+    inbox, port = smtp
+    channel = EmailChannel("127.0.0.1", port, sender="alerts@nimbus.example",
+                           to="team@nimbus.example")
+    delivery = channel.send(MESSAGE, NOW)
+    sender, rcpts, mail = inbox.messages[0]
+    assert (sender, rcpts) == ("alerts@nimbus.example", ["team@nimbus.example"])
+    assert mail["Subject"] == "Login outage" and mail["Message-ID"] == delivery.external_id
+    assert mail.get_payload(decode=True).decode().strip() == MESSAGE.body
+
+
+def test_email_recipient_refused_is_permanent(smtp):
+    _, port = smtp
+    with pytest.raises(ChannelError) as err:
+        EmailChannel("127.0.0.1", port).send(
+            Message(**{**MESSAGE.__dict__, "to": "nobody@example.com"}), NOW)
+    assert err.value.permanent
+
+
+def test_email_server_down_is_transient():
+    with pytest.raises(ChannelError) as err:
+        EmailChannel("127.0.0.1", free_port(), to="a@b.c", timeout=1).send(MESSAGE, NOW)
+    assert not err.value.permanent
+
+
+def test_email_starttls_on_a_server_without_it_fails_cleanly(smtp):
+    _, port = smtp
+    with pytest.raises(ChannelError) as err:
+        EmailChannel("127.0.0.1", port, to="a@b.c", starttls=True).send(MESSAGE, NOW)
+    assert "email:" in str(err.value)

@@ -1,0 +1,103 @@
+"""`crisiswatch signals score-csv`: the contract (columns, [0, 1], one output row per input
+row), causality (a prefix scores the same as the whole), and that it is the live
+detector that scores (a count spike, a level shift in a real-valued series)."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import random
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+from crisiswatch.cli import main
+from crisiswatch.signals_command import score_rows
+
+T0 = datetime(2026, 1, 5)
+
+
+def write(path, rows, header=("timestamp", "value")):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def read(path):
+    with open(path, newline="") as f:
+        return list(csv.reader(f))
+
+
+def counts(n=2000, spike_at=1500, interval=5):
+    rng = random.Random(4)
+    rows = []
+    for i in range(n):
+        at = T0 + timedelta(minutes=interval * i)
+        lam = 20 + 15 * math.sin(2 * math.pi * (at.hour + at.minute / 60) / 24)
+        value = sum(rng.random() < lam / 100 for _ in range(100))
+        if spike_at <= i < spike_at + 3:
+            value += 60
+        rows.append((at.isoformat(sep=" "), str(value)))
+    return rows
+
+
+def test_score_csv_command_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRISISWATCH_DATA_DIR", str(tmp_path / "data"))
+    rows = counts()
+    write(tmp_path / "in.csv", rows)
+    assert main(["signals", "score-csv", "--input", str(tmp_path / "in.csv"),
+                 "--output", str(tmp_path / "out.csv")]) == 0
+    out = read(tmp_path / "out.csv")
+    assert out[0] == ["timestamp", "value", "anomaly_score"]
+    assert [r[:2] for r in out[1:]] == [list(r) for r in rows]
+    scores = [float(r[2]) for r in out[1:]]
+    assert all(0 <= s <= 1 for s in scores)
+    assert max(scores[1500:1503]) > 0.9
+    calm = scores[300:1500]
+    assert sum(s > 0.7 for s in calm) <= 2, "a calm daily rhythm is not anomalous"
+
+
+def test_scores_are_causal():
+    rows = counts(900, spike_at=800)
+    whole = score_rows(rows)
+    assert score_rows(rows[:820]) == whole[:820]
+
+
+def test_real_valued_series_uses_the_robust_z_score():
+    rng = random.Random(8)
+    rows = []
+    for i in range(1200):
+        value = 50 + 5 * math.sin(i / 40) + rng.gauss(0, 0.5) + (8 if i >= 1000 else 0)
+        rows.append((str(1_700_000_000 + 60 * i), f"{value:.4f}"))  # Unix seconds
+    scored = score_rows(rows)
+    scores = [s for _, _, s in scored]
+    assert scores[1000] > 0.9
+    assert sum(s > 0.9 for s in scores[100:1000]) <= 2
+    assert max(scores[1100:]) < 0.9, "a lasting shift is learned, not alarmed on forever"
+
+
+def test_blank_values_are_kept_and_scored_zero():
+    rows = counts(200, spike_at=10_000)
+    rows[150] = (rows[150][0], "")
+    scored = score_rows(rows)
+    assert scored[150] == (rows[150][0], "", 0.0) and len(scored) == 200
+
+
+def test_bad_header_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CRISISWATCH_DATA_DIR", str(tmp_path / "data"))
+    write(tmp_path / "bad.csv", [("1", "2")], header=("time", "count"))
+    assert main(["signals", "score-csv", "--input", str(tmp_path / "bad.csv"),
+                 "--output", str(tmp_path / "o.csv")]) == 2
+    assert "timestamp,value" in capsys.readouterr().err
+
+
+def test_as_a_subprocess_with_stdin_and_stdout(tmp_path):
+    env = {**os.environ, "CRISISWATCH_DATA_DIR": str(tmp_path)}
+    text = "timestamp,value\n" + "".join(f"{r[0]},{r[1]}\n" for r in counts(100))
+    out = subprocess.run([sys.executable, "-m", "crisiswatch.cli", "signals", "score-csv",
+                          "--input", "-", "--output", "-"], input=text, capture_output=True,
+                         text=True, env=env, check=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "timestamp,value,anomaly_score" and len(lines) == 101
