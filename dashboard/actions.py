@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from responders import alerts, approval, drafts, incidents
+from responders import alerts, approval, drafts, incidents, outbox
 from responders.approval import APPROVER_ROLES, EDITOR_ROLES, ApprovalError
 from store.models import AlertRow, AuditRow, DraftRow, IncidentRow
 
@@ -234,6 +234,36 @@ def reject(ctx, user, draft_id: int) -> None:
             raise ActionError(str(exc)) from exc
         audit(session, actor=user.username, action="draft.reject", target=f"draft:{draft_id}",
               detail="", now=now)
+
+
+def mark_posted(ctx, user, draft_id: int, url: str) -> None:
+    """A human posted the approved text by hand (the channel's API is lost, or the outbox
+    could not confirm): record it with the post's link."""
+    require(user, APPROVER_ROLES, "mark a message as posted")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        draft = _draft(session, draft_id)
+        try:
+            outbox.mark_posted_manually(session, draft, actor=user.username, url=url, now=now)
+        except outbox.OutboxError as exc:
+            raise ActionError(str(exc)) from exc
+        audit(session, actor=user.username, action="draft.posted_manually",
+              target=f"draft:{draft_id}", detail=url, now=now)
+
+
+def send_again(ctx, user, draft_id: int) -> None:
+    """A human checked the channel and the message is not there: let the outbox retry."""
+    require(user, APPROVER_ROLES, "send a message again")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        draft = _draft(session, draft_id)
+        try:
+            outbox.send_again(session, draft, actor=user.username, now=now)
+        except outbox.OutboxError as exc:
+            raise ActionError(str(exc)) from exc
+        audit(session, actor=user.username, action="draft.send_again",
+              target=f"draft:{draft_id}", detail="", now=now)
+    ctx.publish(now)
 
 
 def _incident(session, incident_id: int) -> IncidentRow:

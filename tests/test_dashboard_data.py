@@ -384,3 +384,49 @@ def test_two_apps_in_one_process_each_get_the_page_callbacks(populated):
         for component in ("overview-kpis", "mentions-table", "incident-header",
                           "approvals-queue", "shell-clock"):
             assert component in outputs
+
+
+def test_a_failed_send_is_posted_by_hand_or_sent_again(populated):
+    """When a channel refuses, the approver sees it in 'Needs a human', posts by hand and
+    records the link, or sends again; both need an approver and are audited."""
+    from dashboard.pages.approvals import render_checks
+    from responders.channels.base import ChannelError
+    from responders.outbox import needs_check
+
+    class Down:
+        name = "statuspage"
+
+        def send(self, message, now):
+            raise ChannelError("401 unauthorized", permanent=True)
+
+    ctx = make_ctx(populated, publish=lambda now: publish_approved(
+        populated, {"statuspage": Down()}, now))
+    with populated.session() as s:
+        alert_id = s.query(AlertRow.id).scalar()
+    actions.declare_incident(ctx, user("eve", "editor"), alert_id=alert_id,
+                             title="Login outage", crisis_type="outage", severity="major",
+                             facts={"impact": "about 40% of customers cannot log in",
+                                    "actions": "our engineers are investigating"})
+    with populated.session() as s:
+        queue = data.approval_queue(s, NOW)
+    first, second = [d for d in queue if d["group"] == "status"][:2]
+    for d in (first, second):
+        actions.approve(ctx, user("ann", "approver"), d["id"], seen=d["body"], base=d["body"],
+                        override_reason="checked")
+    with populated.session() as s:
+        checks = needs_check(s)
+    assert {c["id"] for c in checks} == {first["id"], second["id"]}
+    assert "401 unauthorized" in str(render_checks(checks, can_approve=True))
+
+    with pytest.raises(actions.ActionError, match="approve"):
+        actions.mark_posted(ctx, user("eve", "editor"), first["id"], "https://x.example/1")
+    with pytest.raises(actions.ActionError, match="link"):
+        actions.mark_posted(ctx, user("ann", "approver"), first["id"], "posted it")
+    actions.mark_posted(ctx, user("ann", "approver"), first["id"], "https://status.example/1")
+    actions.send_again(ctx, user("ann", "approver"), second["id"])  # fails again: refused
+    with populated.session() as s:
+        states = {d.id: d.status for d in s.query(DraftRow).filter(
+            DraftRow.id.in_((first["id"], second["id"])))}
+        audit = [a.action for a in s.query(AuditRow).order_by(AuditRow.id)][-2:]
+    assert states == {first["id"]: "published", second["id"]: "failed"}
+    assert audit == ["draft.posted_manually", "draft.send_again"]

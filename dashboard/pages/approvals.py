@@ -11,6 +11,7 @@ from flask_login import current_user
 from dashboard import actions, data
 from dashboard import components as ui
 from dashboard.context import current
+from responders.outbox import needs_check
 
 dash.register_page(__name__, path="/approvals", name="Approvals", order=3)
 callback = ui.Callbacks()  # registered on the app by create_app
@@ -32,6 +33,7 @@ def layout(**_):
         html.P("Nothing is sent until someone approves it here. Read it as the audience will.",
                className="muted"),
         html.Div(id="approvals-flash"),
+        html.Div(id="approvals-check"),
         html.Div(id="approvals-stale"),
         html.Div([
             html.Div(id="approvals-queue", className="col-main"),
@@ -120,6 +122,39 @@ def render_card(d: dict, can_edit: bool, can_approve: bool):
     return html.Div(parts, className="card", id=f"approvals-card-{did}")
 
 
+def render_checks(items: list[dict], can_approve: bool):
+    """Approved messages whose sending failed or could not be confirmed: a human checks
+    the channel, then either records the link of a post made by hand or sends again."""
+    if not items:
+        return None
+    cards = [html.H2(f"Needs a human · {len(items)}", className="group-h")]
+    for d in items:
+        did = d["id"]
+        channel = ui.CHANNEL_LABELS.get(d["channel"], d["channel"])
+        why = (f"We could not confirm whether this reached {channel}. Look there first: if "
+               "it is posted, paste its link; if not, send it again."
+               if d["status"] == "needs_check" else
+               f"Sending to {channel} failed" + (f" ({d['error']})" if d["error"] else "")
+               + ". Post it by hand and paste the link, or send it again once fixed.")
+        cards.append(html.Div([
+            html.Div([html.Span(channel, className="chan"),
+                      html.Span(ui.LANG_LABELS.get(d["lang"], d["lang"]),
+                                className=f"tag lang-{d['lang']}"),
+                      html.Span(f"#{did}", className="muted")], className="card-head"),
+            ui.notice(why, "error"),
+            html.Div(d["body"], className="body-ro"),
+            html.Div([
+                dcc.Input(id={"type": "approvals-posted-url", "draft": did}, type="url",
+                          className="input wide", placeholder="https://... (link to the post)"),
+                html.Button("Mark as posted", id={"type": "approvals-posted", "draft": did},
+                            className="btn primary", disabled=not can_approve),
+                html.Button("Send again", id={"type": "approvals-again", "draft": did},
+                            className="btn", disabled=not can_approve),
+            ], className="buttons"),
+        ], className="card card-check", id=f"approvals-check-{did}"))
+    return cards
+
+
 def render_queue(queue: list[dict], role: str | None):
     can_edit = role in ("editor", "approver", "admin")
     can_approve = role in ("approver", "admin")
@@ -169,6 +204,7 @@ def render_sent(sent: list[dict]):
 @callback(
     Output("approvals-queue", "children"), Output("approvals-sig", "data"),
     Output("approvals-stale", "children"), Output("approvals-sent", "children"),
+    Output("approvals-check", "children"),
     Input("approvals-tick", "n_intervals"), Input("approvals-version", "data"),
     State("approvals-sig", "data"),
     State({"type": "approvals-body", "draft": ALL}, "value"),
@@ -180,17 +216,20 @@ def refresh(_n, _version, old_sig, bodies, bases):
     with ctx.store.session() as session:
         sig = data.queue_signature(session)
         sent = render_sent(data.recently_sent(session))
+        sig.append([d["id"] for d in needs_check(session)])  # the check list redraws too
         forced = dash.ctx.triggered_id == "approvals-version"
         if sig == old_sig and not forced:
-            return no_update, no_update, no_update, sent
+            return no_update, no_update, no_update, sent, no_update
         editing = any(b != base for b, base in zip(bodies or [], bases or []))
         if editing and not forced:
             return no_update, no_update, ui.notice(
                 "New or changed drafts are waiting. They appear when you save, approve or "
-                "reject the one you are editing.", "info"), sent
+                "reject the one you are editing.", "info"), sent, no_update
         queue = data.approval_queue(session, now)
+        checks = needs_check(session)
     role = current_user.role if current_user.is_authenticated else None
-    return render_queue(queue, role), sig, None, sent
+    return (render_queue(queue, role), sig, None, sent,
+            render_checks(checks, role in ("approver", "admin")))
 
 
 @callback(
@@ -258,3 +297,31 @@ def act(_a, _s, _r, bodies, bases, overrides, msg_ids, version):
             messages[ids.index(draft_id)] = ui.notice(str(exc), "error")
         return messages, no_update, no_update
     return messages, ui.notice(flash, "ok"), (version or 0) + 1
+
+
+@callback(
+    Output("approvals-flash", "children", allow_duplicate=True),
+    Output("approvals-version", "data", allow_duplicate=True),
+    Input({"type": "approvals-posted", "draft": ALL}, "n_clicks"),
+    Input({"type": "approvals-again", "draft": ALL}, "n_clicks"),
+    State({"type": "approvals-posted-url", "draft": ALL}, "value"),
+    State("approvals-version", "data"),
+    prevent_initial_call=True,
+)
+def resolve_check(_posted, _again, urls, version):
+    trigger = dash.ctx.triggered_id
+    if not trigger or not any(t["value"] for t in dash.ctx.triggered):
+        raise PreventUpdate
+    draft_id = trigger["draft"]
+    url_ids = [x["id"]["draft"] for x in dash.ctx.states_list[0]]
+    try:
+        if trigger["type"] == "approvals-posted":
+            url = dict(zip(url_ids, urls)).get(draft_id) or ""
+            actions.mark_posted(current(), current_user, draft_id, url)
+            flash = f"Draft #{draft_id} recorded as posted by hand."
+        else:
+            actions.send_again(current(), current_user, draft_id)
+            flash = f"Draft #{draft_id} handed back to the outbox."
+    except actions.ActionError as exc:
+        return ui.notice(f"Draft #{draft_id}: {exc}", "error"), no_update
+    return ui.notice(flash, "ok"), (version or 0) + 1
