@@ -39,9 +39,14 @@ class App:
 
     @cached_property
     def scorer(self) -> Scorer:
-        from sentiment.model import load_sentiment_model
+        from sentiment.model import E5Encoder, load_sentiment_model
 
-        return Scorer(load_sentiment_model(self.settings.model, self.settings.cache_dir))
+        model = load_sentiment_model(self.settings.model, self.settings.cache_dir)
+        if getattr(model, "encoder", None) is not None:
+            return Scorer(model)  # the embedded model's encoder also feeds rumour and type
+        # A configured Hugging Face classifier reads sentiment; the rumour and crisis-type
+        # heads still need the embedded encoder, built on first use.
+        return Scorer(model, encoder=lambda: E5Encoder(self.settings.cache_dir))
 
     @cached_property
     def library(self) -> TemplateLibrary:

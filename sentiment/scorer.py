@@ -1,20 +1,56 @@
-"""Scoring mentions: sentiment from the model, rumour and crisis type from wording,
-language from the source or detected. Identical texts (retweets) are scored once."""
+"""Scoring mentions: sentiment, rumour score, crisis type and language.
+
+``Scorer.score(texts)`` returns one ``Scores`` per text, in order. Work is done once per
+distinct text: a retweet ("RT @x: words") reads as its words, exact copies (copy-paste
+campaigns) are scored together, and recent results are kept in an in-memory LRU keyed by the
+SHA-256 of the text, so the same words arriving in the next batch cost nothing.
+
+Models:
+
+- When the sentiment model embeds (``EmbeddedSentiment``: ``.encoder`` and ``.head``), each
+  distinct text is embedded **once** and that embedding feeds the sentiment head, the rumour
+  model (``sentiment.rumour``) and the crisis-type model (``sentiment.crisis_type``).
+- Any other sentiment model (a Hugging Face classifier, the tests' word model) gives the
+  sentiment; rumour and crisis type then come from an ``encoder`` passed to the Scorer (an
+  object with ``embed(texts)``, or a zero-argument callable building one lazily), and without
+  one from the EN/FR wording rules of ``sentiment.lexicons``. App wiring passes none today, so
+  a configured HF model scores rumours and crisis types by lexicon rather than loading a second
+  transformer behind the user's back.
+
+``Scores.model`` names every model that produced the score, e.g.
+``multilingual-e5-small-q4+lr-head/1-ab12cd34;rumour-lr/1-..;crisis-lr/1-..`` or
+``test-words@1;rumour-lexicon/1;crisis-lexicon/1``.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sentiment.crisis_type import (
+    FROM_LEXICON,
+    CrisisTypeModel,
+    load_crisis_type_model,
+    stored_type,
+)
 from sentiment.language import detect_language
-from sentiment.lexicons import crisis_type, rumour_score
+from sentiment.lexicons import crisis_type as lexicon_crisis_type
+from sentiment.lexicons import rumour_score
 from sentiment.model import SentimentModel
+from sentiment.rumour import RumourModel, load_rumour_model
 from store.models import MentionRow, ScoreRow
 
 LABELS = ("negative", "neutral", "positive")
+LEXICON_VERSION = "1"  # bump when sentiment.lexicons changes what it returns
+MODEL_NAME_MAX = 128  # ScoreRow.model is VARCHAR(128)
+_DEFAULT: Any = object()
 
 
 @dataclass(frozen=True)
@@ -22,31 +58,124 @@ class Scores:
     label: str
     probabilities: dict[str, float]
     rumour: float
-    crisis_type: str | None
+    crisis_type: str | None  # stored vocabulary: responders.incidents.CRISIS_TYPES or None
     lang: str
     model: str
+    crisis_class: str | None = None  # the classifier's own class (praise, slowness, other...)
 
 
 class Scorer:
-    """Turns texts into Scores with one model call per distinct text."""
+    """Turns texts into Scores with one model pass per distinct text.
 
-    def __init__(self, model: SentimentModel):
+    ``rumour_model`` / ``crisis_model``: default = the committed weights when present; None =
+    use the lexicon. ``encoder``: see the module docstring. ``cache_size``: LRU entries.
+    """
+
+    def __init__(
+        self,
+        model: SentimentModel,
+        *,
+        rumour_model: RumourModel | None = _DEFAULT,
+        crisis_model: CrisisTypeModel | None = _DEFAULT,
+        encoder: Any | Callable[[], Any] | None = None,
+        cache_size: int = 50_000,
+    ):
         self.model = model
+        self._encoder = encoder if encoder is not None else getattr(model, "encoder", None)
+        self._head = getattr(model, "head", None) if encoder is None else None
+        can_embed = self._encoder is not None
+        self.rumour_model = (load_rumour_model() if rumour_model is _DEFAULT else rumour_model) \
+            if can_embed else None
+        self.crisis_model = (load_crisis_type_model() if crisis_model is _DEFAULT
+                             else crisis_model) if can_embed else None
+        self.name = _model_name(model.name, self.rumour_model, self.crisis_model)
+        self.cache_size = cache_size
+        self._cache: OrderedDict[bytes, tuple] = OrderedDict()
+        self.stats = {"texts": 0, "distinct": 0, "cached": 0, "computed": 0}
+
+    @property
+    def encoder(self):
+        """The embedding encoder, built on first use when it was given as a factory."""
+        if self._encoder is not None and not hasattr(self._encoder, "embed"):
+            self._encoder = self._encoder()
+        return self._encoder
 
     def score(self, texts: list[str], langs: list[str | None] | None = None) -> list[Scores]:
         langs = langs or [None] * len(texts)
-        distinct = list(dict.fromkeys(_strip_retweet(t) for t in texts))
-        probs = dict(zip(distinct, self.model.predict(distinct)))
+        cores = [_strip_retweet(t) for t in texts]
+        keys = [hashlib.sha256(c.encode("utf-8", "surrogatepass")).digest() for c in cores]
+        results: dict[bytes, tuple] = {}
+        todo: dict[bytes, str] = {}
+        for key, core in zip(keys, cores):
+            if key in results or key in todo:
+                continue
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                results[key] = hit
+            else:
+                todo[key] = core
+        self.stats["texts"] += len(texts)
+        self.stats["distinct"] += len(results) + len(todo)
+        self.stats["cached"] += len(results)
+        self.stats["computed"] += len(todo)
+        if todo:
+            for key, value in zip(todo, self._compute(list(todo.values()))):
+                results[key] = value
+                self._remember(key, value)
         out = []
-        for text, lang in zip(texts, langs):
-            core = _strip_retweet(text)
-            p = probs[core]
+        for key, core, lang in zip(keys, cores, langs):
+            probs, rumour, crisis_class = results[key]
             out.append(Scores(
-                label=max(LABELS, key=p.__getitem__), probabilities=p,
-                rumour=rumour_score(core), crisis_type=crisis_type(core),
-                lang=lang or detect_language(core), model=self.model.name,
+                label=max(LABELS, key=probs.__getitem__), probabilities=dict(probs),
+                rumour=rumour, crisis_type=stored_type(crisis_class),
+                lang=lang or detect_language(core), model=self.name, crisis_class=crisis_class,
             ))
         return out
+
+    def _compute(self, texts: list[str]) -> list[tuple[dict[str, float], float, str | None]]:
+        """(probabilities, rumour score, crisis class) per distinct text."""
+        emb = None
+        if self.rumour_model is not None or self.crisis_model is not None or self._head is not None:
+            emb = self.encoder.embed(texts)
+        if self._head is not None:
+            rows = self._head.probabilities(emb).astype(float)
+            probs = [dict(zip(self._head.labels, r)) for r in rows]
+        else:
+            probs = self.model.predict(texts)
+        if self.rumour_model is not None:
+            rumours = [round(float(p), 4) for p in self.rumour_model.probabilities(emb, texts)]
+        else:
+            rumours = [rumour_score(t) for t in texts]
+        if self.crisis_model is not None:
+            classes = self.crisis_model.predict(emb)
+        else:
+            classes = [_lexicon_class(t) for t in texts]
+        return list(zip(probs, rumours, classes))
+
+    def _remember(self, key: bytes, value: tuple) -> None:
+        self._cache[key] = value
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+
+def _lexicon_class(text: str) -> str | None:
+    found = lexicon_crisis_type(text)
+    return FROM_LEXICON.get(found, found) if found else None
+
+
+def _model_name(sentiment: str, rumour: RumourModel | None, crisis: CrisisTypeModel | None) -> str:
+    parts = [
+        sentiment,
+        rumour.name if rumour else f"rumour-lexicon/{LEXICON_VERSION}",
+        crisis.name if crisis else f"crisis-lexicon/{LEXICON_VERSION}",
+    ]
+    name = ";".join(parts)
+    if len(name) > MODEL_NAME_MAX:  # a long hub name: keep it traceable by digest
+        digest = hashlib.sha256(sentiment.encode()).hexdigest()[:8]
+        tail = ";".join(parts[1:])
+        name = f"{sentiment[: MODEL_NAME_MAX - len(tail) - 11]}#{digest};{tail}"
+    return name
 
 
 def _strip_retweet(text: str) -> str:
@@ -75,3 +204,4 @@ def score_pending(session: Session, scorer: Scorer, now: datetime, limit: int = 
         if mention.lang is None:
             mention.lang = s.lang
     return len(mentions)
+

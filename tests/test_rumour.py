@@ -1,0 +1,149 @@
+"""Rumour scoring: the trained head, its wording features, and how the scorer uses it."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from embedded_fixture import embedded_model
+from support import WordModel
+
+from sentiment.lexicons import RUMOUR_FEATURES, rumour_features
+from sentiment.model import LinearHead
+from sentiment.rumour import (
+    NON_RUMOUR,
+    RUMOUR,
+    RUMOUR_HEAD_PATH,
+    RumourModel,
+    feature_matrix,
+    labels,
+    load_rumour_model,
+)
+from sentiment.scorer import Scorer
+
+
+class HashEncoder:
+    """A deterministic stand-in for E5Encoder that records what it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        rows = []
+        for t in texts:
+            seed = int.from_bytes(hashlib.sha256(t.encode()).digest()[:4], "little")
+            v = np.random.default_rng(seed).normal(size=384).astype(np.float32)
+            rows.append(v / np.linalg.norm(v))
+        return np.array(rows).reshape(len(texts), 384)
+
+
+class FakeEmbedded:
+    """Shaped like EmbeddedSentiment (encoder + head) without the transformer."""
+
+    name = "fake-embedded@1"
+
+    def __init__(self) -> None:
+        self.encoder = HashEncoder()
+        self.head = LinearHead()
+
+    def predict(self, texts):  # the scorer must not call this: it reuses the embedding
+        raise AssertionError("predict() called; the scorer should use encoder + head")
+
+
+def test_committed_weights_load_and_match_the_wording_features():
+    model = load_rumour_model()
+    assert model is not None, f"{RUMOUR_HEAD_PATH} missing"
+    assert model.features == list(RUMOUR_FEATURES)
+    assert model.embedding_dim == 384
+    assert model.name.startswith("rumour-lr/")
+    # the LOEO figures travel with the weights
+    assert model.meta["chosen"]["threshold"] > 0
+    assert set(model.meta["loeo"]["embedding+wording"]["per_event"]) >= {"ferguson",
+                                                                         "ottawashooting"}
+
+
+def test_probabilities_are_in_range_and_hedges_raise_them():
+    model = RumourModel()
+    plain = "Our team moved to Nimbus last month"
+    hedged = "Apparently Nimbus got hacked?? unconfirmed, is it true? reportedly leaked"
+    emb = np.zeros((2, 384), np.float32)  # same embedding: only the wording differs
+    p = model.probabilities(emb, [plain, hedged])
+    assert p.shape == (2,) and np.all((p >= 0) & (p <= 1))
+    assert p[1] > p[0]
+    assert labels([0.2, 0.5, 0.9]) == [NON_RUMOUR, RUMOUR, RUMOUR]
+    assert model.probabilities(np.zeros((0, 384)), []).shape == (0,)
+
+
+def test_wording_features_are_named_and_read_french_too():
+    f = dict(zip(RUMOUR_FEATURES, rumour_features("Apparemment la panne serait due à un "
+                                                  "piratage, quelqu'un peut confirmer ?")))
+    assert f["hedges"] >= 2 and f["question_marks"] == 1 and f["leak_terms"] >= 1
+    assert feature_matrix(np.zeros((1, 384)), ["x"]).shape == (1, 384 + len(RUMOUR_FEATURES))
+
+
+def test_scorer_embeds_each_distinct_text_once_and_caches_across_calls():
+    model = FakeEmbedded()
+    scorer = Scorer(model)
+    texts = ["Nimbus is down", "RT @big: Nimbus is down", "Nimbus is down", "love Nimbus"]
+    scores = scorer.score(texts)
+    assert model.encoder.calls == [["Nimbus is down", "love Nimbus"]]
+    assert scores[0] == scores[1] == scores[2]
+    assert all(0.0 <= s.rumour <= 1.0 for s in scores)
+    assert "rumour-lr/" in scores[0].model and "crisis-lr/" in scores[0].model
+    assert scores[0].model.startswith("fake-embedded@1;")
+    again = scorer.score(["love Nimbus", "new text"])
+    assert model.encoder.calls[-1] == ["new text"]  # "love Nimbus" came from the cache
+    assert again[0] == scores[3]
+    assert scorer.stats["cached"] == 1
+
+
+def test_cache_is_bounded():
+    model = FakeEmbedded()
+    scorer = Scorer(model, cache_size=2)
+    scorer.score(["a one", "b two", "c three"])
+    scorer.score(["a one"])  # evicted: embedded again
+    assert model.encoder.calls[-1] == ["a one"]
+
+
+def test_without_an_encoder_the_scorer_falls_back_to_the_lexicon():
+    scorer = Scorer(WordModel())
+    assert scorer.rumour_model is None and scorer.crisis_model is None
+    hearsay = "Apparently Nimbus got hacked, unconfirmed but a friend who works there says so"
+    s = scorer.score([hearsay, "Nimbus is slow today"])
+    assert s[0].rumour >= 0.5 and s[0].crisis_type == "data_leak"
+    assert s[1].rumour < 0.5 and s[1].crisis_type == "degraded"
+    assert s[0].model == "test-words@1;rumour-lexicon/1;crisis-lexicon/1"
+
+
+def test_an_explicit_encoder_serves_a_model_that_cannot_embed():
+    enc = HashEncoder()
+    scorer = Scorer(WordModel(), encoder=lambda: enc)  # built lazily
+    s = scorer.score(["Nimbus is down"])
+    assert enc.calls == [["Nimbus is down"]]
+    assert s[0].label == "negative"  # sentiment still from the word model
+    assert "rumour-lr/" in s[0].model
+
+
+@pytest.mark.slow
+def test_real_model_flags_drill_hearsay_and_not_calm_chatter(tmp_path_factory):
+    scorer = Scorer(embedded_model(tmp_path_factory))
+    hearsay = [
+        ("Apparently the Nimbus outage is because they got hacked, unconfirmed but a friend "
+         "who works there says so"),
+        "Apparemment la panne Nimbus serait due à un piratage, rien de confirmé mais on me l'a dit",
+        "Is it true Nimbus got hacked?",
+        "Unconfirmed: a seller claims to have the Nimbus customer database, 2M records. Is it real?",
+    ]
+    calm = [
+        "Just set up Nimbus for the whole team, onboarding was smooth",
+        "Moved our files to Nimbus last month, no regrets so far",
+        "Webinar from Nimbus today about shared workspaces",
+        "On vient de passer toute l'équipe sur Nimbus, super simple",
+        "Merci @nimbushq pour la réponse rapide au support",
+        "Nimbus is down and I have a client demo in 20 minutes",
+    ]
+    r = [s.rumour for s in scorer.score(hearsay + calm)]
+    assert all(x >= 0.5 for x in r[: len(hearsay)]), r
+    assert sum(x >= 0.5 for x in r[len(hearsay):]) <= 1, r
