@@ -7,6 +7,14 @@ from collectors.base import Batch, Collector, CollectorError, Mention, TicketCou
 # Lazy: a source's client library is imported only when that source is configured.
 COLLECTORS: dict[str, str] = {
     "drill": "collectors.drill:DrillCollector",
+    "x": "collectors.x:XCollector",
+    "reddit": "collectors.reddit:RedditCollector",
+    "mastodon": "collectors.mastodon:MastodonCollector",
+    "bluesky": "collectors.bluesky:BlueskyCollector",
+    "rss": "collectors.rss:RSSCollector",
+    "zendesk": "collectors.zendesk:ZendeskCollector",
+    "csv": "collectors.csv_import:CSVTicketCollector",
+    "replay": "collectors.replay:ReplayCollector",
 }
 
 

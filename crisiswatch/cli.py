@@ -16,7 +16,7 @@ from crisiswatch.wiring import App
 
 # Commands that live in their own module: each has `register(subparsers)`, setting
 # `func(args, app) -> int` on its parser (lint sets `run(args)` and needs no app).
-COMMAND_MODULES = ("lint_command",)
+COMMAND_MODULES = ("lint_command", "signals_command", "sources_command", "sentiment_command")
 
 
 def utcnow() -> datetime:
@@ -46,19 +46,23 @@ def cmd_drill(args, app: App) -> int:
 
 
 def cmd_run(args, app: App) -> int:
-    """Every stage on a schedule against the configured sources, until interrupted."""
+    """Every stage on a schedule against the configured sources, with the dashboard."""
+    from crisiswatch import serve
     from crisiswatch.sources import configured_collectors
 
-    pipeline = app.pipeline(configured_collectors(app.settings))
+    pipeline = app.pipeline(configured_collectors(app.settings, store=app.store))
     if not pipeline.collectors:
         print("no sources configured; add [sources.*] to the config file "
               "(see config.example.toml)", file=sys.stderr)
-    while True:
-        done = pipeline.run_once(utcnow())
-        logging.getLogger("crisiswatch").info("cycle: %s", done)
-        if args.once:
-            return 0
-        time.sleep(args.interval)
+    if args.once:
+        print(json.dumps(pipeline.run_once(utcnow())))
+        return 0
+    if args.no_dashboard:
+        while True:
+            logging.getLogger("crisiswatch").info("cycle: %s", pipeline.run_once(utcnow()))
+            time.sleep(args.interval)
+    serve.serve_forever(app, serve.start(app, pipeline, utcnow, args.interval))
+    return 0
 
 
 def cmd_db_upgrade(args, app: App) -> int:
@@ -106,7 +110,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="all stages on a schedule against configured sources")
     run.add_argument("--interval", type=float, default=60.0, help="seconds between cycles")
-    run.add_argument("--once", action="store_true", help="one cycle, then exit")
+    run.add_argument("--once", action="store_true", help="one cycle, print its counts, exit")
+    run.add_argument("--no-dashboard", action="store_true", help="the pipeline only")
     run.set_defaults(func=cmd_run)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from collectors import Collector, CollectorError
 from collectors.ingest import collect_once
+from responders import rumours
 from responders.alerting import AlertPolicy, Contact, deliver_alerts
 from responders.channels.base import Channel
 from responders.drafts import Brand, suggest_replies, suggest_updates
-from responders import rumours
 from responders.incidents import active_incident, latest_resolved
-from responders.postmortem import suggest_postmortems
 from responders.outbox import publish_approved
+from responders.postmortem import suggest_postmortems
 from responders.templates import TemplateLibrary
 from sentiment.detect import detect_once
 from sentiment.scorer import Scorer, score_pending
@@ -50,6 +50,9 @@ class Pipeline:
                 self.source_errors[collector.name] = str(exc)
                 log.warning("source %s failed (%s): %s", collector.name,
                             "permanent" if exc.permanent else "transient", exc)
+            except Exception as exc:
+                self.source_errors[collector.name] = f"unexpected error: {exc!r}"
+                log.exception("source %s failed unexpectedly", collector.name)
         return new
 
     def score(self, now: datetime) -> int:

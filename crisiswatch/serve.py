@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from collectors import webhook
 from crisiswatch.pipeline import Pipeline
 from crisiswatch.settings import channel_secrets
+from crisiswatch.sources import webhook_config
 from crisiswatch.wiring import App
 
 log = logging.getLogger("crisiswatch")
@@ -56,7 +58,12 @@ def start(app: App, pipeline: Pipeline, clock: Callable[[], datetime], interval:
         playbook_facts=playbook_facts, contacts=pipeline.contacts,
         twilio_auth_token=channel_secrets()["twilio_auth_token"],
     )
-    return Running(stop, thread, create_app(ctx))
+    dash_app = create_app(ctx)
+    inbound = webhook_config(app.settings)
+    if inbound:  # help desks POST tickets here, signed with the shared secret
+        webhook.register(dash_app.server, app.store, inbound["secret"], inbound["max_bytes"],
+                         clock=clock)
+    return Running(stop, thread, dash_app)
 
 
 def serve_forever(app: App, running: Running) -> None:

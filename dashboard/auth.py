@@ -22,13 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from collectors.webhook import WEBHOOK_PATH
 from dashboard import actions
-from dashboard.status import PUBLIC_PATHS as STATUS_PATHS
 from dashboard.context import current
+from dashboard.status import PUBLIC_PATHS as STATUS_PATHS
 from store.models import UserRow
 
 ROLES = ("viewer", "editor", "approver", "admin")
-PUBLIC_PATHS = (*STATUS_PATHS, "/login", "/favicon.ico")
+PUBLIC_PATHS = (*STATUS_PATHS, WEBHOOK_PATH, "/login", "/favicon.ico")
 # Routes that carry their own proof instead of a session: a signed acknowledgement link,
 # a signed SMS reply from the provider.
 PUBLIC_PREFIXES = ("/ack/", "/alerts/sms")

@@ -1,0 +1,141 @@
+"""Replays a recorded crisis (JSONL or CSV of mentions) as if it were happening now, for
+drills on real past events.
+
+The recording's timeline is moved to start at `start` and compressed by `speed` (speed 20:
+one recorded hour plays in three minutes); `fetch(now)` emits every record whose replayed
+time has come. Records are sorted by their recorded time once, so the cursor is simply
+how many have been emitted; unreadable records sort first and are quarantined in the
+first batch. Replayed mentions keep their platform as `source` and get external ids
+prefixed with "replay:", so they never collide with live collection.
+
+Record fields: id (or external_id), created_at, text, and optionally source, author,
+author_followers (or followers), lang, url, in_reply_to, metrics (JSON object), and
+retweet_of / quote_of.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from collectors.backoff import lang_or_none, naive_utc, plain_text
+from collectors.base import Batch, CollectorError, Mention
+from collectors.ingest import quarantine
+
+BATCH = 500
+
+
+class ReplayCollector:
+    name = "replay"
+
+    def __init__(self, path: str | Path, *, start: datetime | None = None,
+                 speed: float = 1.0, default_source: str = "replay"):
+        if speed <= 0:
+            raise CollectorError("replay: speed must be positive", permanent=True)
+        self.path, self.speed, self.default_source = Path(path), float(speed), default_source
+        self.start = start
+        self.since: datetime | None = None
+        self._records: list[tuple[datetime | None, dict | str, str | None]] | None = None
+
+    @classmethod
+    def from_config(cls, conf: dict) -> ReplayCollector:
+        """[sources.replay]: path (.jsonl or .csv), start (ISO time the recording's first
+        record is replayed at; default: its own time), speed (time compression)."""
+        if not conf.get("path"):
+            raise CollectorError("replay: no path configured", permanent=True)
+        start = datetime.fromisoformat(conf["start"]) if conf.get("start") else None
+        return cls(conf["path"], start=start, speed=float(conf.get("speed", 1.0)),
+                   default_source=conf.get("default_source", "replay"))
+
+    def check(self) -> str:
+        records = self.records()
+        good = sum(1 for at, _, err in records if err is None)
+        return f"{good} record(s) readable, {len(records) - good} unreadable"
+
+    def records(self) -> list[tuple[datetime | None, dict | str, str | None]]:
+        """(recorded time, record, error) sorted: unreadable first, then by time and id."""
+        if self._records is None:
+            try:
+                raw = list(_read(self.path))
+            except OSError as exc:
+                raise CollectorError(f"replay: cannot read {self.path}: {exc.strerror}",
+                                     permanent=True) from exc
+            out = []
+            for rec in raw:
+                try:
+                    if not isinstance(rec, dict):
+                        raise TypeError("not an object")
+                    out.append((naive_utc(rec["created_at"]), rec, None))
+                except (KeyError, TypeError, ValueError) as exc:
+                    out.append((None, rec, repr(exc)))
+            out.sort(key=lambda r: (r[0] is not None, r[0] or datetime.min,
+                                    str(r[1].get("id", "")) if isinstance(r[1], dict) else ""))
+            self._records = out
+        return self._records
+
+    def replayed_at(self, recorded: datetime) -> datetime:
+        first = next((at for at, _, err in self.records() if at is not None), recorded)
+        start = self.start or first
+        return start + (recorded - first) / self.speed
+
+    def fetch(self, query: str, cursor: str | None, now: datetime) -> Iterator[Batch]:
+        records = self.records()
+        done = int(cursor) if cursor else 0
+        batch = Batch()
+        while done < len(records):
+            at, rec, error = records[done]
+            if at is not None and self.replayed_at(at) > now:
+                break
+            if error is None:
+                try:
+                    batch.mentions.append(self.mention(rec, self.replayed_at(at)))
+                except (KeyError, TypeError, ValueError) as exc:
+                    batch.quarantined.append(quarantine(rec, f"replay: {exc!r}"))
+            else:
+                batch.quarantined.append(quarantine(rec, f"replay: {error}"))
+            done += 1
+            if len(batch.mentions) + len(batch.quarantined) >= BATCH:
+                yield Batch(batch.mentions, quarantined=batch.quarantined, cursor=str(done))
+                batch = Batch()
+        if batch.mentions or batch.quarantined:
+            yield Batch(batch.mentions, quarantined=batch.quarantined, cursor=str(done))
+
+    def mention(self, rec: dict, at: datetime) -> Mention:
+        ident = str(rec.get("id") or rec["external_id"])
+        metrics = rec.get("metrics") or {}
+        if isinstance(metrics, str):
+            metrics = json.loads(metrics) if metrics.strip() else {}
+        metrics = {**metrics, "replayed_from": rec["created_at"]}
+        for link in ("retweet_of", "quote_of"):
+            if rec.get(link):
+                metrics[link] = "replay:" + str(rec[link])
+        text = plain_text(rec["text"])
+        if not text:
+            raise ValueError("empty text")
+        return Mention(
+            source=str(rec.get("source") or self.default_source)[:32],
+            external_id=("replay:" + ident)[:128], url=rec.get("url") or None,
+            author=str(rec.get("author") or "unknown")[:128],
+            author_followers=int(rec.get("author_followers") or rec.get("followers") or 0),
+            text=text, lang=lang_or_none(rec.get("lang")), created_at=at, metrics=metrics,
+            in_reply_to=("replay:" + str(rec["in_reply_to"])) if rec.get("in_reply_to") else None,
+            raw=rec,
+        )
+
+
+def _read(path: Path) -> Iterator[dict | str]:
+    if path.suffix.lower() == ".csv":
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            yield from csv.DictReader(f)
+        return
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    yield line.rstrip("\n")
+

@@ -1,0 +1,95 @@
+"""Sources: is every feed of mentions and tickets alive? Last success, lag, last error,
+quarantined payloads; a source stopped by a permanent error is an alert at the top.
+Text from the store (error messages) is shown as text."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, dash_table, dcc, html
+
+from dashboard import components as ui
+from dashboard import source_data
+from dashboard.context import current
+
+dash.register_page(__name__, path="/sources", name="Sources", order=6)
+callback = ui.Callbacks()  # registered on the app by create_app
+
+REFRESH_MS = 5000
+COLUMNS = [("source", "Source"), ("state", "State"), ("last_success", "Last success"),
+           ("lag", "Lag"), ("collected", "Collected"), ("quarantined", "Quarantined"),
+           ("last_error", "Last error")]
+STATE_STYLES = {"stopped": ("#fee2e2", "#991b1b"), "failing": ("#ffedd5", "#9a3412"),
+                "stale": ("#fef9c3", "#854d0e"), "ok": ("#dcfce7", "#166534")}
+
+
+def layout(**_):
+    return html.Div([
+        dcc.Interval(id="sources-tick", interval=REFRESH_MS),
+        html.H1("Sources"),
+        html.Div(id="sources-alert"),
+        html.P("Each source collects incrementally from where it stopped. A permanent error "
+               "(refused credentials, suspended access) stops that source only; fix it, then "
+               "run `crisiswatch sources check`.", className="muted"),
+        dash_table.DataTable(
+            id="sources-table",
+            columns=[{"name": name, "id": cid} for cid, name in COLUMNS],
+            data=[], sort_action="none", cell_selectable=False, style_as_list_view=True,
+            style_table={"overflowX": "auto"},
+            style_header={"fontWeight": "700", "backgroundColor": "#f1f5f9",
+                          "borderBottom": "2px solid #cbd5e1"},
+            style_cell={"fontFamily": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+                        "fontSize": "14px", "padding": "6px 8px", "textAlign": "left",
+                        "whiteSpace": "nowrap", "color": "#0f172a"},
+            style_cell_conditional=[
+                {"if": {"column_id": "last_error"}, "whiteSpace": "normal", "minWidth": "320px"},
+                {"if": {"column_id": "collected"}, "textAlign": "right"},
+                {"if": {"column_id": "quarantined"}, "textAlign": "right"},
+            ],
+            style_data_conditional=[
+                {"if": {"filter_query": f'{{state}} = "{state}"', "column_id": "state"},
+                 "backgroundColor": bg, "color": fg, "fontWeight": "700"}
+                for state, (bg, fg) in STATE_STYLES.items()],
+        ),
+        html.Div(id="sources-empty", className="muted"),
+    ])
+
+
+def alert_banner(stopped: list[dict]):
+    """The source-health alert: one line per source stopped by a permanent error."""
+    if not stopped:
+        return None
+    return html.Div([
+        html.Strong(f"{len(stopped)} source(s) stopped: "),
+        *[html.Div(s["error"] if s["error"].startswith(f"{s['source']}:")
+                   else f"{s['source']}: {s['error']}", className="sources-stopped")
+          for s in stopped],
+        html.Div("The other sources go on. Fix the credentials or access, then run "
+                 "`crisiswatch sources check`.")
+    ], className="notice notice-error", role="alert", id="sources-alert-box")
+
+
+def rows_for_table(rows: list[dict], now) -> list[dict]:
+    return [{
+        "source": r["source"], "state": r["state"],
+        "last_success": (f"{ui.hhmm(r['last_success'])} ({ui.ago(r['last_success'], now)})"
+                         if r["last_success"] else "never"),
+        "lag": "—" if r["lag_minutes"] is None else f"{r['lag_minutes']} min",
+        "collected": f"{r['collected']:,}", "quarantined": f"{r['quarantined']:,}",
+        "last_error": (f"{ui.hhmm(r['last_error_at'])}: {r['last_error']}"
+                       if r["last_error"] else ""),
+    } for r in rows]
+
+
+@callback(
+    Output("sources-table", "data"), Output("sources-alert", "children"),
+    Output("sources-empty", "children"), Input("sources-tick", "n_intervals"),
+)
+def refresh(_n):
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        rows = source_data.source_health(session, now)
+        stopped = source_data.stopped_sources(session)
+    empty = "" if rows else ("No source has collected yet: configure [sources.*] and run "
+                             "`crisiswatch collect` or `crisiswatch run`.")
+    return rows_for_table(rows, now), alert_banner(stopped), empty
