@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from collectors.drill import DrillCollector, DrillPlan
 from crisiswatch.pipeline import Pipeline
 from crisiswatch.playbook import PLAYBOOK, facts_at
+from responders.alerting import Contact
+from responders.alerts import acknowledge
 from responders.approval import ApprovalError, approve
 from responders.incidents import (
     Audience,
@@ -19,12 +21,24 @@ from responders.incidents import (
     transition,
     update_facts,
 )
-from store.models import AlertRow, DraftRow, IncidentRow, MentionRow, ScoreRow
+from store.models import (
+    AlertAckRow,
+    AlertDeliveryRow,
+    AlertRow,
+    DraftRow,
+    IncidentRow,
+    MentionRow,
+    ScoreRow,
+)
 
 CALM_BEFORE = timedelta(hours=6)
 AFTER = timedelta(hours=2)
 STEP = timedelta(minutes=5)
 DRILL_ACTOR = "drill-commander"
+# Who the drill pages when no contacts are configured: their channels are the log channel
+# in a drill (no credentials), so every page is recorded and nothing leaves the machine.
+DRILL_CONTACTS = [Contact("drill on-call", (("sms", "+15550100"), ("email", "oncall@drill"))),
+                  Contact("drill backup", (("email", "backup@drill"),))]
 
 
 def drill_pipeline(pipeline_factory, plan: DrillPlan) -> tuple[Pipeline, datetime]:
@@ -52,6 +66,9 @@ class Responder:
                     .order_by(AlertRow.opened_at).limit(1)).scalar_one_or_none()
                 if alert is None:
                     return
+                # The on-call answers the page by SMS, then declares.
+                acknowledge(session, alert, actor=DRILL_ACTOR, now=now, via="sms",
+                            detail="drill: YES")
                 incident = declare(session, title=self.book["title"],
                                    crisis_type=self.book["crisis_type"],
                                    severity=self.book["severity"], actor=DRILL_ACTOR, now=now,
@@ -94,6 +111,7 @@ class Responder:
 def run_drill(pipeline_factory, plan: DrillPlan) -> dict:
     """Run the whole drill; returns the figures `crisiswatch drill --json` prints."""
     pipeline, start = drill_pipeline(pipeline_factory, plan)
+    pipeline.contacts = pipeline.contacts or DRILL_CONTACTS
     responder = Responder(pipeline, plan)
     began = time.perf_counter()
     totals = {"collected": 0, "scored": 0, "signals": 0, "published": 0}
@@ -116,6 +134,9 @@ def run_drill(pipeline_factory, plan: DrillPlan) -> dict:
         published = session.execute(select(func.count()).select_from(DraftRow)
                                     .where(DraftRow.status == "published")).scalar_one()
         phase = session.execute(select(IncidentRow.phase)).scalars().first()
+        pages = session.execute(select(func.count()).select_from(AlertDeliveryRow)
+                                .where(AlertDeliveryRow.ok.is_(True))).scalar_one()
+        acked = session.execute(select(AlertAckRow).order_by(AlertAckRow.at)).scalars().first()
     first = after[0].opened_at if after else None
     return {
         "scenario": plan.scenario,
@@ -131,6 +152,9 @@ def run_drill(pipeline_factory, plan: DrillPlan) -> dict:
         "drafts": drafts,
         "published": published,
         "incident_phase": phase,
+        "pages_sent": pages,
+        "acknowledged_after_s": ((acked.at - after[0].opened_at).total_seconds()
+                                 if acked and after else None),
         "approval_errors": responder.approval_errors,
         "simulated_minutes": int((now - start).total_seconds() // 60),
         "elapsed_s": round(elapsed, 2),

@@ -92,11 +92,13 @@ SOCIAL_KEYS = {
 
 def social_channels(tables: dict) -> dict[str, dict]:
     """Reply-channel settings: each key from its [channels.NAME] table, overridden by
-    CRISISWATCH_<NAME>_<KEY> (or its _FILE). A channel with no settings at all is absent."""
+    CRISISWATCH_REPLY_<NAME>_<KEY> (or its _FILE). A channel with no settings at all is
+    absent. (The REPLY_ prefix keeps posting credentials apart from the collectors'
+    read-only ones, which often belong to another app or token.)"""
     out = {}
     for name, keys in SOCIAL_KEYS.items():
         table = tables.get(name, {})
-        conf = {key: env(f"CRISISWATCH_{name.upper()}_{key.upper()}", table.get(key))
+        conf = {key: env(f"CRISISWATCH_REPLY_{name.upper()}_{key.upper()}", table.get(key))
                 for key in keys}
         conf = {k: v for k, v in conf.items() if v not in (None, "")}
         if conf:
@@ -108,7 +110,8 @@ def channel_secrets() -> dict[str, str | None]:
     """Credentials of the delivery channels, from the environment only (never the TOML)."""
     names = ("SLACK_WEBHOOK_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD",
              "SMTP_FROM", "SMTP_STARTTLS", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-             "TWILIO_FROM", "TWILIO_BASE_URL", "WEBHOOK_URL", "WEBHOOK_SECRET", "PUBLIC_URL")
+             "TWILIO_FROM", "TWILIO_BASE_URL", "ALERT_WEBHOOK_URL", "ALERT_WEBHOOK_SECRET",
+             "PUBLIC_URL")
     return {name.lower(): env(f"CRISISWATCH_{name}") for name in names}
 
 

@@ -79,8 +79,16 @@ def social_channels(conf: dict[str, dict]) -> dict:
 
     classes = {"x": "XChannel", "reddit": "RedditChannel", "mastodon": "MastodonChannel",
                "bluesky": "BlueskyChannel"}
-    return {name: getattr(import_module(f"responders.channels.{name}"), classes[name])(**kw)
-            for name, kw in conf.items()}
+    out = {}
+    for name, kw in conf.items():
+        cls = getattr(import_module(f"responders.channels.{name}"), classes[name])
+        try:
+            out[name] = cls(**kw)
+        except (TypeError, ValueError) as exc:  # a missing or wrong key: say which, not a trace
+            raise ValueError(
+                f"reply channel {name} is not fully configured ({exc}); set its keys in "
+                f"[channels.{name}] or CRISISWATCH_REPLY_{name.upper()}_<KEY>") from None
+    return out
 
 
 def configured_channels(secrets: dict[str, str | None]) -> dict:
@@ -99,6 +107,7 @@ def configured_channels(secrets: dict[str, str | None]) -> dict:
             secrets["twilio_account_sid"], secrets["twilio_auth_token"],
             secrets["twilio_from"] or "",
             base_url=secrets["twilio_base_url"] or "https://api.twilio.com")
-    if secrets["webhook_url"] and secrets["webhook_secret"]:
-        out["webhook"] = WebhookChannel(secrets["webhook_url"], secrets["webhook_secret"])
+    if secrets["alert_webhook_url"] and secrets["alert_webhook_secret"]:
+        out["webhook"] = WebhookChannel(secrets["alert_webhook_url"],
+                                        secrets["alert_webhook_secret"])
     return out

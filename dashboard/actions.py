@@ -59,6 +59,8 @@ def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type
         alert = session.get(AlertRow, alert_id) if alert_id is not None else None
         if alert is not None and alert.incident_id is not None:
             raise ActionError(f"This alert is already part of incident #{alert.incident_id}.")
+        if alert is not None:  # declaring from an alert is the strongest acknowledgement
+            alerts.acknowledge(session, alert, actor=user.username, now=now)
         try:
             incident = incidents.declare(session, title=title, crisis_type=crisis_type,
                                          severity=severity, actor=user.username, now=now,

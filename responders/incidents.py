@@ -99,8 +99,6 @@ def declare(session: Session, *, title: str, crisis_type: str, severity: str, ac
            f"Declared {severity} {crisis_type} incident{origin}: {title}")
     if alert is not None:
         alert.incident_id = incident.id
-        if alert.status == "open":  # declaring from an alert is the strongest acknowledgement
-            alert.status, alert.acknowledged_by, alert.acknowledged_at = "acknowledged", actor, now
     return incident
 
 

@@ -389,7 +389,8 @@ def test_two_apps_in_one_process_each_get_the_page_callbacks(populated):
 def test_a_failed_send_is_posted_by_hand_or_sent_again(populated):
     """When a channel refuses, the approver sees it in 'Needs a human', posts by hand and
     records the link, or sends again; both need an approver and are audited."""
-    from dashboard.pages.approvals import render_checks
+    import sys
+
     from responders.channels.base import ChannelError
     from responders.outbox import needs_check
 
@@ -416,7 +417,9 @@ def test_a_failed_send_is_posted_by_hand_or_sent_again(populated):
     with populated.session() as s:
         checks = needs_check(s)
     assert {c["id"] for c in checks} == {first["id"], second["id"]}
-    assert "401 unauthorized" in str(render_checks(checks, can_approve=True))
+    create_app(ctx)  # Dash loads page modules under its own names: use the loaded one
+    approvals = next(m for n, m in sys.modules.items() if n.endswith("pages.approvals"))
+    assert "401 unauthorized" in str(approvals.render_checks(checks, can_approve=True))
 
     with pytest.raises(actions.ActionError, match="approve"):
         actions.mark_posted(ctx, user("eve", "editor"), first["id"], "https://x.example/1")

@@ -201,9 +201,13 @@ def test_rumours_page_renders_and_links(store):
     ctx = DashboardContext(store=store, clock=lambda: T0 + timedelta(hours=1),
                            library=TemplateLibrary(), brand=Brand(), secret_key="k")
     app = create_app(ctx)
+    app.server.testing = True  # a server error fails the test with its traceback
     client = app.server.test_client()
-    client.post("/login", data={"username": "eve", "password": "pw-eve", "next": "/"})
-    assert client.get("/rumours").status_code == 200
+    signed_in = client.post("/login", data={"username": "eve", "password": "pw-eve",
+                                            "next": "/"})
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[-300:]
+    page_response = client.get("/rumours")
+    assert page_response.status_code == 200, (page_response.headers, client.get_cookie("session"))
     page = next(m for name, m in sys.modules.items() if name.endswith("pages.rumours"))
     from flask_login import login_user
 
