@@ -16,6 +16,7 @@ from responders.drafts import Brand, suggest_replies, suggest_updates
 from responders.incidents import active_incident, latest_resolved
 from responders.outbox import publish_approved
 from responders.postmortem import suggest_postmortems
+from responders.subscribers import notify_subscribers
 from responders.templates import TemplateLibrary
 from sentiment.detect import detect_once
 from sentiment.scorer import Scorer, score_pending
@@ -88,7 +89,10 @@ class Pipeline:
                 suggest_replies(session, incident, self.library, self.brand, now))
 
     def publish(self, now: datetime) -> int:
-        return publish_approved(self.store, self.channels, now)
+        """Send what was approved, then tell status-page subscribers about new updates."""
+        published = publish_approved(self.store, self.channels, now)
+        notify_subscribers(self.store, self.channels, now, brand=self.brand)
+        return published
 
     def run_once(self, now: datetime) -> dict[str, int]:
         return {

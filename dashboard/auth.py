@@ -26,13 +26,14 @@ from collectors.webhook import WEBHOOK_PATH
 from dashboard import actions
 from dashboard.context import current
 from dashboard.status import PUBLIC_PATHS as STATUS_PATHS
+from dashboard.status import PUBLIC_PREFIXES as STATUS_PREFIXES
 from store.models import UserRow
 
 ROLES = ("viewer", "editor", "approver", "admin")
 PUBLIC_PATHS = (*STATUS_PATHS, WEBHOOK_PATH, "/login", "/favicon.ico")
 # Routes that carry their own proof instead of a session: a signed acknowledgement link,
 # a signed SMS reply from the provider.
-PUBLIC_PREFIXES = ("/ack/", "/alerts/sms")
+PUBLIC_PREFIXES = ("/ack/", "/alerts/sms", *STATUS_PREFIXES)
 # A hash computed once so a login for an unknown user costs as much as a wrong password.
 _DUMMY_HASH = generate_password_hash("crisiswatch-timing-equaliser")
 

@@ -18,9 +18,13 @@ import flask
 
 from dashboard import data, status_data
 from dashboard.context import current
+from dashboard.status_subscribe import init_subscriptions
 
 # Everything here is public; dashboard.auth must let these through the login wall.
-PUBLIC_PATHS = ("/status", "/status.json", "/status.rss", "/status.atom")
+PUBLIC_PATHS = ("/status", "/status.json", "/status.rss", "/status.atom", "/status/subscribe",
+                "/status/subscribe/webhook")
+# The subscriber links carry their own proof (a secret token) instead of a login.
+PUBLIC_PREFIXES = ("/status/confirm/", "/status/unsubscribe/")
 
 TEXT = {
     "en": {"operational": "All systems operational", "ongoing": "Ongoing incident",
@@ -30,7 +34,7 @@ TEXT = {
                       "resolved": "Resolved", "postmortem": "Post-incident report"},
            "title": "Status", "components": "Components", "maintenance": "Scheduled maintenance",
            "in_progress": "In progress", "from": "From", "to": "to", "past": "Past incidents",
-           "feeds": "Subscribe",
+           "feeds": "Subscribe", "email": "Email", "get_updates": "Get updates by email",
            "states": {"operational": "Operational", "degraded": "Degraded performance",
                       "partial_outage": "Partial outage", "major_outage": "Major outage",
                       "maintenance": "Under maintenance"},
@@ -45,7 +49,8 @@ TEXT = {
                       "resolved": "Résolu", "postmortem": "Rapport d'incident"},
            "title": "État des services", "components": "Services",
            "maintenance": "Maintenance programmée", "in_progress": "En cours", "from": "Du",
-           "to": "au", "past": "Incidents passés", "feeds": "S'abonner",
+           "to": "au", "past": "Incidents passés", "feeds": "S'abonner", "email": "E-mail",
+           "get_updates": "Recevoir les mises à jour par e-mail",
            "states": {"operational": "Opérationnel", "degraded": "Performances dégradées",
                       "partial_outage": "Panne partielle", "major_outage": "Panne majeure",
                       "maintenance": "En maintenance"},
@@ -87,6 +92,10 @@ article{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:14px 
 .meta{font-size:14px;color:#475569;margin-bottom:6px}
 .phase{display:inline-block;font-weight:700;color:#0f172a;margin-right:8px}
 .body{white-space:pre-wrap;word-wrap:break-word}
+#subscribe{margin-top:28px} #subscribe label{display:block;font-weight:600;margin-bottom:4px}
+#subscribe input{padding:7px 9px;font-size:15px;border:1px solid #94a3b8;border-radius:6px}
+#subscribe button{padding:7px 12px;font-size:15px;font-weight:700;background:#1d4ed8;color:#fff;
+border:0;border-radius:6px}
 footer{font-size:13px;color:#64748b;margin-top:32px} footer a{color:#1d4ed8;margin-left:8px}
 </style></head><body><main>
 <header><h1>{{ brand }} · {{ t.title }}</h1>
@@ -130,6 +139,11 @@ footer{font-size:13px;color:#64748b;margin-top:32px} footer a{color:#1d4ed8;marg
 {% else %}
 <p>{{ t.none }}</p>
 {% endfor %}
+<form method="post" action="/status/subscribe" id="subscribe">
+<label for="sub-email">{{ t.get_updates }}</label>
+<input id="sub-email" name="email" type="email" required maxlength="254" placeholder="{{ t.email }}">
+<input type="hidden" name="lang" value="{{ lang }}">
+<button type="submit">{{ t.feeds }}</button></form>
 <footer>{{ t.updated }}: {{ now.strftime(when) }} · {{ t.feeds }}:
 <a href="/status.atom?lang={{ lang }}">Atom</a><a href="/status.rss?lang={{ lang }}">RSS</a>
 <a href="/status.json?lang={{ lang }}">JSON</a></footer>
@@ -246,8 +260,10 @@ def init_status(server: flask.Flask) -> None:
                                             brand=ctx.brand.name, now=now, **status)
         response = _public(flask.make_response(html))
         response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'")
         return response
+
+    init_subscriptions(server)
 
     @server.route("/status.json")
     def status_json():

@@ -470,3 +470,49 @@ class AlertAckRow(Base):
     via: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(DateTime)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- status subscribers ---
+
+
+class StatusSubscriberRow(Base):
+    """Someone who asked for status-page updates by email or webhook, in one language.
+
+    `token` is the secret in the confirm and unsubscribe links and, for webhooks, the HMAC
+    key that signs every POST. Email subscribers are double opt-in (`confirmed_at` set by
+    the link in the confirmation mail, which `confirm_sent_at` records as sent); webhooks
+    are confirmed when they subscribe."""
+
+    __tablename__ = "status_subscribers"
+    __table_args__ = (
+        UniqueConstraint("kind", "address", name="uq_status_subscribers_kind_address"),
+        UniqueConstraint("token", name="uq_status_subscribers_token"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # email | webhook
+    address: Mapped[str] = mapped_column(String(512))  # an email address or an https URL
+    lang: Mapped[str] = mapped_column(String(8))
+    token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    confirm_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StatusNotificationRow(Base):
+    """One status post sent to one subscriber, written before sending (`ok` NULL) so a
+    crash or a rerun never sends it twice; `ok`/`error` are the outcome."""
+
+    __tablename__ = "status_notifications"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "status_post_id",
+                         name="uq_status_notifications_subscriber_post"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("status_subscribers.id"))
+    status_post_id: Mapped[int] = mapped_column(ForeignKey("status_posts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    ok: Mapped[bool | None] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)

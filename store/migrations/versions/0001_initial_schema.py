@@ -132,6 +132,20 @@ def upgrade() -> None:
     sa.Column('permanent', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('source')
     )
+    op.create_table('status_subscribers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('address', sa.String(length=512), nullable=False),
+    sa.Column('lang', sa.String(length=8), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('confirm_sent_at', sa.DateTime(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('unsubscribed_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'address', name='uq_status_subscribers_kind_address'),
+    sa.UniqueConstraint('token', name='uq_status_subscribers_token')
+    )
     op.create_table('ticket_counts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=32), nullable=False),
@@ -375,6 +389,21 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['statement_post_id'], ['status_posts.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('status_notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('status_post_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('ok', sa.Boolean(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['status_post_id'], ['status_posts.id'], ),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['status_subscribers.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('subscriber_id', 'status_post_id', name='uq_status_notifications_subscriber_post')
+    )
+    with op.batch_alter_table('status_notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_status_notifications_status_post_id'), ['status_post_id'], unique=False)
+
     op.create_table('rumour_mentions',
     sa.Column('mention_id', sa.Integer(), nullable=False),
     sa.Column('claim_id', sa.Integer(), nullable=False),
@@ -395,6 +424,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_rumour_mentions_claim_id'))
 
     op.drop_table('rumour_mentions')
+    with op.batch_alter_table('status_notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_status_notifications_status_post_id'))
+
+    op.drop_table('status_notifications')
     op.drop_table('rumour_claims')
     with op.batch_alter_table('status_posts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_status_posts_published_at'))
@@ -445,6 +478,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ticket_counts_minute'))
 
     op.drop_table('ticket_counts')
+    op.drop_table('status_subscribers')
     op.drop_table('source_health')
     op.drop_table('quarantine')
     with op.batch_alter_table('mentions', schema=None) as batch_op:
