@@ -16,6 +16,7 @@ from responders.drafts import Brand, suggest_replies, suggest_updates
 from responders.incidents import active_incident, latest_resolved
 from responders.outbox import publish_approved
 from responders.postmortem import suggest_postmortems
+from responders.reminders import remind_due_updates
 from responders.subscribers import notify_subscribers
 from responders.templates import TemplateLibrary
 from sentiment.detect import detect_once
@@ -74,6 +75,10 @@ class Pipeline:
         return deliver_alerts(self.store, self.channels, self.contacts, now,
                               policy=self.alert_policy)
 
+    def remind(self, now: datetime) -> int:
+        """Nudge whoever owes an audience its update once its clock is due."""
+        return remind_due_updates(self.store, self.channels, self.contacts, now)
+
     def draft(self, now: datetime) -> int:
         """Group rumours into claims, and refresh the suggested updates and replies for the
         incident that still owes them (active, or resolved and owing the all-clear), and
@@ -101,5 +106,6 @@ class Pipeline:
             "signals": self.detect(now),
             "paged": self.alert(now),
             "drafts": self.draft(now),
+            "reminded": self.remind(now),
             "published": self.publish(now),
         }
