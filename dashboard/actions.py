@@ -9,9 +9,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from responders import alerts, approval, drafts, incidents, outbox
+from responders import alerts, approval, drafts, incidents, outbox, statusboard
 from responders.approval import APPROVER_ROLES, EDITOR_ROLES, ApprovalError
-from store.models import AlertRow, AuditRow, DraftRow, IncidentRow
+from store.models import (
+    AlertRow,
+    AuditRow,
+    DraftRow,
+    IncidentRow,
+    MaintenanceRow,
+    StatusComponentRow,
+)
 
 ROLE_WORDS = {"approve": "an approver or admin", "edit": "an editor, approver or admin"}
 
@@ -266,6 +273,111 @@ def send_again(ctx, user, draft_id: int) -> None:
         audit(session, actor=user.username, action="draft.send_again",
               target=f"draft:{draft_id}", detail="", now=now)
     ctx.publish(now)
+
+
+# --- the public status page: component states and scheduled maintenance ------------------
+
+WHEN_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def parse_when(text: str | None, what: str) -> datetime:
+    """'YYYY-MM-DD HH:MM' (UTC; a 'T' between date and time and a trailing 'UTC' are fine)
+    -> naive UTC datetime. ActionError otherwise."""
+    raw = (text or "").strip()
+    clean = re.sub(r"\s*(UTC|Z)$", "", raw, flags=re.IGNORECASE).replace("T", " ", 1)
+    clean = re.sub(r"\s+", " ", clean)
+    try:
+        return datetime.strptime(clean, WHEN_FORMAT)
+    except ValueError:
+        if not raw:
+            raise ActionError(f"Give the {what} time, as YYYY-MM-DD HH:MM (UTC).") from None
+        raise ActionError(f"The {what} time {raw!r} is not a date and time: write it as "
+                          "YYYY-MM-DD HH:MM, in UTC (e.g. 2026-03-11 22:00).") from None
+
+
+def set_component(ctx, user, key: str, state: str, *, incident_id: int | None = None) -> bool:
+    """Show component `key` as `state` on the public page, tied to incident `incident_id`
+    when given (the change then lands on its timeline); False when nothing changed."""
+    require(user, statusboard.SCHEDULER_ROLES, "change the status page")
+    if state not in statusboard.STATES:
+        raise ActionError(f"Unknown state {state!r}: choose one of "
+                          f"{', '.join(statusboard.STATES)}.")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        row = session.get(StatusComponentRow, key or "")
+        if row is None:
+            raise ActionError(f"No component {key!r} is configured on the status page.")
+        incident = _incident(session, incident_id) if incident_id is not None else None
+        before, before_incident = row.state, row.incident_id
+        try:
+            statusboard.set_component_state(session, key, state, actor=user.username, now=now,
+                                            incident=incident)
+        except ValueError as exc:
+            raise ActionError(str(exc)) from exc
+        if (row.state, row.incident_id) == (before, before_incident):
+            return False
+        audit(session, actor=user.username, action="status.component",
+              target=f"component:{key}",
+              detail=f"{before} -> {state}"
+              + (f" (incident #{incident.id})" if incident is not None else ""), now=now)
+    return True
+
+
+def schedule_maintenance(ctx, user, *, texts: dict[str, dict], starts: str, ends: str,
+                         components: list[str] | None) -> int:
+    """Announce maintenance from the form: `texts` {"en": {"title", "body"}, "fr": ...}
+    (a language left entirely empty is left out), `starts`/`ends` as 'YYYY-MM-DD HH:MM'
+    UTC; returns the new maintenance id."""
+    require(user, statusboard.SCHEDULER_ROLES, "schedule maintenance")
+    now = ctx.clock()
+    starts_at, ends_at = parse_when(starts, "start"), parse_when(ends, "end")
+    if ends_at <= starts_at:
+        raise ActionError(f"The maintenance ends ({ends_at:%Y-%m-%d %H:%M}) before it starts "
+                          f"({starts_at:%Y-%m-%d %H:%M}): check the end time.")
+    if ends_at <= now:
+        raise ActionError(f"The maintenance would already be over (it ends "
+                          f"{ends_at:%Y-%m-%d %H:%M} UTC; it is now {now:%Y-%m-%d %H:%M}).")
+    filled = {lang: {"title": (t.get("title") or "").strip(), "body": (t.get("body") or "").strip()}
+              for lang, t in (texts or {}).items()
+              if (t.get("title") or "").strip() or (t.get("body") or "").strip()}
+    if not filled:
+        raise ActionError("Write the announcement: a title (and a body) in each language.")
+    missing = [lang for lang, t in filled.items() if not t["title"]]
+    if missing:
+        raise ActionError(f"The {', '.join(missing)} announcement needs a title.")
+    components = [c for c in (components or []) if c]
+    with ctx.store.session() as session:
+        try:
+            row = statusboard.schedule_maintenance(
+                session, texts=filled, starts_at=starts_at, ends_at=ends_at,
+                components=components, actor=user.username, role=user.role, now=now)
+        except PermissionError as exc:
+            raise ActionError(str(exc)) from exc
+        except ValueError as exc:
+            raise ActionError(str(exc)[0].upper() + str(exc)[1:] + ".") from exc
+        audit(session, actor=user.username, action="status.maintenance.schedule",
+              target=f"maintenance:{row.id}",
+              detail=f"{starts_at:%Y-%m-%d %H:%M} to {ends_at:%Y-%m-%d %H:%M} UTC "
+              f"[{', '.join(components) or 'no component'}]: "
+              + " / ".join(f"{lang}: {t['title']}" for lang, t in filled.items()), now=now)
+        return row.id
+
+
+def cancel_maintenance(ctx, user, maintenance_id: int) -> None:
+    require(user, statusboard.SCHEDULER_ROLES, "cancel maintenance")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        row = session.get(MaintenanceRow, maintenance_id)
+        if row is None:
+            raise ActionError(f"Maintenance #{maintenance_id} does not exist.")
+        if row.cancelled_at is not None:
+            raise ActionError(f"Maintenance #{maintenance_id} was already cancelled.")
+        if row.ends_at <= now:
+            raise ActionError(f"Maintenance #{maintenance_id} is already over.")
+        statusboard.cancel_maintenance(session, maintenance_id, now=now)
+        title = ((row.texts or {}).get("en") or next(iter((row.texts or {}).values()), {}))
+        audit(session, actor=user.username, action="status.maintenance.cancel",
+              target=f"maintenance:{maintenance_id}", detail=title.get("title", ""), now=now)
 
 
 def _incident(session, incident_id: int) -> IncidentRow:

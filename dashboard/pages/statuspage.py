@@ -1,0 +1,237 @@
+"""Status page admin: what the public status page says besides incident updates. The
+comms lead sets each component's state (tied to the active incident, so the change lands
+on its timeline) and schedules or cancels maintenance, written in English and French.
+Text from the store is shown as text."""
+
+from __future__ import annotations
+
+import dash
+from dash import ALL, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+from flask_login import current_user
+
+from dashboard import actions, statuspage_data
+from dashboard import components as ui
+from dashboard.context import current
+from responders.statusboard import STATES
+
+dash.register_page(__name__, path="/statuspage-admin", name="Status page", order=5)
+callback = ui.Callbacks()  # registered on the app by create_app
+
+STATE_LABELS = {"operational": "Operational", "degraded": "Degraded performance",
+                "partial_outage": "Partial outage", "major_outage": "Major outage",
+                "maintenance": "Under maintenance"}
+LANGS = (("en", "English"), ("fr", "French"))
+
+
+def layout(**_):
+    return html.Div([
+        html.H1("Status page"),
+        html.P([("What customers see besides incident updates: the state of each part of "
+                "the service, and scheduled maintenance. "),
+                html.A("Open the public page ↗", href="/status", target="_blank",
+                       id="statuspage-public-link"), " · ",
+                html.A("in French ↗", href="/status?lang=fr", target="_blank",
+                       id="statuspage-public-link-fr")], className="muted"),
+        html.Section([
+            html.H2("Components"),
+            html.Div(id="statuspage-component-flash"),
+            dcc.Checklist(id="statuspage-tie", options=[], value=[]),
+            html.Div(id="statuspage-components"),
+        ], className="panel"),
+        html.Section([
+            html.H2("Scheduled maintenance"),
+            html.Div(id="statuspage-cancel-flash"),
+            html.Div(id="statuspage-maintenance"),
+        ], className="panel"),
+        html.Section([
+            html.H2("Schedule maintenance"),
+            html.P("Times are UTC, written YYYY-MM-DD HH:MM. Write the announcement in each "
+                   "language; customers read it as written.", className="muted"),
+            html.Div([
+                html.Div([
+                    html.Label(f"Title ({label})", htmlFor=f"statuspage-{lang}-title",
+                               className="small-h"),
+                    dcc.Input(id=f"statuspage-{lang}-title", type="text", maxLength=200,
+                              className="input", style={"width": "100%"}),
+                    html.Label(f"Details ({label})", htmlFor=f"statuspage-{lang}-body",
+                               className="small-h"),
+                    dcc.Textarea(id=f"statuspage-{lang}-body", className="input",
+                                 style={"width": "100%", "height": "80px"}),
+                ]) for lang, label in LANGS
+            ]),
+            html.Div([
+                html.Label("Starts (UTC)", htmlFor="statuspage-starts", className="small-h"),
+                dcc.Input(id="statuspage-starts", type="text", placeholder="2026-03-11 22:00",
+                          className="input"),
+                html.Label("Ends (UTC)", htmlFor="statuspage-ends", className="small-h"),
+                dcc.Input(id="statuspage-ends", type="text", placeholder="2026-03-11 23:30",
+                          className="input"),
+            ]),
+            html.Label("Components affected", className="small-h"),
+            dcc.Dropdown(id="statuspage-m-components", options=[], multi=True,
+                         placeholder="choose the components"),
+            html.Button("Schedule", id="statuspage-schedule", className="btn primary"),
+            html.Div(id="statuspage-schedule-flash"),
+        ], className="panel"),
+    ])
+
+
+def render_components(rows: list[dict]):
+    if not rows:
+        return html.P("No components are configured (settings: [status] components).",
+                      className="muted")
+    options = [{"label": STATE_LABELS.get(s, s), "value": s} for s in STATES]
+    head = html.Tr([html.Th(h) for h in ("Component", "Shown now", "Last set", "New state",
+                                         "")])
+    body = []
+    for r in rows:
+        shown = STATE_LABELS.get(r["shown"], r["shown"])
+        if r["shown"] != r["state"]:
+            shown += f" (set: {STATE_LABELS.get(r['state'], r['state'])}; maintenance in progress)"
+        body.append(html.Tr([
+            html.Td([html.Div(r["name"]), html.Div(r["key"], className="muted")]),
+            html.Td(shown, className=f"c-{r['shown']}"),
+            html.Td(f"{ui.hhmm(r['updated_at'])} by {r['updated_by']}"
+                    + (f" · incident #{r['incident_id']}" if r["incident_id"] else "")),
+            html.Td(dcc.Dropdown(id={"type": "statuspage-state", "key": r["key"]},
+                                 options=options, value=r["state"], clearable=False,
+                                 style={"minWidth": "200px"})),
+            html.Td(html.Button("Set", id={"type": "statuspage-set", "key": r["key"]},
+                                className="btn")),
+        ], id=f"statuspage-component-{r['key']}"))
+    return html.Table([html.Thead(head), html.Tbody(body)], className="table")
+
+
+def render_maintenance(rows: list[dict], names: dict[str, str]):
+    if not rows:
+        return html.P("No maintenance is scheduled.", className="muted")
+    items = []
+    for m in rows:
+        texts = [html.Div([html.Span(f"{lang.upper()}: ", className="muted"),
+                           html.B(t.get("title", "")),
+                           html.Div(t.get("body", ""), className="quote-text")])
+                 for lang, t in m["texts"].items()]
+        comps = ", ".join(names.get(k, k) for k in m["components"]) or "no component"
+        items.append(html.Div([
+            html.Div([html.Span("In progress · " if m["in_progress"] else ""),
+                      (f"{m['starts_at']:%Y-%m-%d %H:%M} to {m['ends_at']:%Y-%m-%d %H:%M} UTC · "
+                      f"{comps} · by {m['created_by']}")], className="quote-meta"),
+            *texts,
+            html.Button("Cancel", id={"type": "statuspage-cancel", "id": m["id"]},
+                        className="btn"),
+        ], className="quote", id=f"statuspage-maintenance-{m['id']}"))
+    return html.Div(items)
+
+
+def _clicked(ids: list[dict], clicks: list, field: str):
+    """The pattern-matched button that fired: Dash's triggered id in a request; otherwise
+    (a direct call) the only button clicked since the list was last rendered."""
+    try:
+        trigger = dash.ctx.triggered_id
+    except Exception:  # noqa: BLE001 - called outside a Dash request
+        trigger = None
+    if isinstance(trigger, dict):
+        return trigger.get(field)
+    fired = [i[field] for i, n in zip(ids, clicks) if n]
+    if len(fired) != 1:
+        raise PreventUpdate
+    return fired[0]
+
+
+@callback(
+    Output("statuspage-components", "children"), Output("statuspage-tie", "options"),
+    Output("statuspage-tie", "value"),
+    Input("statuspage-component-flash", "children"),
+)
+def refresh_components(_flash):
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        rows = statuspage_data.components(session, now)
+        incident = statuspage_data.incident(session)
+    if incident is None:
+        return render_components(rows), [], []
+    label = f"Tie changes to incident #{incident['id']} ({incident['title']}): they go on its timeline"
+    return render_components(rows), [{"label": label, "value": incident["id"]}], [incident["id"]]
+
+
+@callback(
+    Output("statuspage-component-flash", "children"),
+    Input({"type": "statuspage-set", "key": ALL}, "n_clicks"),
+    State({"type": "statuspage-set", "key": ALL}, "id"),
+    State({"type": "statuspage-state", "key": ALL}, "value"),
+    State({"type": "statuspage-state", "key": ALL}, "id"),
+    State("statuspage-tie", "value"),
+    prevent_initial_call=True,
+)
+def set_state(clicks, button_ids, values, value_ids, tie):
+    if not any(clicks or []):
+        raise PreventUpdate
+    key = _clicked(button_ids, clicks, "key")
+    state = dict(zip((i["key"] for i in value_ids), values)).get(key)
+    ctx = current()
+    try:
+        changed = actions.set_component(ctx, current_user, key, state,
+                                        incident_id=(tie or [None])[0])
+    except actions.ActionError as exc:
+        return ui.notice(str(exc), "error")
+    if not changed:
+        return ui.notice(f"{key} is already shown as {STATE_LABELS.get(state, state)}.", "info")
+    return ui.notice(f"{key} is now shown as {STATE_LABELS.get(state, state)} on the public "
+                     "page.", "info")
+
+
+@callback(
+    Output("statuspage-maintenance", "children"), Output("statuspage-m-components", "options"),
+    Input("statuspage-cancel-flash", "children"), Input("statuspage-schedule-flash", "children"),
+)
+def refresh_maintenance(_cancelled, _scheduled):
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        rows = statuspage_data.maintenance(session, now)
+        comps = statuspage_data.components(session, now)
+    names = {c["key"]: c["name"] for c in comps}
+    return (render_maintenance(rows, names),
+            [{"label": c["name"], "value": c["key"]} for c in comps])
+
+
+@callback(
+    Output("statuspage-cancel-flash", "children"),
+    Input({"type": "statuspage-cancel", "id": ALL}, "n_clicks"),
+    State({"type": "statuspage-cancel", "id": ALL}, "id"),
+    prevent_initial_call=True,
+)
+def cancel(clicks, button_ids):
+    if not any(clicks or []):
+        raise PreventUpdate
+    maintenance_id = _clicked(button_ids, clicks, "id")
+    try:
+        actions.cancel_maintenance(current(), current_user, maintenance_id)
+    except actions.ActionError as exc:
+        return ui.notice(str(exc), "error")
+    return ui.notice(f"Maintenance #{maintenance_id} is cancelled; the public page no "
+                     "longer shows it.", "info")
+
+
+@callback(
+    Output("statuspage-schedule-flash", "children"),
+    Input("statuspage-schedule", "n_clicks"),
+    State("statuspage-en-title", "value"), State("statuspage-en-body", "value"),
+    State("statuspage-fr-title", "value"), State("statuspage-fr-body", "value"),
+    State("statuspage-starts", "value"), State("statuspage-ends", "value"),
+    State("statuspage-m-components", "value"),
+    prevent_initial_call=True,
+)
+def schedule(_clicks, en_title, en_body, fr_title, fr_body, starts, ends, comps):
+    texts = {"en": {"title": en_title, "body": en_body},
+             "fr": {"title": fr_title, "body": fr_body}}
+    try:
+        maintenance_id = actions.schedule_maintenance(current(), current_user, texts=texts,
+                                                      starts=starts, ends=ends,
+                                                      components=comps or [])
+    except actions.ActionError as exc:
+        return ui.notice(str(exc), "error")
+    return ui.notice(f"Maintenance #{maintenance_id} is scheduled and shown on the public "
+                     "page.", "info")
