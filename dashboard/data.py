@@ -147,6 +147,7 @@ def open_alerts(session: Session, limit: int = 10) -> list[dict]:
             "incident_id": a.incident_id,
             "signals": [{"kind": k, "observed": o, "expected": e} for k, (o, e) in latest.items()],
             "mentions": mentions_by_id(session, list((a.evidence or {}).get("top_mentions", []))),
+            "terms": list((a.evidence or {}).get("emerging_terms", {}))[:6],
         })
     return out
 

@@ -433,3 +433,15 @@ def test_a_failed_send_is_posted_by_hand_or_sent_again(populated):
         audit = [a.action for a in s.query(AuditRow).order_by(AuditRow.id)][-2:]
     assert states == {first["id"]: "published", second["id"]: "failed"}
     assert audit == ["draft.posted_manually", "draft.send_again"]
+
+
+def test_alert_evidence_says_its_window_and_names_the_new_words(populated):
+    import sys
+
+    create_app(make_ctx(populated))
+    overview = next(m for n, m in sys.modules.items() if n.endswith("pages.overview"))
+    line = overview._signal_line({"kind": "mentions", "observed": 102, "expected": 8}, [])
+    assert line == "102 mentions in 5 min (normal 8)"
+    terms = overview._signal_line({"kind": "terms", "observed": 32, "expected": 3.2},
+                                  ["panne", "503"])
+    assert terms == "new words trending: panne, 503"

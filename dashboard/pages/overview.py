@@ -113,11 +113,20 @@ def render_kpis(k: dict):
     ]
 
 
-SIGNAL_WORDS = {"mentions": ("mentions/min", "{:.0f}"), "negative_share": ("negative", "{:.0%}"),
-                "rumours": ("rumours/min", "{:.0f}"), "tickets": ("tickets/min", "{:.0f}")}
+# Count series are tested over the detector's 5-minute window; say so, or "102 mentions"
+# reads as a rate next to the 15-minute figures above.
+SIGNAL_WORDS = {
+    "mentions": ("mentions in 5 min", "{:.0f}"),
+    "negative_share": ("negative", "{:.0%}"),
+    "rumours": ("rumour posts in 5 min", "{:.0f}"),
+    "tickets": ("support tickets in 5 min", "{:.0f}"),
+    "reach": ("negative posts in 5 min, weighted by audience", "{:.0f}"),
+}
 
 
-def _signal_line(s: dict) -> str:
+def _signal_line(s: dict, terms: list[str]) -> str:
+    if s["kind"] == "terms":
+        return "new words trending: " + ", ".join(terms) if terms else "new words trending"
     unit, fmt = SIGNAL_WORDS.get(s["kind"], (s["kind"], "{:.1f}"))
     return f"{fmt.format(s['observed'])} {unit} (normal {fmt.format(s['expected'])})"
 
@@ -146,7 +155,8 @@ def render_alerts(alerts: list[dict], now, can_edit: bool):
                       html.Span(a["title"], className="alert-title")], className="alert-head"),
             html.Div(f"Opened {ui.hhmm(a['opened_at'])} ({ui.ago(a['opened_at'], now)}) · "
                      f"{status}", className="alert-meta"),
-            html.Ul([html.Li(_signal_line(s)) for s in a["signals"]], className="signals"),
+            html.Ul([html.Li(_signal_line(s, a.get("terms", []))) for s in a["signals"]],
+                    className="signals"),
             html.Div([html.Div("What people say (most read first)", className="small-h"),
                       *[ui.mention_quote(m) for m in a["mentions"][:3]]])
             if a["mentions"] else None,
