@@ -1,4 +1,5 @@
-"""`crisiswatch` command line: demo, run, drill, db upgrade, users add, lint."""
+"""`crisiswatch` command line: demo, drill, run, db upgrade, users add, and the commands of
+the modules in COMMAND_MODULES (lint, signals, sources, collect, sentiment, rumours)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import logging
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 from crisiswatch import settings as config
@@ -51,6 +52,9 @@ def cmd_run(args, app: App) -> int:
     from crisiswatch.sources import configured_collectors
 
     pipeline = app.pipeline(configured_collectors(app.settings, store=app.store))
+    # Real sources deliver a minute's mentions late; detection waits this long before it
+    # closes a minute (the drill and demo are exact and need no wait).
+    pipeline.settle = timedelta(minutes=2)
     if not pipeline.collectors:
         print("no sources configured; add [sources.*] to the config file "
               "(see config.example.toml)", file=sys.stderr)
