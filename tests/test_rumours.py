@@ -198,6 +198,7 @@ def test_rumours_page_renders_and_links(store):
         s.add(StatusPostRow(draft_id=draft.id, incident_id=incident.id, title="t",
                             phase="investigating", lang="en", body=draft.body,
                             published_at=T0 + timedelta(minutes=5)))
+        rumours.cluster_pending(s, T0 + timedelta(hours=1))  # the pipeline's draft stage
     ctx = DashboardContext(store=store, clock=lambda: T0 + timedelta(hours=1),
                            library=TemplateLibrary(), brand=Brand(), secret_key="k")
     app = create_app(ctx)

@@ -100,7 +100,6 @@ def refresh(_n, _flash):
     ctx = current()
     now = ctx.clock()
     with ctx.store.session() as session:
-        rumours.cluster_pending(session, now, brand_words=(ctx.brand.name,))
         rows = rumour_data.claim_rows(session, now)
         posts = rumour_data.statement_options(session)
     options = [{"label": f"#{r['id']} · {r['mentions']} · {r['text'][:60]}", "value": r["id"]}
