@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 import webbrowser
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from collectors.drill import DrillPlan
@@ -41,14 +40,6 @@ class SimClock:
         return self.start + timedelta(seconds=(time.monotonic() - self.began) * self.speed)
 
 
-@dataclass
-class DemoHandle:
-    clock: SimClock
-    stop: threading.Event
-    thread: threading.Thread
-    dash_app: object
-
-
 def today_plan(scenario: str, seed: int) -> DrillPlan:
     """Today's drill: the crisis hits at 10:00 UTC of the current day."""
     today = datetime.now(UTC).replace(tzinfo=None, hour=10, minute=0, second=0,
@@ -57,9 +48,9 @@ def today_plan(scenario: str, seed: int) -> DrillPlan:
 
 
 def start_demo(app: App, scenario: str = "outage", speed: float = 20.0, seed: int = 7,
-               log=print) -> DemoHandle:
-    """Reset the demo store, replay the calm hours, start the live loop; returns a handle
-    with the Dash app ready to serve."""
+               log=print) -> serve.Running:
+    """Reset the demo store, replay the calm hours, start the live loop; returns the running
+    pipeline thread with the Dash app ready to serve."""
     from dashboard.auth import add_user
 
     plan = today_plan(scenario, seed)
@@ -76,11 +67,9 @@ def start_demo(app: App, scenario: str = "outage", speed: float = 20.0, seed: in
     done = pipeline.run_once(now)
     log(f"  {done['collected']} mentions, {done['scored']} scored")
 
-    clock = SimClock(now, speed)
-    running = serve.start(
-        app, pipeline, clock, interval=1.0,
+    return serve.start(
+        app, pipeline, SimClock(now, speed), interval=1.0,
         playbook_facts=lambda: suggestion(scenario, plan.onset.strftime("%H:%M UTC")))
-    return DemoHandle(clock, running.stop, running.thread, running.dash_app)
 
 
 def run_demo(app: App, scenario: str, speed: float, seed: int, open_browser: bool) -> int:
@@ -92,5 +81,5 @@ def run_demo(app: App, scenario: str, speed: float, seed: int, open_browser: boo
     print("Demo logins:  " + "   ".join(f"{u} / {p} ({r})" for u, p, r in DEMO_USERS))
     if open_browser:
         threading.Timer(1.5, webbrowser.open, args=(url,)).start()
-    serve.serve_forever(app, serve.Running(handle.stop, handle.thread, handle.dash_app))
+    serve.serve_forever(app, handle)
     return 0
