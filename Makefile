@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test drill install lint
+.PHONY: demo test drill install lint weights
 
 demo: $(VENV)/.installed
 	$(BIN)/crisiswatch demo --no-browser
@@ -18,6 +18,15 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 install: $(VENV)/.installed
+
+# Rebuild every committed head and adapter from ../shared/data (about an hour on 2 cores), in
+# dependency order: the frozen baseline head starts the fine-tuning, whose encoder the rumour
+# and crisis-type heads then read. See sentiment/weights/MODEL_CARD.md.
+weights: $(VENV)/.installed
+	$(BIN)/python -m sentiment.train_head
+	$(BIN)/python -m sentiment.train_adapter
+	$(BIN)/python -m sentiment.train_rumour
+	$(BIN)/python -m sentiment.train_crisis_type
 
 # torch first, pinned: 2.13.0 is the CPU build on this machine's disk; letting another
 # package pull torch would fetch gigabytes of CUDA wheels instead.

@@ -1,6 +1,7 @@
 """Throughput and memory of the embedded sentiment model.
 
-    python benchmarks/bench_sentiment.py [--n 1000] [--bf16] [--cache-dir DIR]
+    python benchmarks/bench_sentiment.py [--n 1000] [--backend auto|onnx-int8|torch] [--bf16]
+                                         [--cache-dir DIR]
 
 Scores N tweets (tweeteval val from ../shared when present, else synthetic ones of similar
 length) and prints load time, tweets/s and peak RSS. Run it on an otherwise idle machine.
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing
 
-from sentiment.model import EmbeddedSentiment
+from sentiment.model import BACKENDS, EmbeddedSentiment
 
 SHARED_VAL = ROOT.parent / "shared" / "data" / "sentiment" / "tweeteval_en" / "val.tsv"
 
@@ -44,13 +45,16 @@ def tweets(n: int) -> tuple[list[str], str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--bf16", action="store_true", help="force bf16 autocast")
+    ap.add_argument("--backend", default="auto", choices=BACKENDS)
+    ap.add_argument("--bf16", action="store_true", help="force bf16 autocast (torch backend)")
     ap.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "crisiswatch")
     args = ap.parse_args()
 
     texts, source = tweets(args.n)
     t0 = time.perf_counter()
-    model = EmbeddedSentiment(args.cache_dir / "models", bf16=True if args.bf16 else None)
+    model = EmbeddedSentiment(
+        args.cache_dir, backend=args.backend, bf16=True if args.bf16 else None
+    )
     load_s = time.perf_counter() - t0
     model.predict(texts[:32])  # warm-up: first-call allocations and kernel selection
     t0 = time.perf_counter()
@@ -58,12 +62,10 @@ def main() -> int:
     elapsed = time.perf_counter() - t0
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
-    import torch
-
     print(f"model      {model.name}")
     print(f"texts      {len(texts)} from {source}")
-    print(f"precision  {'bf16 autocast' if model.encoder.bf16 else 'fp32'}, "
-          f"{torch.get_num_threads()} torch threads")  # fmt: skip
+    print(f"backend    {model.encoder.backend} ({model.encoder.identity.rsplit('+', 1)[1]}), "
+          f"{model.encoder.threads} threads")  # fmt: skip
     print(f"load       {load_s:.1f} s (includes the one-time conversion on a cold cache)")
     print(f"throughput {len(texts) / elapsed:.1f} tweets/s ({elapsed:.1f} s)")
     print(f"peak RSS   {peak_mib:.0f} MiB")

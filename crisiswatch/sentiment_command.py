@@ -8,9 +8,9 @@ Contract (stable)::
 INPUT is a text file with one text per line, or a TSV/CSV file whose header has a ``text``
 column (a ``.tsv``/``.csv`` file, or any file whose first line holds a tab/comma-separated
 ``text`` field). One label per input text is written, in input order, to OUT or stdout.
-Both use the live pipeline's models: ``load_sentiment_model(settings.model, settings.cache_dir)``
-wrapped in ``sentiment.scorer.Scorer`` (so the rumour label is the scorer's rumour score
-``>= 0.5``). No database is opened.
+Both use the live pipeline's scorer (``App.scorer``: the configured sentiment model, rumour and
+crisis-type heads on the base encoder), so the rumour label is the scorer's rumour score
+``>= 0.5``. No database is opened.
 """
 
 from __future__ import annotations
@@ -68,12 +68,6 @@ def read_texts(path: Path) -> list[str]:
     return [row["text"] or "" for row in reader]
 
 
-def _scorer(app):
-    from sentiment.model import load_sentiment_model
-    from sentiment.scorer import Scorer
-
-    return Scorer(load_sentiment_model(app.settings.model, app.settings.cache_dir))
-
 
 def _run(args, app, label) -> int:
     try:
@@ -81,7 +75,7 @@ def _run(args, app, label) -> int:
     except (OSError, ValueError) as exc:
         print(f"crisiswatch: cannot read {args.input}: {exc}", file=sys.stderr)
         return 2
-    labels = [label(s) for s in _scorer(app).score(texts)] if texts else []
+    labels = [label(s) for s in app.scorer.score(texts)] if texts else []
     body = "".join(f"{x}\n" for x in labels)
     if args.output:
         Path(args.output).write_text(body, encoding="utf-8")

@@ -42,11 +42,11 @@ class App:
         from sentiment.model import E5Encoder, load_sentiment_model
 
         model = load_sentiment_model(self.settings.model, self.settings.cache_dir)
-        if getattr(model, "encoder", None) is not None:
-            return Scorer(model)  # the embedded model's encoder also feeds rumour and type
+        if hasattr(model, "topic_encoder"):
+            return Scorer(model)  # the embedded model brings the encoder rumour and type read
         # A configured Hugging Face classifier reads sentiment; the rumour and crisis-type
-        # heads still need the embedded encoder, built on first use.
-        return Scorer(model, encoder=lambda: E5Encoder(self.settings.cache_dir))
+        # heads still need the base embedded encoder, built on first use.
+        return Scorer(model, encoder=lambda: E5Encoder(self.settings.cache_dir, adapter=None))
 
     @cached_property
     def library(self) -> TemplateLibrary:

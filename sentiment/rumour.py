@@ -74,9 +74,15 @@ class RumourModel:
         if not texts:
             return np.zeros(0)
         z = feature_matrix(embeddings, texts) @ self.coef + self.intercept
-        p = 1.0 / (1.0 + np.exp(-z.astype(np.float64)))
-        unhedged = np.array([rumour_score(t) == 0 for t in texts])
-        return np.where(unhedged & (p < UNHEDGED_BAR), p / 2, p)
+        return apply_unhedged_bar(1.0 / (1.0 + np.exp(-z.astype(np.float64))), texts)
+
+
+def apply_unhedged_bar(p: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Halve the score of a text with no hedge, hearsay or request to confirm unless it
+    reaches UNHEDGED_BAR: PHEME calls plain breaking claims rumours, a brand calls them
+    complaints."""
+    unhedged = np.array([rumour_score(t) == 0 for t in texts], dtype=bool)
+    return np.where(unhedged & (p < UNHEDGED_BAR), p / 2, p)
 
 
 def load_rumour_model(path: Path = RUMOUR_HEAD_PATH) -> RumourModel | None:

@@ -7,18 +7,20 @@ SHA-256 of the text, so the same words arriving in the next batch cost nothing.
 
 Models:
 
-- When the sentiment model embeds (``EmbeddedSentiment``: ``.encoder`` and ``.head``), each
-  distinct text is embedded **once** and that embedding feeds the sentiment head, the rumour
-  model (``sentiment.rumour``) and the crisis-type model (``sentiment.crisis_type``).
+- The embedded model (``EmbeddedSentiment``) embeds each distinct text twice: with its
+  sentiment-tuned encoder for the sentiment head, and with the base encoder
+  (``topic_encoder``) for the rumour model (``sentiment.rumour``) and the crisis-type model
+  (``sentiment.crisis_type``), since the sentiment fine-tuning blurs what a text is about.
+- A model with ``.encoder`` and ``.head`` but no ``topic_encoder`` (the tests' stand-ins)
+  embeds once and that embedding feeds all three heads.
 - Any other sentiment model (a Hugging Face classifier, the tests' word model) gives the
   sentiment; rumour and crisis type then come from an ``encoder`` passed to the Scorer (an
-  object with ``embed(texts)``, or a zero-argument callable building one lazily), and without
-  one from the EN/FR wording rules of ``sentiment.lexicons``. App wiring passes none today, so
-  a configured HF model scores rumours and crisis types by lexicon rather than loading a second
-  transformer behind the user's back.
+  object with ``embed(texts)``, or a zero-argument callable building one lazily; app wiring
+  passes the base embedded encoder), and without one from the EN/FR wording rules of
+  ``sentiment.lexicons``.
 
 ``Scores.model`` names every model that produced the score, e.g.
-``multilingual-e5-small-q4+lr-head/1-ab12cd34;rumour-lr/1-..;crisis-lr/1-..`` or
+``multilingual-e5-small-q4.v1+ft1-0a1b2c3d+int8+lr-head/ft1-ab12cd34;rumour-lr/1-..;crisis-lr/1-..`` or
 ``test-words@1;rumour-lexicon/1;crisis-lexicon/1``.
 """
 
@@ -81,13 +83,20 @@ class Scorer:
         cache_size: int = 50_000,
     ):
         self.model = model
-        self._encoder = encoder if encoder is not None else getattr(model, "encoder", None)
-        self._head = getattr(model, "head", None) if encoder is None else None
+        topic = encoder if encoder is not None else getattr(model, "topic_encoder", None)
+        self._encoder = topic if topic is not None else getattr(model, "encoder", None)
+        self._head = getattr(model, "head", None) if topic is None else None
         can_embed = self._encoder is not None
-        self.rumour_model = (load_rumour_model() if rumour_model is _DEFAULT else rumour_model) \
-            if can_embed else None
-        self.crisis_model = (load_crisis_type_model() if crisis_model is _DEFAULT
-                             else crisis_model) if can_embed else None
+        self.rumour_model = (
+            (load_rumour_model() if rumour_model is _DEFAULT else rumour_model)
+            if can_embed
+            else None
+        )
+        self.crisis_model = (
+            (load_crisis_type_model() if crisis_model is _DEFAULT else crisis_model)
+            if can_embed
+            else None
+        )
         self.name = _model_name(model.name, self.rumour_model, self.crisis_model)
         self.cache_size = cache_size
         self._cache: OrderedDict[bytes, tuple] = OrderedDict()
@@ -101,12 +110,14 @@ class Scorer:
         return self._encoder
 
     def score(self, texts: list[str], langs: list[str | None] | None = None) -> list[Scores]:
-        langs = langs or [None] * len(texts)
         cores = [_strip_retweet(t) for t in texts]
+        langs = [
+            lang or detect_language(core) for lang, core in zip(langs or [None] * len(texts), cores)
+        ]
         keys = [hashlib.sha256(c.encode("utf-8", "surrogatepass")).digest() for c in cores]
         results: dict[bytes, tuple] = {}
-        todo: dict[bytes, str] = {}
-        for key, core in zip(keys, cores):
+        todo: dict[bytes, tuple[str, str]] = {}
+        for key, core, lang in zip(keys, cores, langs):
             if key in results or key in todo:
                 continue
             hit = self._cache.get(key)
@@ -114,32 +125,42 @@ class Scorer:
                 self._cache.move_to_end(key)
                 results[key] = hit
             else:
-                todo[key] = core
+                todo[key] = (core, lang)
         self.stats["texts"] += len(texts)
         self.stats["distinct"] += len(results) + len(todo)
         self.stats["cached"] += len(results)
         self.stats["computed"] += len(todo)
         if todo:
-            for key, value in zip(todo, self._compute(list(todo.values()))):
+            texts_todo, langs_todo = (list(x) for x in zip(*todo.values()))
+            for key, value in zip(todo, self._compute(texts_todo, langs_todo)):
                 results[key] = value
                 self._remember(key, value)
         out = []
         for key, core, lang in zip(keys, cores, langs):
             probs, rumour, crisis_class = results[key]
-            out.append(Scores(
-                label=max(LABELS, key=probs.__getitem__), probabilities=dict(probs),
-                rumour=rumour, crisis_type=stored_type(crisis_class),
-                lang=lang or detect_language(core), model=self.name, crisis_class=crisis_class,
-            ))
+            out.append(
+                Scores(
+                    label=max(LABELS, key=probs.__getitem__),
+                    probabilities=dict(probs),
+                    rumour=rumour,
+                    crisis_type=stored_type(crisis_class),
+                    lang=lang,
+                    model=self.name,
+                    crisis_class=crisis_class,
+                )
+            )
         return out
 
-    def _compute(self, texts: list[str]) -> list[tuple[dict[str, float], float, str | None]]:
-        """(probabilities, rumour score, crisis class) per distinct text."""
+    def _compute(
+        self, texts: list[str], langs: list[str]
+    ) -> list[tuple[dict[str, float], float, str | None]]:
+        """(probabilities, rumour score, crisis class) per distinct text; ``langs`` selects
+        per-language sentiment heads where the embedded head has them."""
         emb = None
         if self.rumour_model is not None or self.crisis_model is not None or self._head is not None:
             emb = self.encoder.embed(texts)
         if self._head is not None:
-            rows = self._head.probabilities(emb).astype(float)
+            rows = self._head.probabilities(emb, langs).astype(float)
             probs = [dict(zip(self._head.labels, r)) for r in rows]
         else:
             probs = self.model.predict(texts)
@@ -187,21 +208,35 @@ def _strip_retweet(text: str) -> str:
 
 def score_pending(session: Session, scorer: Scorer, now: datetime, limit: int = 1024) -> int:
     """Score up to `limit` mentions that have no score yet; returns how many were scored."""
-    mentions = session.execute(
-        select(MentionRow).outerjoin(ScoreRow).where(ScoreRow.mention_id.is_(None))
-        .order_by(MentionRow.id).limit(limit)
-    ).scalars().all()
+    mentions = (
+        session.execute(
+            select(MentionRow)
+            .outerjoin(ScoreRow)
+            .where(ScoreRow.mention_id.is_(None))
+            .order_by(MentionRow.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     if not mentions:
         return 0
     scores = scorer.score([m.text for m in mentions], [m.lang for m in mentions])
     for mention, s in zip(mentions, scores):
-        session.add(ScoreRow(
-            mention_id=mention.id, label=s.label, negative=s.probabilities["negative"],
-            neutral=s.probabilities["neutral"], positive=s.probabilities["positive"],
-            rumour=s.rumour, crisis_type=s.crisis_type, lang=s.lang, model=s.model,
-            scored_at=now,
-        ))
+        session.add(
+            ScoreRow(
+                mention_id=mention.id,
+                label=s.label,
+                negative=s.probabilities["negative"],
+                neutral=s.probabilities["neutral"],
+                positive=s.probabilities["positive"],
+                rumour=s.rumour,
+                crisis_type=s.crisis_type,
+                lang=s.lang,
+                model=s.model,
+                scored_at=now,
+            )
+        )
         if mention.lang is None:
             mention.lang = s.lang
     return len(mentions)
-

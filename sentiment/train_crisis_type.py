@@ -1,7 +1,7 @@
 """Rebuild the crisis-type head: ``python -m sentiment.train_crisis_type``.
 
 Embeds ``sentiment/data/crisis_types.tsv`` (label, lang, text; written for this project, EN and
-FR) with the frozen multilingual-e5-small encoder (cached under ``<cache>/embeddings``), then
+FR) with the base multilingual-e5-small encoder (no sentiment adapters) (cached under ``<cache>/embeddings``), then
 picks C and the "other" confidence floor by 5-fold cross-validation **on the train split only**
 (folds grouped so a text and its translation stay together), fits a multinomial logistic
 regression on the train split, and reports accuracy and macro-F1 on the held-out split per
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = read_labelled(args.data)
     texts = [r[2] for r in rows]
-    X = embed_cached(E5Encoder(args.cache_dir), texts, args.cache_dir / "embeddings")
+    X = embed_cached(E5Encoder(args.cache_dir, adapter=None), texts, args.cache_dir / "embeddings")
     y = np.array([CLASSES.index(r[0]) for r in rows])
     lang = np.array([r[1] for r in rows])
     test = np.array([r[3] == "test" for r in rows])

@@ -1,10 +1,12 @@
-"""Rebuild the embedded sentiment head: ``python -m sentiment.train_head``.
+"""Fit the frozen-encoder sentiment head: ``python -m sentiment.train_head``.
 
 Embeds the shared sentiment data (``../shared/data/sentiment``: ``tweeteval_en`` and
 ``xlmt_<lang>``, each ``{train,val}.tsv`` with a ``label<TAB>text`` header) with the frozen
 multilingual-e5-small encoder, fits a multinomial logistic regression on the train splits,
 picks regularisation and class weighting on the val splits, and writes
-``sentiment/weights/sentiment_head.npz``. The encoder is never fine-tuned.
+``sentiment/weights/sentiment_head_frozen.npz``: the baseline the figures in the model card
+compare with, and the starting point of ``sentiment.train_adapter``, which fine-tunes the
+encoder and writes the head the scorer uses.
 
 Embeddings are cached in chunks (keyed by the chunk's texts) under the cache dir, so an
 interrupted or repeated run only embeds what it has not seen before.
@@ -21,12 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.model import CONVERSION_VERSION, HEAD_PATH, LABELS, E5Encoder
+from sentiment.model import LABELS, E5Encoder
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = PROJECT.parent / "shared" / "data" / "sentiment"
 DEFAULT_CACHE = Path.home() / ".cache" / "crisiswatch"
 HEAD_VERSION = "1"
+FROZEN_HEAD_PATH = Path(__file__).parent / "weights" / "sentiment_head_frozen.npz"
 CHUNK = 1024
 
 
@@ -49,7 +52,8 @@ def embed_cached(encoder: E5Encoder, texts: list[str], cache: Path) -> np.ndarra
     for start in range(0, len(texts), CHUNK):
         chunk = texts[start : start + CHUNK]
         key = hashlib.sha256(
-            f"v{CONVERSION_VERSION}\0{encoder.max_tokens}\0".encode() + "\0".join(chunk).encode()
+            f"{encoder.identity}\0{encoder.max_tokens}\0{encoder.batch_size}\0".encode()
+            + "\0".join(chunk).encode()
         ).hexdigest()[:24]
         path = cache / f"{key}.npy"
         if path.is_file():
@@ -76,14 +80,15 @@ def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
     return float(f1_score(y, pred, average="macro", labels=[0, 1, 2], zero_division=0))
 
 
-def load_data(data: Path, encoder: E5Encoder, cache: Path, en_train: int):
-    """{dataset: {split: (X, y, texts)}}; train texts that also occur in any val split are
-    dropped (xlmt_en and tweeteval share SemEval tweets), so val figures stay honest."""
+def load_texts(data: Path, en_train: int) -> dict[str, dict[str, tuple[list[str], np.ndarray]]]:
+    """{dataset: {split: (texts, labels)}} for every dataset dir under ``data``. Train texts
+    that also occur in any val split are dropped (xlmt_en and tweeteval share SemEval tweets),
+    so val figures stay honest; tweeteval train is subsampled to ``en_train`` rows (0 = all)."""
     raw = {}
     for d in sorted(p for p in data.iterdir() if (p / "train.tsv").is_file()):
         raw[d.name] = {s: read_tsv(d / f"{s}.tsv") for s in ("train", "val")}
     val_texts = {t for splits in raw.values() for t in splits["val"][0]}
-    out = {}
+    out: dict[str, dict[str, tuple[list[str], np.ndarray]]] = {}
     for name, splits in raw.items():
         out[name] = {}
         for split, (texts, y) in splits.items():
@@ -93,10 +98,20 @@ def load_data(data: Path, encoder: E5Encoder, cache: Path, en_train: int):
                 if name == "tweeteval_en" and en_train and len(keep) > en_train:
                     # fixed permutation, so a larger --en-train reuses the cached chunks
                     keep = np.random.default_rng(0).permutation(keep)[:en_train]
-            texts = [texts[i] for i in keep]
-            print(f"{name}/{split}: {len(texts)} texts", file=sys.stderr)
-            out[name][split] = (embed_cached(encoder, texts, cache), y[keep], texts)
+            print(f"{name}/{split}: {len(keep)} texts", file=sys.stderr)
+            out[name][split] = ([texts[i] for i in keep], y[keep])
     return out
+
+
+def load_data(data: Path, encoder: E5Encoder, cache: Path, en_train: int):
+    """{dataset: {split: (X, y, texts)}}: ``load_texts`` embedded by ``encoder``."""
+    return {
+        name: {
+            split: (embed_cached(encoder, texts, cache), y, texts)
+            for split, (texts, y) in splits.items()
+        }
+        for name, splits in load_texts(data, en_train).items()
+    }
 
 
 def evaluate(model, data, exclude: tuple[str, ...] = ()) -> dict[str, float]:
@@ -141,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--en-train", type=int, default=16000, help="tweeteval train subsample")
-    ap.add_argument("--out", type=Path, default=HEAD_PATH)
+    ap.add_argument("--out", type=Path, default=FROZEN_HEAD_PATH)
     # xlmt_hi is mostly romanised Hindi whose labels the frozen encoder cannot separate (a
     # Hindi-only head scores chance on its val split); training on it only adds noise.
     ap.add_argument("--exclude", nargs="*", default=["xlmt_hi"], help="datasets not trained on")
@@ -150,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no training data at {args.data}", file=sys.stderr)
         return 2
 
-    encoder = E5Encoder(args.cache_dir)  # the same built encoder the scorer uses
+    encoder = E5Encoder(args.cache_dir, adapter=None, backend="torch")  # frozen base, fp32
     data = load_data(args.data, encoder, args.cache_dir / "embeddings", args.en_train)
 
     best = None

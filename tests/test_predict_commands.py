@@ -1,6 +1,7 @@
 """`crisiswatch sentiment predict` and `crisiswatch rumours predict`: input formats, order,
 stdout / --output. The fast tests use the tiny Hugging Face classifier of
-test_sentiment_model (rumours then come from the lexicon); one slow test runs the default."""
+test_sentiment_model (rumours then come from the base embedded encoder, as in the
+pipeline); one slow test runs the default."""
 
 from __future__ import annotations
 

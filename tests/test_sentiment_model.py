@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -146,17 +147,25 @@ def test_embedded_predicts_clear_sentiment_in_english_and_french(embedded):
     probs = embedded.predict(negative + positive)
     assert_valid(probs, 4)
     assert [top(p) for p in probs] == ["negative"] * 2 + ["positive"] * 2
-    assert embedded.name.startswith("multilingual-e5-small-q4+lr-head/")
+    # encoder, its fine-tuning, precision and head are all named on every score
+    assert re.fullmatch(
+        r"multilingual-e5-small-q4\.v\d+\+ft\d+-[0-9a-f]{8}\+(int8|fp32|bf16)\+lr-head/ft\d+-[0-9a-f]{8}",
+        embedded.name,
+    ), embedded.name
     assert embedded.predict([]) == []
 
 
 @pytest.mark.slow
-def test_embedded_results_do_not_depend_on_batch_order(embedded):
+@pytest.mark.parametrize("backend", ["torch", "onnx-int8"])
+def test_embedded_results_do_not_depend_on_batch_order(embedded, backend):
+    """A score is a function of its text alone, whatever else arrived in the same minute
+    (int8 runs one text at a time for this: batched, its activation scales are shared)."""
+    model = EmbeddedSentiment(embedded.encoder.path.parent, backend=backend, bf16=False)
     texts = ["ok", "Le site est en panne depuis ce matin, c'est inadmissible " * 20, "love it"]
-    together = embedded.predict(texts)
-    alone = [embedded.predict([t])[0] for t in texts]
+    together = model.predict(texts)
+    alone = [model.predict([t])[0] for t in texts]
     for a, b in zip(together, alone):
-        assert all(math.isclose(a[k], b[k], abs_tol=1e-4) for k in LABELS)
+        assert max(abs(a[k] - b[k]) for k in LABELS) <= 1e-4, (a, b)
 
 
 @pytest.mark.slow
@@ -175,8 +184,64 @@ def test_embedded_head_macro_recall_on_tweeteval_sample(embedded):
         idx = [i for i, (gold, _) in enumerate(sample) if gold == label]
         recalls.append(sum(predicted[i] == label for i in idx) / len(idx))
     macro_recall = sum(recalls) / 3
-    # the full val set gives ~0.68; a broken head or tokenizer lands near 0.33
-    assert macro_recall >= 0.6, f"macro-recall {macro_recall:.3f}, per class {recalls}"
+    # the full val set gives ~0.7; a broken head, adapter or tokenizer lands near 0.33
+    assert macro_recall >= 0.63, f"macro-recall {macro_recall:.3f}, per class {recalls}"
+
+
+@pytest.mark.slow
+def test_int8_onnx_and_fp32_torch_encoders_agree(embedded):
+    """The int8 build is the same fine-tuned encoder: embeddings nearly equal, same labels."""
+    from sentiment.model import E5Encoder, LinearHead
+
+    texts = [
+        "The app has been down for 3 hours, this is unacceptable",
+        "Le site est en panne depuis ce matin, c'est inadmissible",
+        "Merci pour votre réactivité, tout fonctionne parfaitement !",
+        "is it true that @acme leaked all passwords?? #breach",
+        "ok",
+    ]
+    cache = embedded.encoder.path.parent
+    torch_enc = E5Encoder(cache, backend="torch", bf16=False)
+    onnx_enc = E5Encoder(cache, backend="onnx-int8")
+    assert torch_enc.identity.endswith("+fp32") and onnx_enc.identity.endswith("+int8")
+    a, b = torch_enc.embed(texts), onnx_enc.embed(texts)
+    cosine = (a * b).sum(1)
+    assert cosine.min() > 0.98, cosine
+    head = LinearHead()
+    assert (head.probabilities(a).argmax(1) == head.probabilities(b).argmax(1)).all()
+
+
+def test_adapter_merge_equals_the_trained_low_rank_layers(tmp_path):
+    """What train_adapter trains (base + scale * B @ A in the forward pass) is what the run
+    time merges into the weights, on a tiny BertModel with random adapters."""
+    import numpy as np
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from sentiment.adapters import Adapter, Pooled
+    from sentiment.train_adapter import lora_layers
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=3,
+                        num_attention_heads=4, intermediate_size=64)  # fmt: skip
+    base = BertModel(config).eval()
+    tuned = BertModel(config).eval()
+    tuned.load_state_dict(base.state_dict())
+    adapters = lora_layers(tuned, first=1, rank=4, alpha=8.0)
+    arrays = {}
+    for name, a in adapters.items():
+        with torch.no_grad():
+            a.B.normal_()  # B starts at zero in training; make the update visible
+        arrays[f"{name}.A"], arrays[f"{name}.B"] = a.A.detach().numpy(), a.B.detach().numpy()
+    np.savez(tmp_path / "a.npz", version=np.array("t"), rank=np.array(4), alpha=np.array(8.0),
+             **arrays)  # fmt: skip
+    Adapter(tmp_path / "a.npz").merge_into(base)
+    ids = torch.randint(5, 50, (2, 7))
+    mask = torch.tensor([[1] * 7, [1] * 4 + [0] * 3])
+    with torch.no_grad():
+        merged, trained = Pooled(base)(ids, mask), Pooled(tuned)(ids, mask)
+    assert torch.allclose(merged, trained, atol=1e-5)
+    assert set(adapters) == {f"l{i}.{s}" for i in (1, 2) for s in ("q", "k", "v", "ao", "fi", "fo")}
 
 
 # ------------------------------------------------------------------ language
@@ -196,3 +261,45 @@ def test_embedded_head_macro_recall_on_tweeteval_sample(embedded):
 )
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+@pytest.mark.slow
+def test_evaluate_command_scores_val_splits_with_the_shipped_model(embedded, tmp_path, capsys):
+    from sentiment import evaluate
+
+    for name, rows in {
+        "tweeteval_en": [("negative", "the app is down again, useless"),
+                         ("positive", "love the new update, great work"),
+                         ("neutral", "the update ships on monday")],
+        "xlmt_fr": [("negative", "le site est en panne, c'est inadmissible"),
+                    ("positive", "merci, tout fonctionne parfaitement, bravo"),
+                    ("neutral", "la mise à jour sort lundi")],
+    }.items():  # fmt: skip
+        (tmp_path / name).mkdir()
+        lines = ["label\ttext"] + [f"{label}\t{text}" for label, text in rows]
+        (tmp_path / name / "val.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cache = embedded.encoder.path.parent
+    assert evaluate.main(["--data", str(tmp_path), "--cache-dir", str(cache)]) == 0
+    out = capsys.readouterr().out
+    assert "tweeteval_en   macro-recall" in out and "xlmt_fr        macro-recall" in out
+    assert "EN TweetEval val macro-recall" in out
+    assert evaluate.main(["--data", str(tmp_path / "missing")]) == 2
+
+
+def test_linear_head_scores_a_language_with_its_own_head_when_it_has_one(tmp_path):
+    import numpy as np
+
+    from sentiment.model import LinearHead
+
+    shared = np.eye(3, 4, dtype=np.float32) * 5  # dims 0..2 vote negative/neutral/positive
+    french = shared[::-1].copy()  # the French head reads the same dims the other way round
+    np.savez(tmp_path / "h.npz", coef=shared, intercept=np.zeros(3), labels=np.array(LABELS),
+             version=np.array("t"), lang_codes=np.array(["fr"]), lang_coef=french[None],
+             lang_intercept=np.zeros((1, 3)))  # fmt: skip
+    head = LinearHead(tmp_path / "h.npz")
+    emb = np.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0]], np.float32)
+    assert head.probabilities(emb).argmax(1).tolist() == [0, 0, 2]
+    assert head.probabilities(emb, ["en", "fr", "fr"]).argmax(1).tolist() == [0, 2, 0]
+    np.savez(tmp_path / "plain.npz", coef=shared, intercept=np.zeros(3), labels=np.array(LABELS),
+             version=np.array("t"))  # fmt: skip
+    assert LinearHead(tmp_path / "plain.npz").probabilities(emb, ["fr"] * 3).argmax(1).tolist() == [0, 0, 2]

@@ -1,0 +1,140 @@
+"""The fine-tuned encoder at run time: LoRA adapters merged into it, and its int8 ONNX build.
+
+``Adapter`` reads ``weights/sentiment_adapter.npz`` (written by ``sentiment.train_adapter``) and
+adds each low-rank update ``scale * B @ A`` to the weight it was trained for, so the tuned
+encoder is an ordinary ``BertModel`` that costs no more than the base one. ``Pooled`` turns it into the
+sentence encoder (mean pooling, L2 norm) that both run paths share.
+
+``ensure_int8_onnx`` exports that encoder, mean pooling and L2 norm included, to ONNX and
+quantises its matrix products to int8 (dynamic, per channel), once per adapter into the cache
+dir. On CPUs without bf16 units this is the fastest path (figures in the model card).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from sentiment.model import LORA_TARGETS
+
+# Bump when the export or quantisation changes, so stale builds are rebuilt, not trusted.
+ONNX_BUILD_VERSION = 1
+
+
+class Adapter:
+    """LoRA updates per adapted linear: ``l{layer}.{short}.A`` (rank, in) and ``.B`` (out, rank)."""
+
+    def __init__(self, path: Path) -> None:
+        with np.load(path, allow_pickle=False) as z:
+            self.version = str(z["version"])
+            rank, alpha = int(z["rank"]), float(z["alpha"])
+            self.pairs = {
+                key[:-2]: (z[key].astype(np.float32), z[key[:-2] + ".B"].astype(np.float32))
+                for key in z.files
+                if key.endswith(".A")
+            }
+        if not self.pairs:
+            raise ValueError(f"{path}: no adapters in file")
+        self.scale = alpha / rank
+        self.digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8]
+
+    def merge_into(self, model: Any) -> None:
+        """Add every update to the weights of a transformers BertModel, in place."""
+        for name, (a, b) in self.pairs.items():
+            layer, short = name.split(".", 1)
+            module = model.encoder.layer[int(layer[1:])].get_submodule(LORA_TARGETS[short])
+            delta = torch.from_numpy(self.scale * (b @ a))
+            if delta.shape != module.weight.shape:
+                raise ValueError(f"adapter {name}: shape {tuple(delta.shape)} does not fit")
+            with torch.no_grad():
+                module.weight += delta
+
+
+def ensure_int8_onnx(cache_dir: Path, encoder_dir: Path, adapter: Adapter | None) -> Path:
+    """Path of the int8 ONNX encoder for (base encoder, adapter), built on first use.
+
+    Built in a temporary sibling and renamed into place, like the base encoder.
+    """
+    tag = adapter.digest if adapter else "base"
+    target = Path(cache_dir) / f"{encoder_dir.name}-{tag}-int8-onnx"
+    model_file = target / "encoder.int8.onnx"
+    marker = target / "crisiswatch-build.json"
+    if marker.is_file() and json.loads(marker.read_text()).get("version") == ONNX_BUILD_VERSION:
+        return model_file
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel, AutoTokenizer
+
+    print(f"crisiswatch: one-time int8 build of the sentiment encoder into {target} ...",
+          file=sys.stderr, flush=True)  # fmt: skip
+    started = time.monotonic()
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        bert = AutoModel.from_pretrained(encoder_dir, attn_implementation="eager").eval()
+        if adapter:
+            adapter.merge_into(bert)
+        sample = AutoTokenizer.from_pretrained(encoder_dir)(
+            ["query: a", "query: two words"], padding=True, return_tensors="pt"
+        )
+        print("  exporting to ONNX", file=sys.stderr, flush=True)
+        torch.onnx.export(
+            Pooled(bert),
+            (sample["input_ids"], sample["attention_mask"]),
+            str(tmp / "encoder.onnx"),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                          "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )  # fmt: skip
+        print("  quantising to int8", file=sys.stderr, flush=True)
+        quantize_dynamic(
+            str(tmp / "encoder.onnx"),
+            str(tmp / model_file.name),
+            op_types_to_quantize=["MatMul"],  # the embedding table stays fp32: no drift there
+            per_channel=True,
+            reduce_range=True,  # 7-bit weights: no u8*s8 overflow on CPUs without VNNI
+            weight_type=QuantType.QInt8,
+            extra_options={"DefaultTensorType": 1},  # float, for nodes shape inference misses
+        )
+        (tmp / "encoder.onnx").unlink()
+        info = {"version": ONNX_BUILD_VERSION, "adapter": tag, "encoder": str(encoder_dir)}
+        (tmp / marker.name).write_text(json.dumps(info, indent=1))
+        if target.exists():
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            tmp.rename(target)
+        except OSError:  # another process finished first; its build is as good as ours
+            if not marker.is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"  done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+    return model_file
+
+
+class Pooled(torch.nn.Module):
+    """A BertModel as a sentence encoder: L2-normalised mean of its last hidden states over
+    the real (unmasked) tokens. The same module runs in torch and is exported to ONNX."""
+
+    def __init__(self, bert: Any) -> None:
+        super().__init__()
+        self.bert = bert
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask)[0]
+        m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+        return torch.nn.functional.normalize(pooled.float(), dim=-1)
