@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sentiment.model import LORA_TARGETS
+from sentiment.model import CONVERSION_VERSION, LORA_TARGETS
 
 # Bump when the export or quantisation changes, so stale builds are rebuilt, not trusted.
 ONNX_BUILD_VERSION = 1
@@ -65,7 +65,8 @@ def ensure_int8_onnx(cache_dir: Path, encoder_dir: Path, adapter: Adapter | None
     Built in a temporary sibling and renamed into place, like the base encoder.
     """
     tag = adapter.digest if adapter else "base"
-    target = Path(cache_dir) / f"{encoder_dir.name}-{tag}-int8-onnx"
+    # the base conversion's version is in the name: a rebuilt base invalidates this build too
+    target = Path(cache_dir) / f"{encoder_dir.name}.v{CONVERSION_VERSION}-{tag}-int8-onnx"
     model_file = target / "encoder.int8.onnx"
     marker = target / "crisiswatch-build.json"
     if marker.is_file() and json.loads(marker.read_text()).get("version") == ONNX_BUILD_VERSION:
@@ -74,7 +75,8 @@ def ensure_int8_onnx(cache_dir: Path, encoder_dir: Path, adapter: Adapter | None
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel, AutoTokenizer
 
-    print(f"crisiswatch: one-time int8 build of the sentiment encoder into {target} ...",
+    which = "sentiment-tuned" if adapter else "base"
+    print(f"crisiswatch: one-time int8 build of the {which} encoder into {target} ...",
           file=sys.stderr, flush=True)  # fmt: skip
     started = time.monotonic()
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
