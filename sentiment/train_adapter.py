@@ -23,6 +23,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -35,7 +36,8 @@ from sentiment.model import (
     QUERY_PREFIX,
     ensure_encoder_dir,
 )
-from sentiment.train_head import DEFAULT_CACHE, DEFAULT_DATA, load_texts, macro_f1, macro_recall
+from sentiment.train_head import DEFAULT_CACHE, DEFAULT_DATA, FROZEN_HEAD_PATH, load_texts
+from sentiment.train_head import evaluate as evaluate_head
 
 ADAPTER_VERSION = "1"
 
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     # The product's two languages get more weight than their small XLM-T sets would have.
     ap.add_argument("--repeat", nargs="*", default=["xlmt_fr=3"],
                     help="DATASET=K: show that dataset's train rows K times per epoch")  # fmt: skip
-    ap.add_argument("--init-head", type=Path, default=HEAD_PATH)
+    ap.add_argument("--init-head", type=Path, default=FROZEN_HEAD_PATH)
     ap.add_argument("--adapter-out", type=Path, default=ADAPTER_PATH)
     ap.add_argument("--head-out", type=Path, default=HEAD_PATH)
     args = ap.parse_args(argv)
@@ -170,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         (n, t, y) for n, s in data.items() if n not in args.exclude for t, y in zip(*s["train"])
     ]
     print(f"train: {len(train)} texts", file=sys.stderr)
+    if not train:
+        print("no training rows left (every train text is also in a val split)", file=sys.stderr)
+        return 2
     model.eval()
     feats = frozen_features(model, tokenizer, [t for _, t, _ in train], args.first)
     y = torch.tensor([label for _, _, label in train])
@@ -197,23 +202,22 @@ def main(argv: list[str] | None = None) -> int:
         opt, lambda k: min(1.0, k / 100) * max(0.0, 1 - k / steps)
     )
 
+    def predict(feats: list[np.ndarray]) -> np.ndarray:
+        """Label indices for cached lower-layer features, with the current adapters and head."""
+        order = np.argsort([len(f) for f in feats])
+        pred = np.zeros(len(feats), int)
+        with torch.inference_mode():
+            for s in range(0, len(order), 64):
+                idx = order[s : s + 64]
+                logits = head(upper_forward(model, args.first, [feats[i] for i in idx]))
+                pred[idx] = logits.argmax(1).numpy()
+        return pred
+
+    val_sets = {name: {"val": (vf, vy, None)} for name, (vf, vy) in val.items()}
+
     def evaluate() -> dict[str, float]:
         model.eval()
-        m = {}
-        with torch.inference_mode():
-            for name, (vf, vy) in val.items():
-                order = np.argsort([len(f) for f in vf])
-                pred = np.zeros(len(vf), int)
-                for s in range(0, len(order), 64):
-                    idx = order[s : s + 64]
-                    logits = head(upper_forward(model, args.first, [vf[i] for i in idx]))
-                    pred[idx] = logits.argmax(1).numpy()
-                m[f"{name}/macro_recall"] = macro_recall(vy, pred)
-                m[f"{name}/macro_f1"] = macro_f1(vy, pred)
-        xlmt = [v for k, v in m.items() if k.startswith("xlmt_") and k.endswith("macro_f1")
-                and k.split("/")[0] not in args.exclude]  # fmt: skip
-        m["xlmt_mean_macro_f1"] = float(np.mean(xlmt))
-        m["selection"] = (m["tweeteval_en/macro_recall"] + m["xlmt_mean_macro_f1"]) / 2
+        m = evaluate_head(SimpleNamespace(predict=predict), val_sets, tuple(args.exclude))
         print("  val: EN recall {:.4f}  FR F1 {:.4f}  xlmt F1 {:.4f}".format(
             m["tweeteval_en/macro_recall"], m["xlmt_fr/macro_f1"], m["xlmt_mean_macro_f1"]),
             file=sys.stderr, flush=True)  # fmt: skip

@@ -303,3 +303,39 @@ def test_linear_head_scores_a_language_with_its_own_head_when_it_has_one(tmp_pat
     np.savez(tmp_path / "plain.npz", coef=shared, intercept=np.zeros(3), labels=np.array(LABELS),
              version=np.array("t"))  # fmt: skip
     assert LinearHead(tmp_path / "plain.npz").probabilities(emb, ["fr"] * 3).argmax(1).tolist() == [0, 0, 2]
+
+
+@pytest.mark.slow
+def test_train_adapter_writes_weights_the_embedded_model_loads(embedded, tmp_path):
+    """The rebuild script end to end on a few rows: adapters and head written, then loaded and
+    merged by the run-time path, which scores with them."""
+    from sentiment import train_adapter
+    from sentiment.adapters import Adapter
+
+    rows = {
+        "tweeteval_en": [("negative", "the app is down again, useless"),
+                         ("positive", "love the new update, great work"),
+                         ("neutral", "the update ships on monday")],
+        "xlmt_fr": [("negative", "le site est en panne, c'est inadmissible"),
+                    ("positive", "merci, tout fonctionne parfaitement, bravo"),
+                    ("neutral", "la mise à jour sort lundi")],
+    }  # fmt: skip
+    data = tmp_path / "data"
+    for name, labelled in rows.items():
+        (data / name).mkdir(parents=True)
+        lines = "label\ttext\n" + "".join(f"{label}\t{text}\n" for label, text in labelled)
+        (data / name / "train.tsv").write_text(lines * 4, encoding="utf-8")
+        # val rows differ from train rows: train rows found in a val split are dropped
+        (data / name / "val.tsv").write_text(lines.replace("the", "our").replace("le ", "ce "),
+                                             encoding="utf-8")  # fmt: skip
+    cache = embedded.encoder.path.parent
+    adapter, head = tmp_path / "adapter.npz", tmp_path / "head.npz"
+    assert train_adapter.main(["--data", str(data), "--cache-dir", str(cache), "--first", "10",
+                               "--rank", "2", "--epochs", "1", "--adapter-out", str(adapter),
+                               "--head-out", str(head)]) == 0  # fmt: skip
+    assert set(Adapter(adapter).pairs) == {
+        f"l{i}.{s}" for i in (10, 11) for s in ("q", "k", "v", "ao", "fi", "fo")
+    }
+    model = EmbeddedSentiment(cache, adapter=adapter, head_path=head, backend="torch", bf16=False)
+    assert f"+ft1-{Adapter(adapter).digest}+fp32" in model.name
+    assert_valid(model.predict(["le site est en panne", "great work"]), 2)
