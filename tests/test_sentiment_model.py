@@ -244,6 +244,38 @@ def test_adapter_merge_equals_the_trained_low_rank_layers(tmp_path):
     assert set(adapters) == {f"l{i}.{s}" for i in (1, 2) for s in ("q", "k", "v", "ao", "fi", "fo")}
 
 
+def test_fused_onnx_graph_computes_what_the_exported_one_does(tmp_path):
+    """fuse_bert swaps in ONNX Runtime's attention, layer-norm and GELU kernels (every layer's
+    attention, or it refuses) and the embeddings stay those of the torch module, padding too."""
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from sentiment.adapters import Pooled, fuse_bert
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=3,
+                        num_attention_heads=4, intermediate_size=64,
+                        attn_implementation="eager")  # the graph the fusion patterns expect
+    module = Pooled(BertModel(config)).eval()
+    ids = torch.randint(5, 50, (2, 7))
+    mask = torch.tensor([[1] * 7, [1] * 4 + [0] * 3])
+    axes = {"batch": 0, "tokens": 1}
+    torch.onnx.export(module, (ids, mask), str(tmp_path / "e.onnx"),
+                      input_names=["input_ids", "attention_mask"], output_names=["embedding"],
+                      dynamic_axes={"input_ids": {v: k for k, v in axes.items()},
+                                    "attention_mask": {v: k for k, v in axes.items()}},
+                      opset_version=17, dynamo=False)  # fmt: skip
+    counts = fuse_bert(tmp_path / "e.onnx", tmp_path / "f.onnx", config)
+    assert counts["Attention"] == 3 and counts["SkipLayerNormalization"] >= 3
+    session = ort.InferenceSession(str(tmp_path / "f.onnx"), providers=["CPUExecutionProvider"])
+    fused = session.run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
+    with torch.no_grad():
+        expected = module(ids, mask).numpy()
+    assert np.abs(fused - expected).max() < 1e-5
+
+
 # ------------------------------------------------------------------ language
 
 
