@@ -28,11 +28,14 @@ MODEL_FILE = "encoder.int8.onnx"
 
 
 class Adapter:
-    """LoRA updates per adapted linear: ``l{layer}.{short}.A`` (rank, in) and ``.B`` (out, rank)."""
+    """LoRA updates per adapted linear: ``l{layer}.{short}.A`` (rank, in) and ``.B`` (out, rank).
+    A distilled student's file also lists ``layers``: the base layers it keeps, in order (its
+    ``l{i}`` then index that list)."""
 
     def __init__(self, path: Path) -> None:
         with np.load(path, allow_pickle=False) as z:
             self.version = str(z["version"])
+            self.layers = [int(i) for i in z["layers"]] if "layers" in z.files else None
             rank, alpha = int(z["rank"]), float(z["alpha"])
             self.pairs = {
                 key[:-2]: (z[key].astype(np.float32), z[key[:-2] + ".B"].astype(np.float32))
@@ -45,7 +48,11 @@ class Adapter:
         self.digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8]
 
     def merge_into(self, model: Any) -> None:
-        """Add every update to the weights of a transformers BertModel, in place."""
+        """Drop the layers a student does not keep, then add every update to the weights of
+        a transformers BertModel, in place."""
+        if self.layers is not None:
+            model.encoder.layer = torch.nn.ModuleList(model.encoder.layer[i] for i in self.layers)
+            model.config.num_hidden_layers = len(self.layers)
         for name, (a, b) in self.pairs.items():
             layer, short = name.split(".", 1)
             module = model.encoder.layer[int(layer[1:])].get_submodule(LORA_TARGETS[short])

@@ -349,7 +349,7 @@ class E5Encoder:
         import torch
         from transformers import AutoTokenizer
 
-        from sentiment.adapters import Adapter
+        from sentiment.adapters import ONNX_BUILD_VERSION, Adapter
 
         if backend not in BACKENDS:
             raise ValueError(f"backend {backend!r} is not one of {BACKENDS}")
@@ -376,7 +376,10 @@ class E5Encoder:
         self.batch_size = batch_size or (1 if backend == "onnx-int8" else BATCH_SIZE)
         self.max_tokens = max_tokens
         tuned = f"+ft{self.adapter.version}-{self.adapter.digest}" if self.adapter else ""
-        precision = "int8" if backend == "onnx-int8" else "bf16" if self.bf16 else "fp32"
+        # the int8 build's version is part of it: a new export or quantisation moves embeddings
+        precision = "bf16" if self.bf16 else "fp32"
+        if backend == "onnx-int8":
+            precision = f"int8.{ONNX_BUILD_VERSION}"
         self.identity = f"{ENCODER_NAME}.v{CONVERSION_VERSION}{tuned}+{precision}"
 
     def _load_torch(self):

@@ -20,7 +20,7 @@ Models:
   ``sentiment.lexicons``.
 
 ``Scores.model`` names every model that produced the score, e.g.
-``multilingual-e5-small-q4.v1+ft1-0a1b2c3d+int8+lr-head/ft1-ab12cd34;rumour-lr/1-..;crisis-lr/1-..`` or
+``multilingual-e5-small-q4.v1+ft1-0a1b2c3d+int8.2+lr-head/ft1-ab12cd34;rumour-lr/1-..;crisis-lr/1-..`` or
 ``test-words@1;rumour-lexicon/1;crisis-lexicon/1``.
 """
 
