@@ -7,7 +7,8 @@ sentence encoder (mean pooling, L2 norm) that both run paths share.
 
 ``ensure_int8_onnx`` exports that encoder, mean pooling and L2 norm included, to ONNX, fuses
 attention, layer norms and GELU into ONNX Runtime's kernels and quantises the matrix products to
-int8 (dynamic, per channel), once per adapter into the cache dir. On CPUs without bf16 units this is the fastest path (figures in the model card).
+int8 (dynamic, per channel), once per adapter into the cache dir. On CPUs without bf16 units
+this is the fastest path (figures in the model card).
 """
 
 from __future__ import annotations
@@ -28,14 +29,11 @@ MODEL_FILE = "encoder.int8.onnx"
 
 
 class Adapter:
-    """LoRA updates per adapted linear: ``l{layer}.{short}.A`` (rank, in) and ``.B`` (out, rank).
-    A distilled student's file also lists ``layers``: the base layers it keeps, in order (its
-    ``l{i}`` then index that list)."""
+    """LoRA updates per adapted linear: ``l{layer}.{short}.A`` (rank, in) and ``.B`` (out, rank)."""
 
     def __init__(self, path: Path) -> None:
         with np.load(path, allow_pickle=False) as z:
             self.version = str(z["version"])
-            self.layers = [int(i) for i in z["layers"]] if "layers" in z.files else None
             rank, alpha = int(z["rank"]), float(z["alpha"])
             self.pairs = {
                 key[:-2]: (z[key].astype(np.float32), z[key[:-2] + ".B"].astype(np.float32))
@@ -48,11 +46,7 @@ class Adapter:
         self.digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8]
 
     def merge_into(self, model: Any) -> None:
-        """Drop the layers a student does not keep, then add every update to the weights of
-        a transformers BertModel, in place."""
-        if self.layers is not None:
-            model.encoder.layer = torch.nn.ModuleList(model.encoder.layer[i] for i in self.layers)
-            model.config.num_hidden_layers = len(self.layers)
+        """Add every update to the weights of a transformers BertModel, in place."""
         for name, (a, b) in self.pairs.items():
             layer, short = name.split(".", 1)
             module = model.encoder.layer[int(layer[1:])].get_submodule(LORA_TARGETS[short])

@@ -244,42 +244,6 @@ def test_adapter_merge_equals_the_trained_low_rank_layers(tmp_path):
     assert set(adapters) == {f"l{i}.{s}" for i in (1, 2) for s in ("q", "k", "v", "ao", "fi", "fo")}
 
 
-def test_student_adapter_keeps_its_layers_then_merges(tmp_path):
-    """A distilled student (train_student) runs only the base layers its file lists, with its
-    adapters on them: the merged model equals the one trained, layer selection included."""
-    import numpy as np
-    import torch
-    from transformers import BertConfig, BertModel
-
-    from sentiment.adapters import Adapter, Pooled
-    from sentiment.train_adapter import lora_layers
-
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=4,
-                        num_attention_heads=4, intermediate_size=64)  # fmt: skip
-    base = BertModel(config).eval()
-    student = BertModel(BertConfig(**config.to_dict())).eval()
-    student.load_state_dict(base.state_dict())
-    student.encoder.layer = torch.nn.ModuleList([student.encoder.layer[i] for i in (0, 3)])
-    student.config.num_hidden_layers = 2
-    adapters = lora_layers(student, first=0, rank=4, alpha=8.0)
-    arrays = {}
-    for name, a in adapters.items():
-        with torch.no_grad():
-            a.B.normal_()
-        arrays[f"{name}.A"], arrays[f"{name}.B"] = a.A.detach().numpy(), a.B.detach().numpy()
-    np.savez(tmp_path / "s.npz", version=np.array("s"), rank=np.array(4), alpha=np.array(8.0),
-             layers=np.array([0, 3]), **arrays)  # fmt: skip
-    adapter = Adapter(tmp_path / "s.npz")
-    adapter.merge_into(base)
-    assert adapter.layers == [0, 3] and base.config.num_hidden_layers == 2
-    ids = torch.randint(5, 50, (2, 7))
-    mask = torch.tensor([[1] * 7, [1] * 4 + [0] * 3])
-    with torch.no_grad():
-        merged, trained = Pooled(base)(ids, mask), Pooled(student)(ids, mask)
-    assert torch.allclose(merged, trained, atol=1e-5)
-
-
 def test_fused_onnx_graph_computes_what_the_exported_one_does(tmp_path):
     """fuse_bert swaps in ONNX Runtime's attention, layer-norm and GELU kernels (every layer's
     attention, or it refuses) and the embeddings stay those of the torch module, padding too."""
