@@ -25,6 +25,7 @@ install: $(VENV)/.installed
 weights: $(VENV)/.installed
 	$(BIN)/python -m sentiment.train_head
 	$(BIN)/python -m sentiment.train_adapter
+	$(BIN)/python -m sentiment.train_lang_heads
 	$(BIN)/python -m sentiment.train_rumour
 	$(BIN)/python -m sentiment.train_crisis_type
 
