@@ -372,7 +372,7 @@ class E5Encoder:
         )
         # int8 scales activations per batch: batched, a short text's scores moved by up to 0.10
         # with a long neighbour, and val EN recall was 0.3 lower. One text per run keeps each
-        # score a function of its text alone, at about 75 instead of 100 texts/s on this CPU.
+        # score a function of its text alone; runs side by side (``embed``) make up the speed.
         self.batch_size = batch_size or (1 if backend == "onnx-int8" else BATCH_SIZE)
         self.max_tokens = max_tokens
         tuned = f"+ft{self.adapter.version}-{self.adapter.digest}" if self.adapter else ""
