@@ -21,6 +21,15 @@ from sentiment.model import (
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TWEETEVAL_VAL = SHARED / "data" / "sentiment" / "tweeteval_en" / "val.tsv"
+# One labelled row per class in each product language, as a dataset dir's split would hold.
+TINY_SPLITS = {
+    "tweeteval_en": [("negative", "the app is down again, useless"),
+                     ("positive", "love the new update, great work"),
+                     ("neutral", "the update ships on monday")],
+    "xlmt_fr": [("negative", "le site est en panne, c'est inadmissible"),
+                ("positive", "merci, tout fonctionne parfaitement, bravo"),
+                ("neutral", "la mise à jour sort lundi")],
+}  # fmt: skip
 
 
 def assert_valid(probs: list[dict[str, float]], n: int) -> None:
@@ -299,14 +308,7 @@ def test_detect_language(text, lang):
 def test_evaluate_command_scores_val_splits_with_the_shipped_model(embedded, tmp_path, capsys):
     from sentiment import evaluate
 
-    for name, rows in {
-        "tweeteval_en": [("negative", "the app is down again, useless"),
-                         ("positive", "love the new update, great work"),
-                         ("neutral", "the update ships on monday")],
-        "xlmt_fr": [("negative", "le site est en panne, c'est inadmissible"),
-                    ("positive", "merci, tout fonctionne parfaitement, bravo"),
-                    ("neutral", "la mise à jour sort lundi")],
-    }.items():  # fmt: skip
+    for name, rows in TINY_SPLITS.items():
         (tmp_path / name).mkdir()
         lines = ["label\ttext"] + [f"{label}\t{text}" for label, text in rows]
         (tmp_path / name / "val.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -344,16 +346,8 @@ def test_train_adapter_writes_weights_the_embedded_model_loads(embedded, tmp_pat
     from sentiment import train_adapter
     from sentiment.adapters import Adapter
 
-    rows = {
-        "tweeteval_en": [("negative", "the app is down again, useless"),
-                         ("positive", "love the new update, great work"),
-                         ("neutral", "the update ships on monday")],
-        "xlmt_fr": [("negative", "le site est en panne, c'est inadmissible"),
-                    ("positive", "merci, tout fonctionne parfaitement, bravo"),
-                    ("neutral", "la mise à jour sort lundi")],
-    }  # fmt: skip
     data = tmp_path / "data"
-    for name, labelled in rows.items():
+    for name, labelled in TINY_SPLITS.items():
         (data / name).mkdir(parents=True)
         lines = "label\ttext\n" + "".join(f"{label}\t{text}\n" for label, text in labelled)
         (data / name / "train.tsv").write_text(lines * 4, encoding="utf-8")
