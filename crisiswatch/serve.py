@@ -57,6 +57,7 @@ def start(app: App, pipeline: Pipeline, clock: Callable[[], datetime], interval:
         refresh_drafts=pipeline.draft, publish=pipeline.publish,
         playbook_facts=playbook_facts, contacts=pipeline.contacts,
         twilio_auth_token=channel_secrets()["twilio_auth_token"],
+        trusted_proxies=app.settings.trusted_proxies,
     )
     dash_app = create_app(ctx)
     inbound = webhook_config(app.settings)

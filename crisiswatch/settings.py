@@ -36,6 +36,7 @@ class Settings:
     two_person_rule: bool = False
     host: str = "127.0.0.1"
     port: int = 8050
+    trusted_proxies: int = 0  # reverse proxies in front of the dashboard (X-Forwarded-For)
     sources: dict = field(default_factory=dict)
     alerting: dict = field(default_factory=dict)  # [alerting] with [[alerting.contacts]]
     channels: dict = field(default_factory=dict)  # [channels.x|reddit|mastodon|bluesky]
@@ -77,6 +78,8 @@ def load(config_path: str | None = None) -> Settings:
                          or "").lower() in ("1", "true", "yes")
     s.port = int(env("CRISISWATCH_PORT", str(raw.get("port", s.port))))
     s.host = env("CRISISWATCH_HOST", raw.get("host", s.host))
+    s.trusted_proxies = int(env("CRISISWATCH_TRUSTED_PROXIES",
+                                str(raw.get("trusted_proxies", s.trusted_proxies))))
     s.secret_key = env("CRISISWATCH_SECRET_KEY") or _persistent_secret(s.data_dir)
     return s
 

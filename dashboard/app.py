@@ -9,6 +9,7 @@ from pathlib import Path
 import dash
 from dash import Input, Output, dcc, html
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import ack, data
 from dashboard import components as ui
@@ -28,6 +29,9 @@ def create_app(ctx: DashboardContext) -> dash.Dash:
         update_title=None, suppress_callback_exceptions=True, serve_locally=True,
     )
     server = app.server
+    if ctx.trusted_proxies:  # the client's address, not the proxy's, for rate limits
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=ctx.trusted_proxies,
+                                   x_proto=ctx.trusted_proxies)
     server.secret_key = ctx.secret_key
     server.config[CONFIG_KEY] = ctx
     init_auth(server)

@@ -8,6 +8,11 @@ is a convenience, not the control.
 
 Cookies are SameSite=Lax and HttpOnly, and every state change is a POST (login, logout,
 Dash callbacks), so another site cannot make a logged-in browser act.
+
+Failed logins are throttled (`LOGIN_FAILURES_PER_USER`, `LOGIN_FAILURES_PER_CLIENT`): past
+the limit the form answers 429 without checking the password, and says when to retry.
+The per-user limit is keyed by client address too, so nobody can lock a colleague out from
+elsewhere.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from collectors.webhook import WEBHOOK_PATH
 from dashboard import actions
 from dashboard.context import current
+from dashboard.ratelimit import RateLimit, client_address, retry_after, retry_minutes
 from dashboard.status import PUBLIC_PATHS as STATUS_PATHS
 from dashboard.status import PUBLIC_PREFIXES as STATUS_PREFIXES
 from store.models import UserRow
@@ -34,6 +40,11 @@ PUBLIC_PATHS = (*STATUS_PATHS, WEBHOOK_PATH, "/login", "/favicon.ico")
 # Routes that carry their own proof instead of a session: a signed acknowledgement link,
 # a signed SMS reply from the provider.
 PUBLIC_PREFIXES = ("/ack/", "/alerts/sms", *STATUS_PREFIXES)
+# Failed logins allowed per 15 minutes: for one user name from one client address, and
+# for one client address whatever the names (guessing across accounts).
+LOGIN_FAILURES_PER_USER = 10
+LOGIN_FAILURES_PER_CLIENT = 50
+LOGIN_WINDOW_S = 15 * 60
 # A hash computed once so a login for an unknown user costs as much as a wrong password.
 _DUMMY_HASH = generate_password_hash("crisiswatch-timing-equaliser")
 
@@ -122,6 +133,9 @@ def init_auth(server: flask.Flask) -> None:
         nxt = flask.request.full_path.rstrip("?")
         return flask.redirect("/login?" + urlencode({"next": nxt}))
 
+    per_user = RateLimit(LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_S)
+    per_client = RateLimit(LOGIN_FAILURES_PER_CLIENT, LOGIN_WINDOW_S)
+
     @server.route("/login", methods=["GET", "POST"])
     def login():
         ctx = current()
@@ -131,6 +145,14 @@ def init_auth(server: flask.Flask) -> None:
             username = flask.request.form.get("username", "")
             password = flask.request.form.get("password", "")
             now = ctx.clock()
+            client = client_address()
+            user_key = (client, username.strip().lower())
+            wait = max(per_user.wait(user_key), per_client.wait(client))
+            if wait:
+                minutes = retry_minutes(wait)
+                page = _login_page(ctx.brand.name, nxt, "Too many failed attempts. Try again "
+                                   f"in {minutes} minute{'s' if minutes > 1 else ''}.")
+                return page, 429, retry_after(wait)
             with ctx.store.session() as session:
                 row = authenticate(session, username, password)
                 actions.audit(session, actor=username.strip()[:64] or "?",
@@ -141,6 +163,8 @@ def init_auth(server: flask.Flask) -> None:
                 flask.session.clear()
                 login_user(user)
                 return flask.redirect(nxt)
+            per_user.hit(user_key)
+            per_client.hit(client)
             error = "Wrong username or password."
         return _login_page(ctx.brand.name, nxt, error), (401 if error else 200)
 

@@ -9,7 +9,10 @@ paths the login wall lets through):
 - POST /status/subscribe/webhook (JSON {url, lang}): confirmed at once; the answer carries
   the HMAC secret and the unsubscribe link, only when the subscription is new.
 
-Nothing is rate-limited here (a reverse proxy should be); every value shown is escaped.
+The two subscribe routes take at most `SUBSCRIBES_PER_CLIENT` requests per client address
+per 10 minutes (then 429, with Retry-After), so one client cannot flood the table or the
+outbound mail; a confirmation mail to one address is re-sent at most hourly
+(`responders.subscribers.RESEND_CONFIRMATION_AFTER`). Every value shown is escaped.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ import flask
 from markupsafe import escape
 
 from dashboard.context import current
+from dashboard.ratelimit import RateLimit, client_address, retry_after, retry_minutes
 from responders import subscribers
+
+SUBSCRIBES_PER_CLIENT = 10
+SUBSCRIBE_WINDOW_S = 10 * 60
 
 TEXT = {
     "en": {"check": "Check your inbox: we sent a link to confirm your subscription. "
@@ -27,7 +34,8 @@ TEXT = {
            "confirm_q": "Confirm your subscription to status updates?",
            "confirm_b": "Confirm", "confirmed": "Subscribed: you will get every update.",
            "unsub_q": "Stop receiving status updates?", "unsub_b": "Unsubscribe",
-           "unsubbed": "Unsubscribed: you will get nothing more.", "back": "Back to the status page"},
+           "unsubbed": "Unsubscribed: you will get nothing more.", "back": "Back to the status page",
+           "slow": "Too many requests from your connection. Try again in {minutes} min."},
     "fr": {"check": "Consultez votre boîte de réception : nous avons envoyé un lien pour "
                     "confirmer votre abonnement. Rien n'est envoyé avant confirmation.",
            "bad": "Cela ne semble pas correct : {error}.", "unknown": "Ce lien n'est pas valide.",
@@ -35,7 +43,8 @@ TEXT = {
            "confirm_b": "Confirmer", "confirmed": "Abonné : vous recevrez chaque mise à jour.",
            "unsub_q": "Ne plus recevoir les mises à jour ?", "unsub_b": "Se désabonner",
            "unsubbed": "Désabonné : vous ne recevrez plus rien.",
-           "back": "Retour à la page d'état"},
+           "back": "Retour à la page d'état",
+           "slow": "Trop de demandes depuis votre connexion. Réessayez dans {minutes} min."},
 }
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
@@ -66,11 +75,24 @@ def _lang(value) -> str:
 
 
 def init_subscriptions(server: flask.Flask) -> None:
+    limit = RateLimit(SUBSCRIBES_PER_CLIENT, SUBSCRIBE_WINDOW_S)
+
+    def limited() -> float:
+        """Seconds to wait if this client is over the limit; else counts the request."""
+        wait = limit.wait(client_address())
+        if not wait:
+            limit.hit(client_address())
+        return wait
+
     @server.route("/status/subscribe", methods=["POST"])
     def status_subscribe():
         ctx = current()
         lang = _lang(flask.request.form.get("lang"))
         t = TEXT[lang]
+        if wait := limited():
+            page = _page(ctx.brand.name, lang, t["slow"].format(minutes=retry_minutes(wait)), 429)
+            page.headers.update(retry_after(wait))
+            return page
         try:
             with ctx.store.session() as session:
                 subscribers.subscribe(session, "email", flask.request.form.get("email", ""),
@@ -82,6 +104,8 @@ def init_subscriptions(server: flask.Flask) -> None:
     @server.route("/status/subscribe/webhook", methods=["POST"])
     def status_subscribe_webhook():
         ctx = current()
+        if wait := limited():
+            return flask.jsonify(error="too many requests"), 429, retry_after(wait)
         body = flask.request.get_json(silent=True)
         if not isinstance(body, dict):
             return flask.jsonify(error="send JSON: {\"url\": \"https://...\", \"lang\": \"en\"}"), 400

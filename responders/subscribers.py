@@ -9,7 +9,9 @@ systems that get it as a signed webhook POST, in their language.
   their language, exactly once: the `StatusNotificationRow` is committed (ok NULL) before
   sending and filled in after, and a rerun skips every pair that has a row, so a crash
   between the two loses that one notification rather than sending it twice. Failed sends
-  are recorded, not retried.
+  are recorded, not retried. A webhook's host name is resolved again before each POST
+  and refused if any of its addresses is not public (the form can only check IP literals,
+  and a name can be pointed anywhere later); redirects are not followed.
 
 The public routes are in dashboard/status.py; the pipeline calls `notify_subscribers`
 after the outbox has published.
@@ -21,6 +23,7 @@ import ipaddress
 import logging
 import re
 import secrets
+import socket
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -107,6 +110,22 @@ def _valid_url(address: str) -> str:
     return address
 
 
+def check_public_host(url: str, resolve=None) -> None:
+    """ChannelError (permanent) unless every address `url`'s host resolves to is public.
+    `resolve` is `socket.getaddrinfo` unless given."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").strip("[]")
+    try:
+        infos = (resolve or socket.getaddrinfo)(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise ChannelError(f"webhook: cannot resolve {host!r} ({exc})", permanent=True) from None
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not ip.is_global:
+            raise ChannelError(f"webhook: {host!r} resolves to a non-public address ({ip})",
+                               permanent=True)
+
+
 def subscribe(session: Session, kind: str, address: str, lang: str, now: datetime,
               langs: tuple[str, ...] = LANGS) -> StatusSubscriberRow:
     """Record a subscription; ValueError on an unknown kind or language or a bad address.
@@ -183,12 +202,13 @@ def link(status_url: str, what: str, token: str) -> str:
 
 
 def notify_subscribers(store, channels: dict[str, Channel], now: datetime, *,
-                       brand=None, http: Http | None = None) -> int:
+                       brand=None, http: Http | None = None, public_only: bool = True) -> int:
     """Send pending confirmation mails and every status post not yet sent to a confirmed
     subscriber (published at or after they confirmed, in their language); returns how
     many updates were sent. One indexed query and nothing else when there is nothing to
     do. `brand` (responders.drafts.Brand) names the sender and gives the public URL;
-    without it the status page channel's URL is used."""
+    without it the status page channel's URL is used. `public_only=False` lets webhooks
+    reach private addresses (tests with a local receiver only)."""
     with store.session() as session:
         pending_confirms = session.execute(select(StatusSubscriberRow.id).where(
             StatusSubscriberRow.kind == "email", StatusSubscriberRow.confirmed_at.is_(None),
@@ -217,8 +237,8 @@ def notify_subscribers(store, channels: dict[str, Channel], now: datetime, *,
         for sub_id in pending_confirms:
             _send_confirmation(store, email, sub_id, name, status_url, now)
     http = http or Http(timeout=5.0, retries=1)
-    return sum(_notify_one(store, email, http, sub_id, post_id, name, status_url, now)
-               for sub_id, post_id in pairs)
+    return sum(_notify_one(store, email, http, sub_id, post_id, name, status_url, now,
+                           public_only) for sub_id, post_id in pairs)
 
 
 def _send_confirmation(store, email: Channel, sub_id: int, name: str, status_url: str,
@@ -248,7 +268,7 @@ def _send_confirmation(store, email: Channel, sub_id: int, name: str, status_url
 
 
 def _notify_one(store, email: Channel | None, http: Http, sub_id: int, post_id: int,
-                name: str, status_url: str, now: datetime) -> int:
+                name: str, status_url: str, now: datetime, public_only: bool) -> int:
     with store.session() as session:
         sub = session.get(StatusSubscriberRow, sub_id)
         if sub is None or sub.unsubscribed_at is not None:
@@ -281,6 +301,8 @@ def _notify_one(store, email: Channel | None, http: Http, sub_id: int, post_id: 
         if kind == "email":
             email.send(message, now)
         else:
+            if public_only:
+                check_public_host(address)
             WebhookChannel(address, token, http=http).send(message, now)
     except ChannelError as exc:
         error = str(exc)[:500]

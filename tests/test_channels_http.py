@@ -34,7 +34,7 @@ MESSAGE = Message(draft_id=7, channel="x", audience="team", lang="en",
 
 class Receiver:
     """An HTTP server on a free local port that records every request and answers from a
-    script of (status, body, delay) responses, then 200 with a JSON body."""
+    script of (status, body, delay[, headers]) responses, then 200 with a JSON body."""
 
     def __init__(self):
         self.requests: list[dict] = []
@@ -46,13 +46,15 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers),
                                           "body": body})
-                status, text, delay = receiver.script.popleft() if receiver.script else (
-                    200, '{"sid": "SM123"}', 0)
+                status, text, delay, *extra = receiver.script.popleft() \
+                    if receiver.script else (200, '{"sid": "SM123"}', 0)
                 if delay:
                     time.sleep(delay)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
+                    for name, value in (extra[0] if extra else {}).items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(text.encode())
                 except (BrokenPipeError, ConnectionResetError):
@@ -172,6 +174,13 @@ def test_webhook_is_signed_with_hmac_sha256(receiver):
     assert req["headers"]["X-Crisiswatch-Signature"] == expected
     payload = json.loads(req["body"])
     assert payload["body"] == MESSAGE.body and payload["sent_at"] == NOW.isoformat()
+
+
+def test_webhook_does_not_follow_redirects(receiver):
+    receiver.script.append((307, "{}", 0, {"Location": "/elsewhere"}))
+    with pytest.raises(ChannelError, match="HTTP 307") as err:
+        WebhookChannel(receiver.url + "/in", "s3cret", http=fast_http()).send(MESSAGE, NOW)
+    assert err.value.permanent and [r["path"] for r in receiver.requests] == ["/in"]
 
 
 # --- email -----------------------------------------------------------------------------------

@@ -322,6 +322,40 @@ def test_login_never_redirects_off_site(client):
         client.post("/logout")
 
 
+def test_failed_logins_are_throttled_per_client_and_name(client, populated):
+    for _ in range(10):
+        bad = client.post("/login", data={"username": "alice", "password": "guess"})
+        assert bad.status_code == 401
+    # over the limit: refused without checking, even the right password, and says when
+    stop = client.post("/login", data={"username": "Alice ", "password": "pw-alice"})
+    assert stop.status_code == 429 and b"Try again in 15 minutes" in stop.data
+    assert 800 < int(stop.headers["Retry-After"]) <= 900
+    with populated.session() as s:
+        assert s.query(AuditRow).filter(AuditRow.action == "login.failed").count() == 10
+    # the same account from elsewhere, and another account from here, are not locked out
+    elsewhere = client.post("/login", data={"username": "alice", "password": "pw-alice"},
+                            environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert elsewhere.status_code == 302
+    client.post("/logout")
+    assert client.post("/login", data={"username": "bob", "password": "x"}).status_code == 401
+
+
+def test_rate_limit_window_slides_and_memory_is_bounded():
+    from dashboard.ratelimit import RateLimit
+
+    now = [0.0]
+    limit = RateLimit(2, 60, max_keys=3, clock=lambda: now[0])
+    limit.hit("a")
+    now[0] = 30
+    limit.hit("a")
+    assert limit.wait("a") == pytest.approx(30)
+    now[0] = 61  # the first hit has left the window
+    assert limit.wait("a") == 0
+    for key in "bcde":
+        limit.hit(key)
+    assert len(limit._events) == 3 and "a" not in limit._events
+
+
 # --- public status page --------------------------------------------------------------------
 
 def test_status_page_escapes_and_follows_language(client, populated):

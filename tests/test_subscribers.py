@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
 from responders import subscribers
+from responders.channels.base import ChannelError
 from responders.channels.email import EmailChannel
 from responders.channels.http import Http
 from responders.drafts import Brand
@@ -143,8 +144,8 @@ def test_webhook_subscriber_gets_one_correctly_signed_post(store):
         s.commit()
         post(store, 1, "en", "We are investigating.", NOW + timedelta(minutes=1))
         post(store, 2, "fr", "Nous analysons.", NOW + timedelta(minutes=1))
-        assert notify(store, {}, NOW + timedelta(minutes=2)) == 1
-        assert notify(store, {}, NOW + timedelta(minutes=3)) == 0
+        assert notify(store, {}, NOW + timedelta(minutes=2), public_only=False) == 1
+        assert notify(store, {}, NOW + timedelta(minutes=3), public_only=False) == 0
         [req] = api.calls("POST", "/hook")
         expected = "sha256=" + hmac.new(secret.encode(), req.body, hashlib.sha256).hexdigest()
         assert req.headers["x-crisiswatch-signature"] == expected
@@ -159,12 +160,45 @@ def test_webhook_failure_is_recorded_once_not_retried(store):
             subscribe(s, "webhook", "https://hooks.example.com/hook", "en", NOW)
             s.execute(update(StatusSubscriberRow).values(address=api.url + "/hook"))
         post(store, 1, "en", "x", NOW + timedelta(minutes=1))
-        assert notify(store, {}, NOW + timedelta(minutes=2)) == 0
-        assert notify(store, {}, NOW + timedelta(minutes=3)) == 0
+        assert notify(store, {}, NOW + timedelta(minutes=2), public_only=False) == 0
+        assert notify(store, {}, NOW + timedelta(minutes=3), public_only=False) == 0
         assert len(api.requests) == 1
         with store.session() as s:
             [n] = s.execute(select(StatusNotificationRow)).scalars()
             assert n.ok is False and "HTTP 410" in n.error
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_webhook_host_resolving_to_a_private_address_gets_nothing(store, host):
+    """The form refuses private IP literals; a public-looking name can still be pointed
+    inside later, so the address is resolved again, for real, before every POST."""
+    with FakeAPI(routes={("POST", "/hook"): (200, {"ok": True})}) as api:
+        with store.session() as s:
+            subscribe(s, "webhook", "https://hooks.example.com/hook", "en", NOW)
+            s.execute(update(StatusSubscriberRow).values(
+                address=api.url.replace("127.0.0.1", host) + "/hook"))
+        post(store, 1, "en", "x", NOW + timedelta(minutes=1))
+        assert notify(store, {}, NOW + timedelta(minutes=2)) == 0
+        assert api.requests == []
+        with store.session() as s:
+            [n] = s.execute(select(StatusNotificationRow)).scalars()
+            assert n.ok is False and "non-public address (127.0.0.1)" in n.error
+
+
+def test_public_host_check_reads_every_resolved_address():
+    def resolver(*answers):
+        return lambda host, port, proto: [(2, 1, 6, "", (a, port)) for a in answers]
+
+    subscribers.check_public_host("https://hooks.example.com/x", resolver("93.184.216.34"))
+    for answers in (("93.184.216.34", "10.1.2.3"), ("169.254.169.254",), ("fd00::1",)):
+        with pytest.raises(ChannelError, match="non-public"):
+            subscribers.check_public_host("https://hooks.example.com/x", resolver(*answers))
+
+    def fails(*_a, **_k):
+        raise socket.gaierror(-2, "Name or service not known")
+    with pytest.raises(ChannelError, match="cannot resolve") as err:
+        subscribers.check_public_host("https://nowhere.invalid/x", fails)
+    assert err.value.permanent
 
 
 @pytest.mark.parametrize("kind,address", [
@@ -262,3 +296,17 @@ def test_public_routes_work_without_login(client, store, smtp):
 
     # the wall still stands everywhere else under /status/
     assert client.get("/status/admin").status_code in (302, 401)
+
+
+def test_subscribe_routes_are_rate_limited_per_client(client):
+    for n in range(10):
+        r = client.post("/status/subscribe", data={"email": f"u{n}@example.org", "lang": "fr"})
+        assert r.status_code == 200
+    r = client.post("/status/subscribe", data={"email": "u10@example.org", "lang": "fr"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 500
+    assert "Réessayez dans 10 min" in r.get_data(as_text=True)
+    hook = client.post("/status/subscribe/webhook", json={"url": "https://h.example.com/"})
+    assert hook.status_code == 429 and hook.get_json() == {"error": "too many requests"}
+    other = client.post("/status/subscribe", data={"email": "v@example.org", "lang": "en"},
+                        environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert other.status_code == 200

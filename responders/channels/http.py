@@ -2,7 +2,8 @@
 
 Timeouts on every request; transient failures (connection errors, timeouts, 5xx, 408,
 429) retried with exponential backoff; 4xx is a permanent `ChannelError` (bad credentials
-or a refused message does not get better by asking again). The response body is never
+or a refused message does not get better by asking again), and so is a redirect the caller
+chose not to follow (a moved endpoint stays moved). The response body is never
 put in an error message whole (it may echo secrets); the first 200 characters at most.
 """
 
@@ -47,7 +48,7 @@ class Http:
                     return response
                 snippet = response.text[:200].replace("\n", " ")
                 error = f"{what}: HTTP {response.status_code} {snippet}".rstrip()
-                if 400 <= response.status_code < 500 and \
+                if 300 <= response.status_code < 500 and \
                         response.status_code not in TRANSIENT_STATUS:
                     raise ChannelError(error, permanent=True)
             log.warning("%s (attempt %d of %d)", error, attempt + 1, self.retries + 1)

@@ -2,7 +2,8 @@
 
 `X-Crisiswatch-Signature: sha256=<hex>` is HMAC-SHA256 of the exact body bytes with the
 shared secret (as GitHub does); `X-Crisiswatch-Timestamp` is the send time, inside the
-signed body too, so a receiver can refuse replays.
+signed body too, so a receiver can refuse replays. Redirects are not followed (a 3xx is a
+failed send): a signed POST goes to the configured URL or nowhere.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class WebhookChannel:
     def send(self, message: Message, now: datetime) -> Delivery:
         payload = {"sent_at": now.isoformat(), **asdict(message)}
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
-        self.http.post(self.url, what=self.name, data=body, headers={
+        self.http.post(self.url, what=self.name, data=body, allow_redirects=False, headers={
             "Content-Type": "application/json",
             "X-Crisiswatch-Signature": signature(self.secret, body),
             "X-Crisiswatch-Timestamp": now.isoformat(),
