@@ -2,6 +2,9 @@
 
 Because the cursor commits together with the mentions it covers, a process killed at any
 moment restarts from a cursor that matches the store: nothing lost, nothing twice.
+
+NUL characters are removed from everything saved: PostgreSQL refuses them in text and
+JSON, and one such post would otherwise fail its whole batch, and the source, forever.
 """
 
 from __future__ import annotations
@@ -22,17 +25,28 @@ def _insert(session: Session, table):
     return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
 
 
+def _no_nul(value):
+    """`value` with every NUL character removed from its strings, dict keys included."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_no_nul(k): _no_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nul(v) for v in value]
+    return value
+
+
 def save_batch(session: Session, source: str, query: str, batch: Batch, now: datetime) -> int:
     """Store one batch and advance the cursor; returns how many mentions were new."""
     new = 0
     if batch.mentions:
         rows = [
-            {
+            _no_nul({
                 "source": m.source, "external_id": m.external_id, "url": m.url,
                 "author": m.author, "author_followers": m.author_followers, "text": m.text,
                 "lang": m.lang, "created_at": m.created_at, "collected_at": now,
                 "metrics": m.metrics, "in_reply_to": m.in_reply_to, "raw": m.raw,
-            }
+            })
             for m in batch.mentions
         ]
         stmt = (
@@ -43,8 +57,8 @@ def save_batch(session: Session, source: str, query: str, batch: Batch, now: dat
         new = len(session.execute(stmt, rows).all())
     for t in batch.tickets:
         stmt = _insert(session, TicketCountRow).values(
-            source=t.source, minute=t.minute, channel=t.channel, count=t.count,
-            subjects=list(t.subjects),
+            source=t.source, minute=t.minute, channel=_no_nul(t.channel), count=t.count,
+            subjects=_no_nul(list(t.subjects)),
         )
         # A re-fetched minute replaces its count: the source is the authority on it.
         session.execute(stmt.on_conflict_do_update(
@@ -52,7 +66,8 @@ def save_batch(session: Session, source: str, query: str, batch: Batch, now: dat
             set_={"count": stmt.excluded.count, "subjects": stmt.excluded.subjects},
         ))
     for payload, error in batch.quarantined:
-        session.add(QuarantineRow(source=source, payload=payload, error=error, created_at=now))
+        session.add(QuarantineRow(source=source, payload=_no_nul(payload), error=_no_nul(error),
+                                  created_at=now))
     if batch.cursor is not None:
         cursor = session.get(CursorRow, (source, query))
         if cursor is None:

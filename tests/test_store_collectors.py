@@ -115,3 +115,28 @@ def test_models_and_migrations_agree(store):
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_nul_characters_are_stripped_not_fatal(store):
+    """PostgreSQL refuses NUL in text and JSON: one such post must not stop its whole batch
+    (and the source) forever. The invisible character goes; everything else is kept."""
+    from collectors.base import Mention, TicketCount
+
+    minute = PLAN.onset
+    nul = Mention(source="x", external_id="1\x00", author="a\x00b", text="down\x00 again",
+                  created_at=minute, url="https://x.example/1\x00", lang="en\x00",
+                  metrics={"k\x00": ["v\x00", 1]}, raw={"text": "down\x00 again", "n": None})
+    fine = Mention(source="x", external_id="2", author="c", text="fine", created_at=minute)
+    with store.session() as s:
+        new = save_batch(s, "x", "q", Batch(
+            mentions=[nul, fine], tickets=[TicketCount("desk", minute, 1, subjects=("a\x00",))],
+            quarantined=[("{\"t\": \"\x00\"}", "bad\x00")], cursor="c"), minute)
+    assert new == 2
+    with store.session() as s:
+        row = s.execute(select(MentionRow).where(MentionRow.external_id == "1")).scalar_one()
+        assert (row.text, row.author, row.url, row.lang) == (
+            "down again", "ab", "https://x.example/1", "en")
+        assert row.metrics == {"k": ["v", 1]} and row.raw == {"text": "down again", "n": None}
+        assert s.execute(select(TicketCountRow.subjects)).scalar_one() == ["a"]
+        q = s.execute(select(QuarantineRow)).scalar_one()
+        assert (q.payload, q.error) == ('{"t": ""}', "bad")
