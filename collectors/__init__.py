@@ -24,5 +24,12 @@ def load_collector_class(name: str) -> type:
     return getattr(import_module(module), attr)
 
 
-__all__ = ["Batch", "COLLECTORS", "Collector", "CollectorError", "Mention", "TicketCount",
-           "load_collector_class"]
+__all__ = [
+    "COLLECTORS",
+    "Batch",
+    "Collector",
+    "CollectorError",
+    "Mention",
+    "TicketCount",
+    "load_collector_class",
+]

@@ -151,7 +151,7 @@ def _upsert(session, incident, plan: Plan, rendered, now, mention_id=None) -> Dr
 
 
 REPLY_CHANNELS = ("x", "reddit", "mastodon", "bluesky")
-QUESTION = re.compile(r"\?|\b(is|are|anyone|est-ce|quelqu'un)\b", re.I)
+QUESTION = re.compile(r"\?|\b(is|are|anyone|est-ce|quelqu'un)\b", re.IGNORECASE)
 
 
 def reply_category(text: str, score: ScoreRow, crisis_type: str) -> str:

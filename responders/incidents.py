@@ -235,9 +235,8 @@ def audience_clocks(session: Session, incident: IncidentRow, now: datetime) -> l
             ):
                 due = min(due, incident.major_change_at)
             grace = cadence / 4
-        if sent is not None and audience is Audience.BOARD:
-            state = "ok"
-        elif now < due:
+        board_briefed = audience is Audience.BOARD and sent is not None
+        if board_briefed or now < due:
             state = "ok"
         else:
             state = "overdue" if now >= due + grace else "due"

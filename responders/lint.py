@@ -33,6 +33,20 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from responders import limits
+from responders.lint_patterns import (
+    ACRONYMS,
+    ETA_CLAIM,
+    FIGURE,
+    GAP_NOT_ETA,
+    IMPACT_HINT,
+    MINUTES_PROMISE,
+    NEGATION_AFTER,
+    NEGATION_BEFORE,
+    PAST_BEFORE,
+    PERCENT_RE,
+    PHRASES,
+    SHOUT,
+)
 
 Severity = Literal["error", "warning"]
 ACTIVE_PHASES = ("investigating", "identified", "fixing", "monitoring")
@@ -52,271 +66,9 @@ class Finding:
         return d
 
 
-def _rx(*alternatives: str) -> re.Pattern:
-    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)
-
-
-# Phrasing per language; lint() uses English + the message language. Each value is one regex.
-_P = {
-    "en": {
-        "cause_certain": _rx(
-            r"\bcaused by\b",
-            r"\bdue to\b",
-            r"\bbecause of\b",
-            r"\bthe (?:root )?cause (?:is|was|has been)\b",
-            r"\broot cause\b",
-        ),
-        "unknown_ack": _rx(
-            r"\b(?:not|isn't|aren't|wasn't|hasn't been) (?:yet )?(?:known|confirmed|clear|identified|established|determined)\b",
-            r"\byet to be (?:confirmed|determined|established|identified)\b",
-            r"\b(?:do not|don't|does not|doesn't|cannot|can't) (?:yet )?(?:know|say|confirm)\b",
-            r"\bno(?:t)? (?:yet )?(?:sure|certain)\b",
-            r"\binvestigating\b",
-            r"\bunder investigation\b",
-            r"\bstill (?:looking|working out|establishing|determining)\b",
-            r"\bunknown\b",
-            r"\bunclear\b",
-        ),
-        "panic": _rx(
-            r"\bdisasters?\b(?! recovery)",
-            r"\bdisastrous\b",
-            r"\bcatastroph(?:e|es|ic|ically)\b",
-            r"\b(?<!kernel )panic(?:king|ked)?\b",
-            r"\bchaos\b",
-            r"\bchaotic\b",
-            r"\bnightmare\b",
-            r"\bmeltdown\b",
-            r"\bapocalyp\w*",
-            r"\beverything is (?:down|broken)\b",
-            r"\bcrisis mode\b",
-        ),
-        "next_update": _rx(
-            r"\bnext update\b",
-            r"\b(?:we will|we'll) (?:post|send|share|publish|give)(?: you)? (?:an|another|a further|the next) update\b",
-            r"\bfurther updates?\b",
-            r"\b(?:we will|we'll) (?:keep you (?:posted|updated|informed)|update you|update this)\b",
-            r"\bupdates? (?:at|on)\b",
-        ),
-        "doing": _rx(
-            r"\bwe(?: are|'re| have|'ve| will|'ll)\b",
-            r"\bour (?:team|teams|engineers|engineering team|on-call|security team|support team)\b",
-            r"\b(?:engineers|the team|the on-call team) (?:are|is|have)\b",
-            r"\bwe (?:\w+ )?(?:investigate|restore|roll|fix|monitor|work|contact|review)\w*\b",
-        ),
-        "guarantee": _rx(
-            r"\bguarantee(?:d|s)?\b",
-            r"\bdefinitely (?:fixed|resolved|solved|over)\b",
-            r"\b(?:will )?never happen again\b",
-            r"\bwon't happen again\b",
-            r"\b100 ?% (?:fixed|resolved|safe|secure|sure)\b",
-            r"\bpermanently (?:fixed|solved|resolved)\b",
-            r"\b(?:we|I) promise\b",
-        ),
-        "vague": _rx(
-            r"\btechnical (?:problem|issue|difficult(?:y|ies)|incident)s?(?: (?:in progress|ongoing))?\b",
-            r"\b(?:some|certain|a few) (?:users|customers|people)\b",
-            r"\bminor (?:glitch|hiccup)\b",
-        ),
-        "blame": _rx(
-            r"\bhuman error\b",
-            r"\boperator error\b",
-            r"\b(?-i:[A-Z][a-z]+)'s fault\b",
-            r"\bfault of\b",
-            r"\b(?:his|her|their) fault\b",
-            r"\b(?:was|were|been|got|be|get) fired\b",
-            r"\bfired? (?:him|her|them|the engineer)\b",
-            r"\bto blame\b",
-            r"\bblame[sd]?\b",
-            r"\bnegligen(?:ce|t)\b",
-            r"\bcareless(?:ness)?\b",
-            r"\bincompeten(?:ce|t)\b",
-            r"\b(?:caused|made|broken|triggered) by (?-i:[A-Z][a-z]+(?: [A-Z][a-z]+)?)\b"
-            r"(?!\s*(?:service|cluster|database|API|team))",
-        ),
-    },
-    "fr": {
-        "cause_certain": _rx(
-            r"\bà cause d(?:e|u|es)\b",
-            r"\bdû(?:e|s|es)? (?:à|au|aux)\b",
-            r"\bdu(?:e|s|es)? (?:à|au|aux)\b",
-            r"\bla cause (?:est|était|a été)\b",
-            r"\bcausée? par\b",
-            r"\bprovoquée? par\b",
-            r"\bcause racine\b",
-            r"\ben raison d(?:e|u|es)\b",
-        ),
-        "unknown_ack": _rx(
-            r"\bpas encore\b",
-            r"\ben cours d'(?:analyse|investigation|identification)\b",
-            r"\ben cours d'examen\b",
-            r"\bnous ne (?:savons|connaissons) pas\b",
-            r"\bnous ignorons\b",
-            r"\b(?:inconnue?s?|indéterminée?s?)\b",
-            r"\bnous cherchons\b",
-            r"\breste(?:nt)? à (?:déterminer|établir|confirmer)\b",
-            r"\bpas (?:encore )?(?:connue?s?|identifiée?s?|confirmée?s?|déterminée?s?|d'estimation)\b",
-        ),
-        "panic": _rx(
-            r"\bpaniqu\w*",
-            r"\bchaos\b",
-            r"\bchaotique\b",
-            r"\bdésastr\w*",
-            r"\bcauchemar\w*",
-            r"\bcatastroph\w*",
-            r"\bapocalyp\w*",
-            r"\bdramatique\b",
-            r"\bc'est la crise\b",
-            r"\btout est (?:en panne|cassé)\b",
-        ),
-        "next_update": _rx(
-            r"\bprochaine mise à jour\b",
-            r"\bprochain point\b",
-            r"\bnous reviendrons vers vous\b",
-            r"\bnous vous tiendrons informée?s?\b",
-            r"\bnouvelle mise à jour\b",
-            r"\bmises? à jour (?:sur|à|ici)\b",
-            r"\bnous (?:publierons|donnerons|ferons) (?:un nouveau point|une nouvelle mise à jour)\b",
-        ),
-        "doing": _rx(
-            r"\bnous (?:y |en |le |la |les |l')?\w+ons\b",
-            r"\bnous (?:sommes|avons)\b",
-            r"\bnous (?:\w+ )?(?:allons|pouvons)\b",
-            r"\bnos (?:équipes|ingénieurs|experts)\b",
-            r"\bnotre équipe\b",
-            r"\bl'équipe (?:technique )?(?:travaille|est)\b",
-        ),
-        "guarantee": _rx(
-            r"\bgarantiss\w+",
-            r"\bgaranti(?:e|s|es)?\b",
-            r"\bne se reproduira (?:plus|jamais)\b",
-            r"\bplus jamais\b",
-            r"\bdéfinitivement (?:réglée?|résolue?|corrigée?)\b",
-            r"\b100 ?% (?:résolue?|réglée?|sûre?|sécurisée?)\b",
-            r"\bnous promettons\b",
-        ),
-        "vague": _rx(
-            r"\b(?:problème|incident|souci|dysfonctionnement)s? techniques?(?: en cours)?\b",
-            r"\bcertain(?:e)?s (?:utilisateurs|utilisatrices|clients|clientes)\b",
-            r"\bquelques (?:utilisateurs|clients)\b",
-        ),
-        "blame": _rx(
-            r"\berreur humaine\b",
-            r"\bla faute (?:de|d'|à)\b",
-            r"\bsa faute\b",
-            r"\blicencié(?:e|s|es)?\b",
-            r"\b(?:a|ont) été renvoyée?s?\b",
-            r"\bnégligence\b",
-            r"\bincompéten\w+",
-            r"\bresponsable de l'incident\b",
-            r"\b(?:causée?|provoquée?) par (?-i:[A-Z][a-zéèï]+(?: [A-Z][a-zéèï]+)?)\b"
-            r"(?!\s*(?:service|cluster))",
-        ),
-    },
-}
-
-# Times like 14:30, 14h30, 14 h 30; durations like "30 minutes", "2 hours", "1 h".
-_TIME = r"(?:[01]?\d|2[0-3])(?::|\s?h\s?)[0-5]\d"
-_DURATION = r"(?:\d+|an|one|a|une|deux|two)\s*(?:min(?:ute)?s?|hours?|heures?|h)\b"
-_TIME_RE = re.compile(rf"\b({_TIME})\b")
-_PERCENT_RE = re.compile(r"\b(\d+(?:[.,]\d+)?)\s?%")
-# An ETA claim: a resolution word followed, in the same sentence, by a clock time or a duration.
-_ETA_CLAIM = re.compile(
-    r"\b(?:eta|fix(?:ed)?|resolv(?:e|ed)|restor(?:e|ed)|back|recover(?:ed|y)?|(?:expect|estimate)\w*"
-    r"|rétabli\w*|résolu\w*|corrigé\w*|retour|remis\w* en service|estim\w+|prévu\w*)\b"
-    rf"(?P<gap>[^.\n!?]{{0,50}}?)(?:\b(?:by|before|around|at|until|in|within|for|d'ici|vers|avant|à|pour|dans|sous)|:)\s*"
-    rf"(?:(?P<time>{_TIME})|(?P<dur>{_DURATION}))",
-    re.IGNORECASE,
-)
-_GAP_NOT_ETA = re.compile(
-    r"update|mise à jour|point|since|depuis|started|commencé|déclaré|\bto you\b|vers vous",
-    re.IGNORECASE,
-)
-# "was restored at 13:05" reports the past; it is not a promise.
-_PAST_BEFORE = re.compile(
-    r"\b(?:was|were|been|has|have|été|est|sont|avons|a)\s+(?:\w+\s+)?$", re.IGNORECASE
-)
-_NEGATION_BEFORE = re.compile(
-    r"(?:\bnot\b|\bcannot\b|n't\b|\bno\b|\bwhether\b|\bif\b|\bpas\b|\bsi\b|\bignorons\b|\bsans\b)[^.]{0,40}$",
-    re.IGNORECASE,
-)
-_NEGATION_AFTER = re.compile(
-    r"^\W{0,3}(?:\w+\W+)?(?:still |yet |currently |encore |toujours )?"
-    r"(?:not\b|unknown|unclear|uncertain|pas\b|inconnue?|incertaine?|indéterminée?"
-    r"|under investigation|being investigated|en cours d'analyse|à l'étude)",
-    re.IGNORECASE,
-)
-_MINUTES_PROMISE = re.compile(
-    r"\b(?:in|within|dans|d'ici|sous|en)\s+(?:\d+|quelques|a few|few)\s*min(?:ute)?s?\b",
-    re.IGNORECASE,
-)
-_IMPACT_HINT = re.compile(
-    r"\d\s?%|\b(?:cannot|can't|unable|unavailable|down|slow|delayed|fail\w*|affect\w*|impact\w*|"
-    r"exposed|error\w*|outage|disrupt\w*|interrupt\w*|ne peuvent|ne pouvez|impossible|"
-    r"indisponible\w*|ralenti\w*|touchée?s?|concernée?s?|échou\w*|exposée?s?|perturb\w*|"
-    r"interrompu\w*|panne|erreurs?)\b",
-    re.IGNORECASE,
-)
-_FIGURE = re.compile(
-    r"\d\s?%|\b\d[\d,.\s]*\s(?:customers|users|accounts|teams|clients|utilisateurs|comptes)\b"
-    r"|\b(?:all|every|tous|toutes|chaque)\b|\b(?:EU|US|Europe|États-Unis|region|région)\b",
-    re.IGNORECASE,
-)
-# Words in capitals; not parts of URLs, handles, hashtags or identifiers.
-_SHOUT = re.compile(r"(?<![\w/.@#-])[A-ZÀ-ÖØ-Ý]{4,}(?![\w/@-]|\.\w)")
-ACRONYMS = {
-    "ETA",
-    "API",
-    "APIS",
-    "SMS",
-    "UTC",
-    "CEST",
-    "CET",
-    "CEO",
-    "CTO",
-    "CFO",
-    "CISO",
-    "URL",
-    "URLS",
-    "HTTP",
-    "HTTPS",
-    "DNS",
-    "SSO",
-    "SAML",
-    "RGPD",
-    "GDPR",
-    "CNIL",
-    "ICO",
-    "FAQ",
-    "VPN",
-    "IOS",
-    "AWS",
-    "GCP",
-    "SLA",
-    "SLAS",
-    "TLS",
-    "SSL",
-    "CDN",
-    "SAAS",
-    "JSON",
-    "HIPAA",
-    "SOC2",
-    "ISO",
-    "OAUTH",
-    "LDAP",
-    "SCIM",
-    "IMAP",
-    "SMTP",
-    "WIFI",
-    "NIST",
-    "ANSSI",
-    "PSSI",
-    "DPO",
-}
-
-
 def _patterns(lang: str, key: str) -> list[re.Pattern]:
-    langs = ["en"] if lang not in _P or lang == "en" else ["en", lang]
-    return [_P[code][key] for code in langs]
+    langs = ["en"] if lang not in PHRASES or lang == "en" else ["en", lang]
+    return [PHRASES[code][key] for code in langs]
 
 
 def _find(text: str, lang: str, key: str) -> list[re.Match]:
@@ -330,7 +82,7 @@ def _negated(text: str, m: re.Match) -> bool:
     """True for 'we don't know yet whether it was caused by ...' and 'the cause is not yet known'."""
     before = text[max(0, m.start() - 60) : m.start()]
     after = text[m.end() : m.end() + 50]
-    return bool(_NEGATION_BEFORE.search(before) or _NEGATION_AFTER.search(after))
+    return bool(NEGATION_BEFORE.search(before) or NEGATION_AFTER.search(after))
 
 
 def _quote(text: str, m: re.Match) -> str:
@@ -353,10 +105,10 @@ def _parse_duration(value: str) -> timedelta:
 def _eta_claims(text: str) -> list[re.Match]:
     """ETA promises: a resolution word followed by a time or duration, not negated."""
     claims = []
-    for m in _ETA_CLAIM.finditer(text):
-        if _GAP_NOT_ETA.search(m.group("gap") or "") or _negated(text, m):
+    for m in ETA_CLAIM.finditer(text):
+        if GAP_NOT_ETA.search(m.group("gap") or "") or _negated(text, m):
             continue
-        if _PAST_BEFORE.search(text[max(0, m.start() - 25) : m.start()]):
+        if PAST_BEFORE.search(text[max(0, m.start() - 25) : m.start()]):
             continue
         claims.append(m)
     return claims
@@ -422,7 +174,7 @@ def _calm(text, lang) -> list[Finding]:
         )
         for m in _find(text, lang, "panic")
     ]
-    for m in _SHOUT.finditer(text):
+    for m in SHOUT.finditer(text):
         word = m.group(0)
         if word.upper() in ACRONYMS:
             continue
@@ -535,7 +287,7 @@ def _over_promise(text, phase, lang, facts, now) -> list[Finding]:
                     )
                 )
     if phase == "investigating":
-        for m in _MINUTES_PROMISE.finditer(text):
+        for m in MINUTES_PROMISE.finditer(text):
             before = text[max(0, m.start() - 40) : m.start()]
             if re.search(r"update|mise à jour|point", before, re.IGNORECASE):
                 continue  # "next update in 30 minutes" is a cadence, not a fix promise
@@ -551,7 +303,7 @@ def _over_promise(text, phase, lang, facts, now) -> list[Finding]:
     return out
 
 
-_BLANK_FACT = re.compile(r"[^\n.:!?]{0,40}\w[^\S\n]?:[^\S\n]*(?:\.|,|;|$)", re.M)
+_BLANK_FACT = re.compile(r"[^\n.:!?]{0,40}\w[^\S\n]?:[^\S\n]*(?:\.|,|;|$)", re.MULTILINE)
 
 
 def _vague(text, audience, phase, lang, channel) -> list[Finding]:
@@ -561,7 +313,7 @@ def _vague(text, audience, phase, lang, channel) -> list[Finding]:
         for m in _BLANK_FACT.finditer(text)
         if not re.match(r"\d", text[m.end():m.end() + 1])  # not a time like 10:30
     ]
-    has_figure = bool(_FIGURE.search(text))
+    has_figure = bool(FIGURE.search(text))
     for m in _find(text, lang, "vague"):
         quoted = _quote(text, m)
         if (
@@ -580,7 +332,7 @@ def _vague(text, audience, phase, lang, channel) -> list[Finding]:
     wants_impact = (audience == "board") or (
         audience in ("customers", "team", "ceo") and phase in ACTIVE_PHASES
     )
-    if wants_impact and not _IMPACT_HINT.search(text):
+    if wants_impact and not IMPACT_HINT.search(text):
         out.append(
             Finding(
                 "vague",
@@ -658,7 +410,7 @@ def consistency(messages: list[str]) -> list[Finding]:
     percents = {}
     etas = {}
     for i, text in enumerate(messages):
-        found = {m.group(1).replace(",", ".") for m in _PERCENT_RE.finditer(text)}
+        found = {m.group(1).replace(",", ".") for m in PERCENT_RE.finditer(text)}
         if found:
             percents[i] = found
         times = {_normalise_clock(m.group("time")) for m in _eta_claims(text) if m.group("time")}

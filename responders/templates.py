@@ -120,7 +120,7 @@ def _gsm7(value: object) -> str:
 
 # "What we know: ." -- a labelled line whose fact is still empty says nothing; drop it
 # rather than publish a blank. (The linter also refuses any blank that slips through.)
-_EMPTY_LABELLED_LINE = re.compile(r"^[^\S\n]*[^:\n]{1,48}[^\S\n]?:[^\S\n]*\.?[^\S\n]*$", re.M)
+_EMPTY_LABELLED_LINE = re.compile(r"^[^\S\n]*[^:\n]{1,48}[^\S\n]?:[^\S\n]*\.?[^\S\n]*$", re.MULTILINE)
 
 
 def _clean(text: str) -> str:
