@@ -3,7 +3,9 @@
 Runs the model exactly as the scorer does (``EmbeddedSentiment``: encoder, merged adapters,
 chosen backend, head) over every ``../shared/data/sentiment/<set>/val.tsv`` and prints, per set,
 macro-recall and macro-F1, then the two headline figures of the model card: English TweetEval
-macro-recall and French XLM-T macro-F1. ``--backend`` compares the int8 and fp32 builds.
+macro-recall and French XLM-T macro-F1. ``--backend`` compares the int8 and fp32 builds;
+``--backend torch --bf16`` gives what CPUs with native bf16 (AMX, AVX512-BF16) run by default
+(emulated, and slow, elsewhere).
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--backend", default="auto", choices=BACKENDS)
+    ap.add_argument("--bf16", action="store_true", help="force bf16 autocast (torch backend)")
     args = ap.parse_args(argv)
     if not args.data.is_dir():
         print(f"no evaluation data at {args.data}", file=sys.stderr)
         return 2
 
-    model = EmbeddedSentiment(args.cache_dir, backend=args.backend)
+    model = EmbeddedSentiment(args.cache_dir, backend=args.backend, bf16=args.bf16 or None)
     figures: dict[str, float] = {}
     for path in sorted(args.data.glob("*/val.tsv")):
         texts, y = read_tsv(path)

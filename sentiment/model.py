@@ -329,8 +329,9 @@ class E5Encoder:
     ``adapter``: the sentiment fine-tuning merged into the encoder (None = the base encoder,
     as the frozen-head and adapter training scripts need). ``backend``: "torch" (fp32, or bf16
     autocast), "onnx-int8" (ONNX Runtime, int8 matrix products, built once into the cache dir)
-    or "auto": bf16 torch where the CPU has native bf16 units, else int8 ONNX when onnxruntime
-    is installed, else fp32 torch. ``bf16``: None = only where the CPU has native bf16.
+    or "auto": int8 ONNX when onnxruntime is installed (the build the model card validates, so
+    every machine gives the same scores), else torch; ``bf16=True`` asks for torch in bf16.
+    ``bf16``: None = bf16 autocast in torch only where the CPU has native bf16 units.
     ``batch_size``: None = 32 for torch, 1 for int8 (see below).
     ``identity`` names encoder, adapter and backend: equal identities give equal embeddings.
     """
@@ -362,11 +363,10 @@ class E5Encoder:
         if self.threads != torch.get_num_threads():
             torch.set_num_threads(self.threads)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self.bf16 = _cpu_has_fast_bf16() if bf16 is None else bf16
-        if backend == "auto":
-            backend = "torch" if self.bf16 or not _has_onnxruntime() else "onnx-int8"
+        if backend == "auto":  # the int8 build is the validated model: the same scores everywhere
+            backend = "torch" if bf16 or not _has_onnxruntime() else "onnx-int8"
         self.backend = backend
-        self.bf16 = self.bf16 and backend == "torch"
+        self.bf16 = (_cpu_has_fast_bf16() if bf16 is None else bf16) and backend == "torch"
         self._run = (
             self._load_onnx(Path(cache_dir)) if backend == "onnx-int8" else self._load_torch()
         )
