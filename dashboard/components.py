@@ -3,9 +3,12 @@ component child (rendered as text by React), never as HTML or Markdown."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 
-from dash import html
+from dash import html, no_update
+from plotly.utils import PlotlyJSONEncoder
 
 PHASE_LABELS = {
     "investigating": "Investigating", "identified": "Identified", "fixing": "Fixing",
@@ -99,3 +102,13 @@ def notice(message: str | None, kind: str = "info"):
     if not message:
         return None
     return html.Div(message, className=f"notice notice-{kind}", role="status")
+
+
+def redraw_if_changed(tree, drawn: str | None) -> tuple:
+    """`(tree, signature)` when `tree` differs from what was drawn last (`drawn`, the
+    signature kept in a dcc.Store), else `(no_update, drawn)`. Refresh callbacks use it for
+    regions holding buttons: redrawing identical buttons every tick could swallow a click
+    that lands mid-redraw (seen in the browser test under load)."""
+    text = json.dumps(tree, cls=PlotlyJSONEncoder, sort_keys=True)
+    signature = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return (no_update, drawn) if signature == drawn else (tree, signature)

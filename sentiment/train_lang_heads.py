@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--langs", nargs="*", default=["en", "fr"], choices=sorted(DATASETS))
-    ap.add_argument("--en-train", type=int, default=24000, help="tweeteval train subsample")
+    ap.add_argument("--en-train", type=int, default=0, help="tweeteval train subsample (0 = all)")
     ap.add_argument("--head", type=Path, default=HEAD_PATH)
     ap.add_argument("--min-gain", type=float, default=0.01, help="val macro-F1 a head must add")
     args = ap.parse_args(argv)

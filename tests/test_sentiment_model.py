@@ -199,7 +199,10 @@ def test_embedded_head_macro_recall_on_tweeteval_sample(embedded):
 
 @pytest.mark.slow
 def test_int8_onnx_and_fp32_torch_encoders_agree(embedded):
-    """The int8 build is the same fine-tuned encoder: embeddings nearly equal, same labels."""
+    """The int8 build is the same fine-tuned encoder: embeddings and probabilities nearly
+    equal, same labels where the fp32 label is clear."""
+    import numpy as np
+
     from sentiment.model import E5Encoder, LinearHead
 
     texts = [
@@ -217,7 +220,12 @@ def test_int8_onnx_and_fp32_torch_encoders_agree(embedded):
     cosine = (a * b).sum(1)
     assert cosine.min() > 0.98, cosine
     head = LinearHead()
-    assert (head.probabilities(a).argmax(1) == head.probabilities(b).argmax(1)).all()
+    pa, pb = head.probabilities(a), head.probabilities(b)
+    assert np.abs(pa - pb).max() < 0.1, (pa, pb)
+    # same label wherever fp32 is clear (a 0.54/0.45 text may tip either way)
+    top2 = np.sort(pa, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 0.2
+    assert clear.sum() >= 3 and (pa.argmax(1) == pb.argmax(1))[clear].all()
 
 
 def test_adapter_merge_equals_the_trained_low_rank_layers(tmp_path):

@@ -46,6 +46,7 @@ def layout(**_):
         dcc.Interval(id="incident-tick", interval=REFRESH_MS),
         dcc.Store(id="incident-id", data=inc["id"]),
         dcc.Store(id="incident-version", data=0),
+        dcc.Store(id="incident-phase-drawn"),
         html.Div(id="incident-header"),
         html.Div(id="incident-flash"),
         html.Div([
@@ -183,11 +184,12 @@ def _can_edit() -> bool:
 
 @callback(
     Output("incident-header", "children"), Output("incident-phase", "children"),
+    Output("incident-phase-drawn", "data"),
     Output("incident-clocks", "children"), Output("incident-timeline", "children"),
     Input("incident-tick", "n_intervals"), Input("incident-version", "data"),
-    State("incident-id", "data"),
+    State("incident-id", "data"), State("incident-phase-drawn", "data"),
 )
-def refresh(_n, _version, incident_id):
+def refresh(_n, _version, incident_id, drawn):
     ctx = current()
     now = ctx.clock()
     with ctx.store.session() as session:
@@ -195,7 +197,7 @@ def refresh(_n, _version, incident_id):
         events = data.timeline(session, incident_id) if inc else []
     if inc is None:
         raise PreventUpdate
-    return (render_header(inc, now), render_phase(inc, _can_edit()),
+    return (render_header(inc, now), *ui.redraw_if_changed(render_phase(inc, _can_edit()), drawn),
             ui.clocks_view(inc["clocks"], "incident"), render_timeline(events))
 
 

@@ -28,6 +28,7 @@ def layout(**_):
         dcc.Interval(id="overview-tick", interval=REFRESH_MS),
         dcc.Store(id="overview-version", data=0),
         dcc.Store(id="overview-declare-alert"),
+        dcc.Store(id="overview-live-drawn"),
         html.Div(id="overview-kpis", className="kpis"),
         html.Div([
             html.Section([dcc.Graph(id="overview-activity", config={"displayModeBar": False},
@@ -195,10 +196,11 @@ def _can_edit() -> bool:
 
 @callback(
     Output("overview-kpis", "children"), Output("overview-activity", "figure"),
-    Output("overview-live", "children"),
+    Output("overview-live", "children"), Output("overview-live-drawn", "data"),
     Input("overview-tick", "n_intervals"), Input("overview-version", "data"),
+    State("overview-live-drawn", "data"),
 )
-def refresh(_n, _version):
+def refresh(_n, _version, drawn):
     ctx = current()
     now = ctx.clock()
     with ctx.store.session() as session:
@@ -213,7 +215,8 @@ def refresh(_n, _version):
                      html.Div(render_incident(inc, now), id="overview-incident")]
     # Once an incident runs, what is owed to whom matters more than the alert that started it.
     live = incident_part + alerts_part if inc and inc["active"] else alerts_part + incident_part
-    return render_kpis(k), figures.activity_figure(df, markers, now), live
+    return (render_kpis(k), figures.activity_figure(df, markers, now),
+            *ui.redraw_if_changed(live, drawn))
 
 
 def _suggestion(alert: dict | None) -> dict:
