@@ -21,8 +21,9 @@ class RateLimit:
     """At most `limit` events per `window` seconds for each key.
 
     `wait(key)` says how long (seconds, 0 = not limited) before the key may act again;
-    `hit(key)` records an event. Memory is bounded: past `max_keys` keys, the ones idle
-    longest are forgotten first."""
+    `hit(key)` records an event; `take(key)` does both under one lock, recording the event
+    only when it is allowed (for limits where every request counts). Memory is bounded: past
+    `max_keys` keys, the ones idle longest are forgotten first."""
 
     def __init__(self, limit: int, window: float, *, max_keys: int = 10_000,
                  clock: Callable[[], float] = time.monotonic):
@@ -32,20 +33,33 @@ class RateLimit:
 
     def wait(self, key: Hashable) -> float:
         with self._lock:
-            events = self._trimmed(key)
-            if events is None or len(events) < self.limit:
-                return 0.0
-            return max(0.0, events[0] + self.window - self.clock())
+            return self._wait(key)
+
+    def take(self, key: Hashable) -> float:
+        with self._lock:
+            wait = self._wait(key)
+            if not wait:
+                self._hit(key)
+            return wait
 
     def hit(self, key: Hashable) -> None:
         with self._lock:
-            events = self._trimmed(key)
-            if events is None:
-                events = self._events[key] = deque()
-                while len(self._events) > self.max_keys:
-                    self._events.popitem(last=False)
-            events.append(self.clock())
-            self._events.move_to_end(key)
+            self._hit(key)
+
+    def _wait(self, key: Hashable) -> float:
+        events = self._trimmed(key)
+        if events is None or len(events) < self.limit:
+            return 0.0
+        return max(0.0, events[0] + self.window - self.clock())
+
+    def _hit(self, key: Hashable) -> None:
+        events = self._trimmed(key)
+        if events is None:
+            events = self._events[key] = deque()
+            while len(self._events) > self.max_keys:
+                self._events.popitem(last=False)
+        events.append(self.clock())
+        self._events.move_to_end(key)
 
     def _trimmed(self, key: Hashable) -> deque[float] | None:
         events = self._events.get(key)

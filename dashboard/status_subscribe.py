@@ -77,19 +77,12 @@ def _lang(value) -> str:
 def init_subscriptions(server: flask.Flask) -> None:
     limit = RateLimit(SUBSCRIBES_PER_CLIENT, SUBSCRIBE_WINDOW_S)
 
-    def limited() -> float:
-        """Seconds to wait if this client is over the limit; else counts the request."""
-        wait = limit.wait(client_address())
-        if not wait:
-            limit.hit(client_address())
-        return wait
-
     @server.route("/status/subscribe", methods=["POST"])
     def status_subscribe():
         ctx = current()
         lang = _lang(flask.request.form.get("lang"))
         t = TEXT[lang]
-        if wait := limited():
+        if wait := limit.take(client_address()):
             page = _page(ctx.brand.name, lang, t["slow"].format(minutes=retry_minutes(wait)), 429)
             page.headers.update(retry_after(wait))
             return page
@@ -104,7 +97,7 @@ def init_subscriptions(server: flask.Flask) -> None:
     @server.route("/status/subscribe/webhook", methods=["POST"])
     def status_subscribe_webhook():
         ctx = current()
-        if wait := limited():
+        if wait := limit.take(client_address()):
             return flask.jsonify(error="too many requests"), 429, retry_after(wait)
         body = flask.request.get_json(silent=True)
         if not isinstance(body, dict):

@@ -7,8 +7,8 @@ sentence encoder (mean pooling, L2 norm) that both run paths share.
 
 ``ensure_int8_onnx`` exports that encoder, mean pooling and L2 norm included, to ONNX, fuses
 attention, layer norms and GELU into ONNX Runtime's kernels and quantises the matrix products to
-int8 (dynamic, per channel), once per adapter into the cache dir. On CPUs without bf16 units
-this is the fastest path (figures in the model card).
+int8 (dynamic, per channel), once per adapter into the cache dir. It is the default backend on
+every CPU (figures in the model card).
 """
 
 from __future__ import annotations

@@ -349,8 +349,10 @@ def test_rate_limit_window_slides_and_memory_is_bounded():
     now[0] = 30
     limit.hit("a")
     assert limit.wait("a") == pytest.approx(30)
+    assert limit.take("a") == pytest.approx(30)  # refused, and not counted
     now[0] = 61  # the first hit has left the window
     assert limit.wait("a") == 0
+    assert limit.take("a") == 0 and limit.wait("a") == pytest.approx(29)
     for key in "bcde":
         limit.hit(key)
     assert len(limit._events) == 3 and "a" not in limit._events
