@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -36,8 +37,9 @@ class Receiver:
     """An HTTP server on a free local port that records every request and answers from a
     script of (status, body, delay[, headers]) responses, then 200 with a JSON body."""
 
-    def __init__(self):
+    def __init__(self, tls: ssl.SSLContext | None = None):
         self.requests: list[dict] = []
+        self.server_names: list[str | None] = []  # TLS SNI, one per handshake
         self.script: deque = deque()
         receiver = self
 
@@ -65,7 +67,11 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        if tls:
+            tls.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -181,6 +187,64 @@ def test_webhook_does_not_follow_redirects(receiver):
     with pytest.raises(ChannelError, match="HTTP 307") as err:
         WebhookChannel(receiver.url + "/in", "s3cret", http=fast_http()).send(MESSAGE, NOW)
     assert err.value.permanent and [r["path"] for r in receiver.requests] == ["/in"]
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    """(CA certificate file, server context): a test CA and a certificate it signed for
+    hooks.example.com, served from 127.0.0.1."""
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def cert(subject, key, issuer, issuer_key, ca, san=None):
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer or name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(datetime(2020, 1, 1))
+                   .not_valid_after(datetime.now() + timedelta(days=2))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if san:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(san)]),
+                                            critical=False)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = cert("crisiswatch test CA", ca_key, None, ca_key, ca=True)
+    leaf = cert("hooks.example.com", leaf_key, ca.subject, ca_key, ca=False,
+                san="hooks.example.com")
+    folder = tmp_path_factory.mktemp("tls")
+    pem = serialization.Encoding.PEM
+    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (folder / "leaf.pem").write_bytes(leaf.public_bytes(pem) + leaf_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "leaf.pem")
+    return str(folder / "ca.pem"), context
+
+
+def test_pinned_post_goes_to_the_given_address_and_checks_the_certificate_by_name(tls_files):
+    """connect_to: no name resolution (hooks.example.com resolves nowhere here), yet TLS
+    sends the name (SNI) and verifies the certificate against it, not against the address."""
+    ca_file, context = tls_files
+    tls = Receiver(tls=context)
+    try:
+        port = tls.url.rsplit(":", 1)[1]
+        url = f"https://hooks.example.com:{port}/in?x=1"
+        fast_http().post(url, what="webhook", connect_to="127.0.0.1", data=b"{}", verify=ca_file)
+        [req] = tls.requests
+        assert req["path"] == "/in?x=1" and req["headers"]["Host"] == f"hooks.example.com:{port}"
+        assert tls.server_names == ["hooks.example.com"]
+        # the certificate is for hooks.example.com: another name at the same address fails
+        with pytest.raises(ChannelError, match="connection failed"):
+            fast_http(retries=0).post(f"https://other.example.org:{port}/in", what="webhook",
+                                      connect_to="127.0.0.1", data=b"{}", verify=ca_file)
+        assert len(tls.requests) == 1
+    finally:
+        tls.close()
 
 
 # --- email -----------------------------------------------------------------------------------

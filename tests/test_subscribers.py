@@ -185,11 +185,40 @@ def test_webhook_host_resolving_to_a_private_address_gets_nothing(store, host):
             assert n.ok is False and "non-public address (127.0.0.1)" in n.error
 
 
+def test_webhook_posts_to_the_address_that_was_checked(store, monkeypatch):
+    """DNS rebinding: the name answers a vetted address to the check, then an inside one.
+    The POST goes to the vetted address, with the name in the Host header; nothing resolves
+    the name a second time. (Loopback stands in for a public address here.)"""
+    real, asked = socket.getaddrinfo, []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "hooks.example.com":
+            return real(host, *args, **kwargs)
+        asked.append(host)
+        return [(2, 1, 6, "", ("127.0.0.1" if len(asked) == 1 else "10.9.9.9", 443))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(subscribers, "is_public", lambda ip: ip.is_global or ip.is_loopback)
+    with FakeAPI(routes={("POST", "/hook"): (200, {"ok": True})}) as api:
+        port = api.url.rsplit(":", 1)[1]
+        with store.session() as s:
+            subscribe(s, "webhook", "https://hooks.example.com/hook", "en", NOW)
+            s.execute(update(StatusSubscriberRow).values(
+                address=f"http://hooks.example.com:{port}/hook"))
+        post(store, 1, "en", "We are investigating.", NOW + timedelta(minutes=1))
+        assert notify(store, {}, NOW + timedelta(minutes=2)) == 1
+        [req] = api.calls("POST", "/hook")
+        assert req.headers["host"] == f"hooks.example.com:{port}"
+    assert asked == ["hooks.example.com"]
+
+
 def test_public_host_check_reads_every_resolved_address():
     def resolver(*answers):
         return lambda host, port, proto: [(2, 1, 6, "", (a, port)) for a in answers]
 
-    subscribers.check_public_host("https://hooks.example.com/x", resolver("93.184.216.34"))
+    assert subscribers.check_public_host(
+        "https://hooks.example.com/x", resolver("2606:2800:220:1::", "93.184.216.34")
+    ) == "93.184.216.34"
     for answers in (("93.184.216.34", "10.1.2.3"), ("169.254.169.254",), ("fd00::1",)):
         with pytest.raises(ChannelError, match="non-public"):
             subscribers.check_public_host("https://hooks.example.com/x", resolver(*answers))
