@@ -14,6 +14,7 @@ with a score of 0 and not fed to the detector.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import statistics
 import sys
@@ -40,7 +41,7 @@ def parse_time(text: str) -> datetime:
         return datetime.fromtimestamp(float(text), tz=UTC).replace(tzinfo=None)
     except ValueError:
         pass
-    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    at = datetime.fromisoformat(text)
     if at.tzinfo is not None:
         at = at.astimezone(UTC).replace(tzinfo=None)
     return at
@@ -59,7 +60,7 @@ def score_rows(rows: list[tuple[str, str]], false_alarms_per_week: float | None 
     """(timestamp, value) text rows -> (timestamp, value, score) rows."""
     times = [parse_time(t) for t, _ in rows]
     values = [_number(v) for _, v in rows]
-    gaps = [(b - a).total_seconds() / 60 for a, b in zip(times, times[1:]) if b > a]
+    gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(times) if b > a]
     settings = Settings.for_interval(statistics.median(gaps) if gaps else 1.0)
     if false_alarms_per_week is not None:
         settings.false_alarms_per_week = false_alarms_per_week
@@ -70,7 +71,7 @@ def score_rows(rows: list[tuple[str, str]], false_alarms_per_week: float | None 
 
 
 def cmd_score_csv(args, app=None) -> int:
-    source = nullcontext(sys.stdin) if args.input == "-" else open(
+    source = nullcontext(sys.stdin) if args.input == "-" else open(  # noqa: SIM115 (closed by the with below)
         args.input, newline="", encoding="utf-8")
     with source as f:
         reader = csv.reader(f)
@@ -84,7 +85,7 @@ def cmd_score_csv(args, app=None) -> int:
     except ValueError as exc:
         print(f"{args.input}: {exc}", file=sys.stderr)
         return 2
-    sink = nullcontext(sys.stdout) if args.output == "-" else open(
+    sink = nullcontext(sys.stdout) if args.output == "-" else open(  # noqa: SIM115 (closed by the with below)
         args.output, "w", newline="", encoding="utf-8")
     with sink as out:
         writer = csv.writer(out, lineterminator="\n")

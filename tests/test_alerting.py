@@ -122,7 +122,7 @@ def test_page_resend_escalate_then_ack_stops_everything(store, world):
     assert "panne" in sms["Body"]
     mail = inbox.messages[0][2]
     link = re.search(r"https://crisis.example.com/ack/\S+", text_of(mail))
-    assert link and "MAJOR #%d" % alert_id in mail["Subject"]
+    assert link and f"MAJOR #{alert_id}" in mail["Subject"]
 
     assert deliver_alerts(store, channels, contacts, T0 + timedelta(minutes=5),
                           policy=POLICY) == 0  # nothing due yet: no paging every minute
@@ -154,7 +154,7 @@ def test_page_resend_escalate_then_ack_stops_everything(store, world):
 
 
 def test_ack_by_signed_link_needs_a_post(store, world):
-    receiver, inbox, channels = world
+    _receiver, inbox, channels = world
     alert_id = open_alert(store)
     deliver_alerts(store, channels, [ANA, BEN], T0, policy=POLICY)
     link = re.search(r"https://crisis.example.com(/ack/\S+)",
@@ -189,7 +189,7 @@ def sms_reply(client, sender, body, token=TWILIO_TOKEN):
 
 
 def test_ack_by_sms_reply(store, world):
-    receiver, inbox, channels = world
+    _receiver, _inbox, channels = world
     alert_id = open_alert(store)
     deliver_alerts(store, channels, [BEN, ANA], T0, policy=POLICY)  # Ben first, in French
     client = ack_app(store, [T0 + timedelta(minutes=4)])
@@ -223,7 +223,7 @@ def test_sms_route_refuses_everything_without_a_token(store):
 
 
 def test_quiet_hours_hold_non_critical_pages_only(store, world):
-    receiver, inbox, channels = world
+    receiver, _inbox, channels = world
     night = T0.replace(hour=23)
     sleepy = Contact("sam", (("sms", "+33600000003"),),
                      quiet_hours=QuietHours(time(22), time(7), "UTC"))
@@ -251,7 +251,7 @@ def test_quiet_hours_in_the_contacts_time_zone():
 
 
 def test_cooldown_pages_a_flapping_situation_once(store, world):
-    receiver, inbox, channels = world
+    _receiver, _inbox, channels = world
     first = open_alert(store, severity="major")
     deliver_alerts(store, channels, [BEN], T0, policy=POLICY)
     with store.session() as session:
@@ -271,7 +271,7 @@ def test_cooldown_pages_a_flapping_situation_once(store, world):
 
 
 def test_a_rise_in_severity_sends_one_update(store, world):
-    receiver, inbox, channels = world
+    receiver, _inbox, channels = world
     alert_id = open_alert(store, severity="warning")
     deliver_alerts(store, channels, [BEN], T0, policy=POLICY)
     with store.session() as session:
@@ -283,7 +283,7 @@ def test_a_rise_in_severity_sends_one_update(store, world):
 
 
 def test_failing_channels_are_recorded_and_do_not_block_the_others(store, world):
-    receiver, inbox, channels = world
+    receiver, _inbox, channels = world
     receiver.script.append((401, '{"message": "Authenticate"}', 0))  # SMS: bad credentials
     channels = {**channels, "slack": SlackChannel(f"http://127.0.0.1:{free_port()}/down",
                                                   http=Http(retries=0, timeout=1))}

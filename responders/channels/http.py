@@ -14,9 +14,9 @@ name re-pointed between the check and the connection (DNS rebinding) changes not
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
-import ipaddress
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
