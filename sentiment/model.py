@@ -329,8 +329,9 @@ class E5Encoder:
     ``adapter``: the sentiment fine-tuning merged into the encoder (None = the base encoder,
     as the frozen-head and adapter training scripts need). ``backend``: "torch" (fp32, or bf16
     autocast), "onnx-int8" (ONNX Runtime, int8 matrix products, built once into the cache dir)
-    or "auto": int8 ONNX when onnxruntime is installed (the build the model card validates, so
-    every machine gives the same scores), else torch; ``bf16=True`` asks for torch in bf16.
+    or "auto": int8 ONNX when onnxruntime is installed, except on CPUs with native bf16 units
+    where bf16 torch measured faster (``sentiment.backends``; both are validated), else torch;
+    ``bf16=True`` asks for torch in bf16.
     ``bf16``: None = bf16 autocast in torch only where the CPU has native bf16 units.
     ``batch_size``: None = 32 for torch, 1 for int8 (see below).
     ``identity`` names encoder, adapter and backend: equal identities give equal embeddings.
@@ -363,8 +364,8 @@ class E5Encoder:
         if self.threads != torch.get_num_threads():
             torch.set_num_threads(self.threads)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        if backend == "auto":  # the int8 build is the validated model: the same scores everywhere
-            backend = "torch" if bf16 or not _has_onnxruntime() else "onnx-int8"
+        if backend == "auto":
+            backend = self._auto_backend(Path(cache_dir), adapter, bf16, max_tokens)
         self.backend = backend
         self.bf16 = (_cpu_has_fast_bf16() if bf16 is None else bf16) and backend == "torch"
         self._run = (
@@ -381,6 +382,33 @@ class E5Encoder:
         if backend == "onnx-int8":
             precision = f"int8.{ONNX_BUILD_VERSION}"
         self.identity = f"{ENCODER_NAME}.v{CONVERSION_VERSION}{tuned}+{precision}"
+
+    def _auto_backend(self, cache_dir: Path, adapter: Path | None, bf16: bool | None,
+                      max_tokens: int) -> str:
+        """int8 ONNX, unless bf16 is asked for, onnxruntime is missing, or the CPU has native
+        bf16 and bf16 measured faster there (``sentiment.backends``)."""
+        if bf16 or not _has_onnxruntime():
+            return "torch"
+        if bf16 is not None or not _cpu_has_fast_bf16():
+            return "onnx-int8"
+        import onnxruntime
+        import torch
+
+        from sentiment import backends
+        from sentiment.adapters import ONNX_BUILD_VERSION
+
+        build = (f"{ENCODER_NAME}.v{CONVERSION_VERSION} adapter "
+                 f"{self.adapter.digest if self.adapter else 'none'} int8.{ONNX_BUILD_VERSION} "
+                 f"torch {torch.__version__} onnxruntime {onnxruntime.__version__} "
+                 f"{self.threads} threads")  # fmt: skip
+
+        def measure(backend: str) -> float:
+            encoder = E5Encoder(cache_dir, adapter=adapter, backend=backend,
+                                bf16=backend == "torch", num_threads=self.threads,
+                                max_tokens=max_tokens)  # fmt: skip
+            return backends.timed(encoder.embed, backends.sample_texts())
+
+        return backends.fastest_backend(cache_dir, build, measure)
 
     def _load_torch(self):
         import torch

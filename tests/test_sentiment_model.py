@@ -228,6 +228,32 @@ def test_int8_onnx_and_fp32_torch_encoders_agree(embedded):
     assert clear.sum() >= 3 and (pa.argmax(1) == pb.argmax(1))[clear].all()
 
 
+@pytest.mark.slow
+def test_auto_runs_bf16_only_where_the_cpu_has_it_and_it_measured_faster(embedded, tmp_path,
+                                                                         monkeypatch):
+    from sentiment import backends, model
+
+    for built in embedded.encoder.path.parent.iterdir():  # the built encoders, not the verdicts
+        if built.is_dir():
+            (tmp_path / built.name).symlink_to(built)
+    timed = []
+    rates = {"onnx-int8": 100.0, "torch": 150.0}
+    monkeypatch.setattr(backends, "timed", lambda embed, texts: timed.append(embed) or
+                        rates[embed.__self__.backend])
+    monkeypatch.setattr(model, "_cpu_has_fast_bf16", lambda: False)
+    assert model.E5Encoder(tmp_path).backend == "onnx-int8" and timed == []  # no contest
+
+    monkeypatch.setattr(model, "_cpu_has_fast_bf16", lambda: True)
+    chosen = model.EmbeddedSentiment(tmp_path)
+    assert chosen.encoder.identity.endswith("+bf16") and len(timed) == 2
+    assert chosen.topic_encoder().identity.endswith("+bf16")  # the same choice, not re-timed
+    assert model.E5Encoder(tmp_path, bf16=False).backend == "onnx-int8"  # asked for: no contest
+    rates["torch"] = 50.0
+    assert model.E5Encoder(tmp_path).bf16 and len(timed) == 2  # the kept verdict
+    (tmp_path / backends.CHOICE_FILE).unlink()
+    assert model.E5Encoder(tmp_path).backend == "onnx-int8" and len(timed) == 4
+
+
 def test_adapter_merge_equals_the_trained_low_rank_layers(tmp_path):
     """What train_adapter trains (base + scale * B @ A in the forward pass) is what the run
     time merges into the weights, on a tiny BertModel with random adapters."""
