@@ -48,9 +48,10 @@ def sample_texts(n: int = 256) -> list[str]:
 
 def cpu_model() -> str:
     try:
-        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
+        cpuinfo = Path("/proc/cpuinfo").read_text()
     except OSError:
-        found = None
+        cpuinfo = ""
+    found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
     return found.group(1).strip() if found else platform.processor() or platform.machine()
 
 
