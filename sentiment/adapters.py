@@ -7,25 +7,36 @@ sentence encoder (mean pooling, L2 norm) that both run paths share.
 
 ``ensure_int8_onnx`` exports that encoder, mean pooling and L2 norm included, to ONNX, fuses
 attention, layer norms and GELU into ONNX Runtime's kernels and quantises the matrix products to
-int8 (dynamic, per channel), once per adapter into the cache dir. It is the default backend on
-every CPU (figures in the model card).
+int8 (dynamic, per channel), once per adapter into the cache dir. It is the default backend
+(figures in the model card). Each use marks its build as used; builds this version of the
+code no longer makes (earlier adapters or conversions, about 400 MB each) are deleted once no
+process has used them for ``UNUSED_DAYS``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from sentiment.model import CONVERSION_VERSION, LORA_TARGETS, build_once
+from sentiment.model import ADAPTER_PATH, CONVERSION_VERSION, LORA_TARGETS, build_once
 
 # Bump when the export or quantisation changes, so stale builds are rebuilt, not trusted.
 ONNX_BUILD_VERSION = 2
 MODEL_FILE = "encoder.int8.onnx"
+MARKER = "crisiswatch-build.json"
+UNUSED_DAYS = 14
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8]
 
 
 class Adapter:
@@ -43,7 +54,7 @@ class Adapter:
         if not self.pairs:
             raise ValueError(f"{path}: no adapters in file")
         self.scale = alpha / rank
-        self.digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8]
+        self.digest = file_digest(path)
 
     def merge_into(self, model: Any) -> None:
         """Add every update to the weights of a transformers BertModel, in place."""
@@ -102,15 +113,38 @@ def ensure_int8_onnx(cache_dir: Path, encoder_dir: Path, adapter: Adapter | None
         return {"adapter": tag, "encoder": str(encoder_dir), "fused": fused}
 
     which = "sentiment-tuned" if adapter else "base"
-    # the base conversion's version is in the name: a rebuilt base invalidates this build too
-    target = build_once(
-        Path(cache_dir) / f"{encoder_dir.name}.v{CONVERSION_VERSION}-{tag}-int8-onnx",
-        "crisiswatch-build.json",
-        ONNX_BUILD_VERSION,
-        f"int8 build of the {which} encoder",
-        export_and_quantise,
-    )
+
+    def build_dir(tag: str) -> Path:
+        # the base conversion's version is in the name: a rebuilt base invalidates this too
+        return Path(cache_dir) / f"{encoder_dir.name}.v{CONVERSION_VERSION}-{tag}-int8-onnx"
+
+    target = build_dir(tag)
+    if (target / MARKER).is_file():
+        os.utime(target / MARKER)  # in use: before the build check, so no pruner takes it
+    build_once(target, MARKER, ONNX_BUILD_VERSION, f"int8 build of the {which} encoder",
+               export_and_quantise)  # fmt: skip
+    current = {target, build_dir("base")}
+    if ADAPTER_PATH.is_file():
+        current.add(build_dir(file_digest(ADAPTER_PATH)))
+    prune_unused_builds(Path(cache_dir), keep=current)
     return target / MODEL_FILE
+
+
+def prune_unused_builds(cache_dir: Path, keep: set[Path],
+                        days: float = UNUSED_DAYS) -> list[Path]:
+    """Delete the int8 builds in ``cache_dir``, other than ``keep``, whose marker says no
+    process has used them for ``days``; returns what was deleted. A process still running an
+    old build is unaffected (ONNX Runtime has read the file); one started later rebuilds it."""
+    cutoff = time.time() - days * 86400
+    gone = []
+    for marker in Path(cache_dir).glob(f"*-int8-onnx/{MARKER}"):
+        build = marker.parent
+        if build not in keep and marker.stat().st_mtime < cutoff:
+            shutil.rmtree(build, ignore_errors=True)
+            print(f"crisiswatch: removed {build.name}, unused for {days:g} days",
+                  file=sys.stderr, flush=True)
+            gone.append(build)
+    return gone
 
 
 def fuse_bert(src: Path, dst: Path, config: Any) -> dict[str, int]:

@@ -242,8 +242,11 @@ def build_once(target: Path, marker: str, version: int, title: str, build) -> Pa
     process never leaves a half-written build behind. ``title`` is printed before a build.
     """
     done = target / marker
-    if done.is_file() and json.loads(done.read_text()).get("version") == version:
-        return target
+    try:
+        if json.loads(done.read_text()).get("version") == version:
+            return target
+    except (OSError, ValueError, AttributeError):  # missing or unreadable: build it
+        pass
     print(f"crisiswatch: one-time {title} into {target} ...", file=sys.stderr, flush=True)
     started = time.monotonic()
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")

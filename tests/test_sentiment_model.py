@@ -254,6 +254,40 @@ def test_auto_runs_bf16_only_where_the_cpu_has_it_and_it_measured_faster(embedde
     assert model.E5Encoder(tmp_path).backend == "onnx-int8" and len(timed) == 4
 
 
+@pytest.mark.slow
+def test_int8_builds_no_longer_made_are_deleted_once_unused(embedded):
+    """Each adapter version leaves a 400 MB build behind: builds the code no longer makes go
+    once unused for UNUSED_DAYS; the current ones (tuned, base) stay however old."""
+    import os
+    import shutil
+    import time
+
+    from sentiment.adapters import MARKER, UNUSED_DAYS, Adapter, ensure_int8_onnx
+    from sentiment.model import ADAPTER_PATH
+
+    cache, days = embedded.encoder.path.parent, 86400
+
+    def build(tag, age_days):
+        path = cache / f"multilingual-e5-small-q4.v1-{tag}-int8-onnx"
+        path.mkdir(exist_ok=True)
+        (path / MARKER).touch()
+        os.utime(path / MARKER, (time.time() - age_days * days,) * 2)
+        return path
+
+    stale, recent = build("0ld0ld00", UNUSED_DAYS + 1), build("0ther000", UNUSED_DAYS - 1)
+    adapter = Adapter(ADAPTER_PATH)
+    had_base = (cache / "multilingual-e5-small-q4.v1-base-int8-onnx").exists()
+    tuned, base = build(adapter.digest, UNUSED_DAYS + 30), build("base", UNUSED_DAYS + 30)
+    try:
+        model = ensure_int8_onnx(cache, embedded.encoder.path, adapter)
+        assert model.is_file() and model.parent == tuned  # the real build, marked used now
+        assert (tuned / MARKER).stat().st_mtime > time.time() - 60
+        assert not stale.exists() and recent.exists() and base.exists()
+    finally:
+        if not had_base:  # a stand-in: the session's later tests build the real one
+            shutil.rmtree(base)
+
+
 def test_adapter_merge_equals_the_trained_low_rank_layers(tmp_path):
     """What train_adapter trains (base + scale * B @ A in the forward pass) is what the run
     time merges into the weights, on a tiny BertModel with random adapters."""
@@ -399,3 +433,20 @@ def test_train_adapter_writes_weights_the_embedded_model_loads(embedded, tmp_pat
     model = EmbeddedSentiment(cache, adapter=adapter, head_path=head, backend="torch", bf16=False)
     assert f"+ft1-{Adapter(adapter).digest}+fp32" in model.name
     assert_valid(model.predict(["le site est en panne", "great work"]), 2)
+
+
+def test_build_once_rebuilds_over_an_unreadable_marker(tmp_path):
+    import json
+
+    from sentiment.model import build_once
+
+    target = tmp_path / "build"
+    target.mkdir()
+    (target / "done.json").write_text("{trunc")  # e.g. a disk that filled up mid-write
+    built = []
+    assert build_once(target, "done.json", 3, "test build",
+                      lambda tmp: built.append(tmp) or {"k": 1}) == target
+    assert len(built) == 1 and json.loads((target / "done.json").read_text()) == {"version": 3,
+                                                                                  "k": 1}
+    build_once(target, "done.json", 3, "test build", lambda tmp: built.append(tmp) or {})
+    assert len(built) == 1  # finished: not built again
