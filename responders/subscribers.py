@@ -11,7 +11,8 @@ systems that get it as a signed webhook POST, in their language.
   between the two loses that one notification rather than sending it twice. Failed sends
   are recorded, not retried. A webhook's host name is resolved again before each POST
   and refused if any of its addresses is not public (the form can only check IP literals,
-  and a name can be pointed anywhere later); redirects are not followed.
+  and a name can be pointed anywhere later); the POST then goes to the address checked,
+  not to a second lookup, and redirects are not followed.
 
 The public routes are in dashboard/status.py; the pipeline calls `notify_subscribers`
 after the outbox has published.

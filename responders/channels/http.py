@@ -45,11 +45,11 @@ class Http:
         to connect to instead of resolving the URL's host; kwargs go to requests."""
         session = self.session
         if connect_to:
-            hostname, netloc = urlsplit(url).hostname or "", urlsplit(url).netloc
+            parts = urlsplit(url)
             url = _at_address(url, connect_to)
-            kwargs["headers"] = {**kwargs.get("headers", {}), "Host": netloc}
+            kwargs["headers"] = {**kwargs.get("headers", {}), "Host": parts.netloc}
             session = requests.Session()
-            session.mount(f"{urlsplit(url).scheme}://", _NamedHost(hostname))
+            session.mount(f"{parts.scheme}://", _NamedHost(parts.hostname or ""))
         try:
             return self._post(session, url, what, kwargs)
         finally:
