@@ -23,11 +23,11 @@ install: $(VENV)/.installed
 # dependency order: the frozen baseline head starts the fine-tuning, whose encoder the rumour
 # and crisis-type heads then read. See sentiment/weights/MODEL_CARD.md.
 weights: $(VENV)/.installed
-	$(BIN)/python -m sentiment.train_head
-	$(BIN)/python -m sentiment.train_adapter
-	$(BIN)/python -m sentiment.train_lang_heads
-	$(BIN)/python -m sentiment.train_rumour
-	$(BIN)/python -m sentiment.train_crisis_type
+	$(BIN)/python -m training.train_head
+	$(BIN)/python -m training.train_adapter
+	$(BIN)/python -m training.train_lang_heads
+	$(BIN)/python -m training.train_rumour
+	$(BIN)/python -m training.train_crisis_type
 
 # torch first, pinned: 2.13.0 is the CPU build on this machine's disk; letting another
 # package pull torch would fetch gigabytes of CUDA wheels instead.

@@ -12,8 +12,8 @@
    alerts raised before the onset.
 3. False alarms: a calm-only drill (a `DrillPlan` whose onset is far beyond the end) of
    `--calm-days` simulated days with the drill's daily and weekly rhythm, scored by the same
-   word model, bucketed like `sentiment.detect.buckets` and fed to the live `Detector`;
-   signals are folded into alerts the way `sentiment.detect` does (a new alert only after an
+   word model, bucketed like `signals.detect.buckets` and fed to the live `Detector`;
+   signals are folded into alerts the way `signals.detect` does (a new alert only after an
    hour without signals). Prints alerts per simulated week at the default setting
    (1 false alarm per week) and at 0.1 per week.
 """
@@ -35,10 +35,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from support import WordModel
 
 from collectors.drill import DrillCollector, DrillPlan
-from sentiment.detect import QUIET_CLOSE
 from sentiment.scorer import Scorer
-from sentiment.signals import Bucket, Detector, Settings, reach_weight
-from sentiment.terms import terms_of
+from signals.alerts import QUIET_CLOSE
+from signals.detectors import Bucket, Detector, Settings, reach_weight
+from signals.terms import terms_of
 
 T0 = datetime(2026, 3, 2)  # a Monday
 

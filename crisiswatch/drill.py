@@ -12,7 +12,6 @@ from collectors.drill import DrillCollector, DrillPlan
 from crisiswatch.pipeline import Pipeline
 from crisiswatch.playbook import PLAYBOOK, facts_at
 from responders.alerting import Contact
-from responders.alerts import acknowledge
 from responders.approval import ApprovalError, approve
 from responders.incidents import (
     Audience,
@@ -21,6 +20,7 @@ from responders.incidents import (
     transition,
     update_facts,
 )
+from signals.alerts import acknowledge
 from store.models import (
     AlertAckRow,
     AlertDeliveryRow,

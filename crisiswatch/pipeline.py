@@ -19,9 +19,9 @@ from responders.postmortem import suggest_postmortems
 from responders.reminders import remind_due_updates
 from responders.subscribers import notify_subscribers
 from responders.templates import TemplateLibrary
-from sentiment.detect import detect_once
 from sentiment.scorer import Scorer, score_pending
-from sentiment.signals import Settings as DetectorSettings
+from signals.detect import detect_once
+from signals.detectors import Settings as DetectorSettings
 from store import Store
 
 log = logging.getLogger("crisiswatch")

@@ -3,7 +3,7 @@
 Reads `timestamp,value` (a header row, one row per fixed interval, any interval; ISO 8601
 times such as `2015-02-26 21:42:53`, or Unix seconds) and writes
 `timestamp,value,anomaly_score`, the score in [0, 1], each row computed only from the rows
-before it and itself, with the live pipeline's detector code (`sentiment.signals
+before it and itself, with the live pipeline's detector code (`signals.detectors
 .score_series`): a series of non-negative integers is a count and is scored by the same
 seasonal Poisson baseline as mention volume; any other series by a robust z-score. The
 interval is read from the timestamps (median gap) so the false-alarm budget per week and
@@ -21,7 +21,7 @@ import sys
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
-from sentiment.signals import Settings, score_series
+from signals.detectors import Settings, score_series
 
 
 def register(subparsers) -> None:

@@ -16,7 +16,7 @@ from responders.channels.statuspage import StatusPageChannel
 from responders.channels.webhook import WebhookChannel
 from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
-from sentiment.signals import Settings as DetectorSettings
+from signals.detectors import Settings as DetectorSettings
 from store import Store
 
 # A channel without credentials goes to the log channel: what would have been sent is

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from responders import alerts, approval, drafts, incidents, outbox, statusboard
+from responders import approval, drafts, incidents, outbox, statusboard
 from responders.approval import APPROVER_ROLES, EDITOR_ROLES, ApprovalError
+from signals import alerts
 from store.models import (
     AlertRow,
     AuditRow,

@@ -12,9 +12,9 @@ still `open` (not acknowledged):
 - cooldown: a new alert opened within `cooldown` of the last page, and no more severe
   than what was paged, waits out the cooldown (a flapping situation pages once).
 
-One alert per situation is the detector's job (`sentiment.detect.correlate`): repeated
+One alert per situation is the detector's job (`signals.alerts.correlate`): repeated
 triggers update the alert, they never reach here as a new page. Acknowledging, by any
-route (`responders.alerts.acknowledge`), stops everything for that alert. Every attempt is
+route (`signals.alerts.acknowledge`), stops everything for that alert. Every attempt is
 an `alert_deliveries` row, every acknowledgement an `alert_acks` row, and both go on the
 incident timeline when the alert is linked to one.
 
@@ -35,10 +35,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from responders.alerts import acknowledge
 from responders.channels.base import Channel, ChannelError, Message
 from responders.channels.dashboard import DashboardChannel
 from responders.incidents import record
+from signals.alerts import acknowledge
 from store.models import (
     AlertDeliveryRow,
     AlertPagingRow,

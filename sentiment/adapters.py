@@ -1,6 +1,6 @@
 """The fine-tuned encoder at run time: LoRA adapters merged into it, and its int8 ONNX build.
 
-``Adapter`` reads ``weights/sentiment_adapter.npz`` (written by ``sentiment.train_adapter``) and
+``Adapter`` reads ``weights/sentiment_adapter.npz`` (written by ``training.train_adapter``) and
 adds each low-rank update ``scale * B @ A`` to the weight it was trained for, so the tuned
 encoder is an ordinary ``BertModel`` that costs no more than the base one. ``Pooled`` turns it into the
 sentence encoder (mean pooling, L2 norm) that both run paths share.
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sentiment.model import ADAPTER_PATH, CONVERSION_VERSION, LORA_TARGETS, build_once
+from sentiment.encoder_build import ADAPTER_PATH, CONVERSION_VERSION, LORA_TARGETS, build_once
 
 # Bump when the export or quantisation changes, so stale builds are rebuilt, not trusted.
 ONNX_BUILD_VERSION = 2
@@ -70,7 +70,7 @@ class Adapter:
 
 def ensure_int8_onnx(cache_dir: Path, encoder_dir: Path, adapter: Adapter | None) -> Path:
     """Path of the int8 ONNX encoder for (base encoder, adapter), built once
-    (``sentiment.model.build_once``)."""
+    (``sentiment.encoder_build.build_once``)."""
     tag = adapter.digest if adapter else "base"
 
     def export_and_quantise(tmp: Path) -> dict:

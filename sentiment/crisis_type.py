@@ -3,8 +3,8 @@
 Classes (``CLASSES``): outage, slowness, data_leak (security, account takeover, phishing),
 billing, defect (a feature broken while the service is up), controversy (conduct, ads,
 policy, boycott), praise, other. A multinomial logistic regression
-(``weights/crisis_type_head.npz``, trained by ``sentiment.train_crisis_type`` on
-``sentiment/data/crisis_types.tsv``) reads the same frozen multilingual-e5-small embedding as
+(``weights/crisis_type_head.npz``, trained by ``training.train_crisis_type`` on
+``training/data/crisis_types.tsv``) reads the same frozen multilingual-e5-small embedding as
 the sentiment head. When its top probability is below the stored ``min_confidence`` the
 answer is "other": an unsure guess would route a reply to the wrong template.
 
@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 
 CRISIS_TYPE_HEAD_PATH = Path(__file__).parent / "weights" / "crisis_type_head.npz"
-DATA_PATH = Path(__file__).parent / "data" / "crisis_types.tsv"
 CLASSES: tuple[str, ...] = (
     "outage", "slowness", "data_leak", "billing", "defect", "controversy", "praise", "other",
 )  # fmt: skip
@@ -85,21 +84,3 @@ class CrisisTypeModel:
 def load_crisis_type_model(path: Path = CRISIS_TYPE_HEAD_PATH) -> CrisisTypeModel | None:
     """The trained model, or None when its weights are absent (callers use the lexicon)."""
     return CrisisTypeModel(path) if Path(path).is_file() else None
-
-
-def read_labelled(path: Path = DATA_PATH) -> list[tuple[str, str, str, str]]:
-    """Rows (label, lang, text, split) of the labelled set. The held-out split is every 4th
-    row of each (lang, label) group in file order; the French rows were written alongside
-    the English ones in the same order, so a text and its translation fall on the same side."""
-    rows, seen = [], {}
-    with open(path, encoding="utf-8") as fh:
-        header = next(fh).rstrip("\n").split("\t")
-        if header != ["label", "lang", "text"]:
-            raise ValueError(f"{path}: header {header}, expected label, lang, text")
-        for line in fh:
-            label, lang, text = line.rstrip("\n").split("\t")
-            if label not in CLASSES:
-                raise ValueError(f"{path}: unknown class {label!r}")
-            k = seen[(lang, label)] = seen.get((lang, label), -1) + 1
-            rows.append((label, lang, text, "test" if k % 4 == 3 else "train"))
-    return rows

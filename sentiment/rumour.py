@@ -1,6 +1,6 @@
 """Rumour score: how likely a mention passes on an unverified claim.
 
-A logistic regression (``weights/rumour_head.npz``, trained by ``sentiment.train_rumour`` on
+A logistic regression (``weights/rumour_head.npz``, trained by ``training.train_rumour`` on
 PHEME, validated leave-one-event-out) over two kinds of input:
 
 - the frozen multilingual-e5-small sentence embedding (the same one the sentiment head reads,
@@ -60,7 +60,7 @@ class RumourModel:
         if self.features != list(RUMOUR_FEATURES):
             raise ValueError(
                 f"{path}: trained on wording features {self.features}, the code has "
-                f"{list(RUMOUR_FEATURES)}; retrain with python -m sentiment.train_rumour"
+                f"{list(RUMOUR_FEATURES)}; retrain with python -m training.train_rumour"
             )
         self.digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8]
         self.name = f"rumour-lr/{self.version}-{self.digest}"

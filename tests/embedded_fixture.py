@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sentiment.model import ENCODER_NAME
+from sentiment.encoder_build import ENCODER_NAME
 
 _MODEL = None
 

@@ -25,7 +25,6 @@ from responders.alerting import (
     deliver_alerts,
     policy_from_config,
 )
-from responders.alerts import acknowledge
 from responders.channels.email import EmailChannel
 from responders.channels.http import Http
 from responders.channels.slack import SlackChannel
@@ -33,6 +32,7 @@ from responders.channels.sms import TwilioSMSChannel
 from responders.drafts import Brand
 from responders.incidents import declare
 from responders.templates import TemplateLibrary
+from signals.alerts import acknowledge
 from store.models import AlertAckRow, AlertDeliveryRow, AlertRow, TimelineRow
 
 T0 = datetime(2026, 3, 10, 10, 0)  # a Tuesday, 10:00 UTC

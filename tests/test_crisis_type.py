@@ -14,10 +14,10 @@ from sentiment.crisis_type import (
     STORED,
     CrisisTypeModel,
     load_crisis_type_model,
-    read_labelled,
     stored_type,
 )
 from sentiment.scorer import Scorer
+from training.common import read_labelled
 
 
 def test_labelled_set_covers_every_class_in_both_languages_with_a_held_out_split():

@@ -263,7 +263,7 @@ def test_int8_builds_no_longer_made_are_deleted_once_unused(embedded):
     import time
 
     from sentiment.adapters import MARKER, UNUSED_DAYS, Adapter, ensure_int8_onnx
-    from sentiment.model import ADAPTER_PATH
+    from sentiment.encoder_build import ADAPTER_PATH
 
     cache, days = embedded.encoder.path.parent, 86400
 
@@ -296,7 +296,7 @@ def test_adapter_merge_equals_the_trained_low_rank_layers(tmp_path):
     from transformers import BertConfig, BertModel
 
     from sentiment.adapters import Adapter, Pooled
-    from sentiment.train_adapter import lora_layers
+    from training.train_adapter import lora_layers
 
     torch.manual_seed(0)
     config = BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=3,
@@ -374,7 +374,7 @@ def test_detect_language(text, lang):
 
 @pytest.mark.slow
 def test_evaluate_command_scores_val_splits_with_the_shipped_model(embedded, tmp_path, capsys):
-    from sentiment import evaluate
+    from training import evaluate
 
     for name, rows in TINY_SPLITS.items():
         (tmp_path / name).mkdir()
@@ -411,8 +411,8 @@ def test_linear_head_scores_a_language_with_its_own_head_when_it_has_one(tmp_pat
 def test_train_adapter_writes_weights_the_embedded_model_loads(embedded, tmp_path):
     """The rebuild script end to end on a few rows: adapters and head written, then loaded and
     merged by the run-time path, which scores with them."""
-    from sentiment import train_adapter
     from sentiment.adapters import Adapter
+    from training import train_adapter
 
     data = tmp_path / "data"
     for name, labelled in TINY_SPLITS.items():
@@ -438,7 +438,7 @@ def test_train_adapter_writes_weights_the_embedded_model_loads(embedded, tmp_pat
 def test_build_once_rebuilds_over_an_unreadable_marker(tmp_path):
     import json
 
-    from sentiment.model import build_once
+    from sentiment.encoder_build import build_once
 
     target = tmp_path / "build"
     target.mkdir()

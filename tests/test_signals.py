@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from sentiment.signals import Bucket, Detector, detect
+from signals.detectors import Bucket, Detector, detect
 
 T0 = datetime(2026, 3, 10, 0, 0)
 
@@ -69,8 +69,8 @@ def test_outputs_are_causal_and_state_round_trips():
 
 import math
 
-from sentiment.signals import Settings, reach_weight, score_series
-from sentiment.terms import terms_of
+from signals.detectors import Settings, reach_weight, score_series
+from signals.terms import terms_of
 
 
 def weekly(days: int, seed: int = 3, rate: float = 6.0) -> list[Bucket]:
@@ -188,7 +188,7 @@ def test_score_series_is_causal_and_in_range():
 
 
 def test_detect_once_builds_one_alert_with_its_evidence(store):
-    from sentiment.detect import detect_once
+    from signals.detect import detect_once
     from store.models import AlertRow, MentionRow, ScoreRow
 
     rng = random.Random(2)

@@ -1,9 +1,9 @@
-"""Rebuild the rumour head: ``python -m sentiment.train_rumour``.
+"""Rebuild the rumour head: ``python -m training.train_rumour``.
 
 Reads ``../shared/data/rumours/pheme_dev.csv`` (columns event, text, label, ...; only ``text``
 is an input, never ``veracity`` nor its emptiness), embeds the texts with the
 base multilingual-e5-small encoder (no sentiment adapters: ``EmbeddedSentiment.topic_encoder``) (cached under ``<cache>/embeddings``, shared with
-``sentiment.train_head``), adds the wording features of ``sentiment.lexicons``, and fits a
+``training.train_head``), adds the wording features of ``sentiment.lexicons``, and fits a
 logistic regression. Everything is validated **by whole events** (leave-one-event-out):
 
 - *selection*: for each C (and with / without the wording features), the out-of-fold
@@ -62,7 +62,7 @@ def brand_chatter(shared: Path, crisis_tsv: Path, n_support: int) -> list[str]:
     by id) and this project's crisis-type set minus its data_leak rows (some of those are
     hearsay). They are never a held-out event: the figures stay PHEME events only.
     """
-    from sentiment.crisis_type import read_labelled
+    from training.common import read_labelled
 
     texts = [t for label, _, t, _ in read_labelled(crisis_tsv) if label != "data_leak"]
     path = shared / "data" / "support" / "twcs_tweets_sample.csv"
@@ -167,9 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no PHEME data at {args.data}", file=sys.stderr)
         return 2
 
-    from sentiment.crisis_type import DATA_PATH
     from sentiment.model import E5Encoder
-    from sentiment.train_head import embed_cached
+    from training.common import CRISIS_TYPES_PATH as DATA_PATH
+    from training.common import embed_cached
 
     texts, y, events = read_pheme(args.data)
     encoder = E5Encoder(args.cache_dir, adapter=None)

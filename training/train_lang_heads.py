@@ -1,11 +1,11 @@
-"""Per-language sentiment heads on the fine-tuned encoder: ``python -m sentiment.train_lang_heads``.
+"""Per-language sentiment heads on the fine-tuned encoder: ``python -m training.train_lang_heads``.
 
 For each language asked for (default: the product's two, English and French), fits a logistic
 regression on that language's train split, embedded by the scoring encoder (adapters merged,
 same backend as the scorer), picks C on its val split, and adds it to
 ``sentiment/weights/sentiment_head.npz`` **only if** it beats the shared head on that val
 split (by TweetEval's macro-recall for English, XLM-T's macro-F1 otherwise). A language head can fit a language's own wording and label habits, which the shared head,
-dominated by English rows, averages away. Run after ``sentiment.train_adapter``.
+dominated by English rows, averages away. Run after ``training.train_adapter``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sentiment.model import HEAD_PATH, E5Encoder, LinearHead
-from sentiment.train_head import (
+from training.common import (
     DEFAULT_CACHE,
     DEFAULT_DATA,
     embed_cached,

@@ -5,11 +5,11 @@ Series tested every bucket (each output depends only on buckets already seen):
 - counts: mention volume, rumour mentions, support tickets, and reach-weighted negativity
   (each negative mention weighs 1 + log2(1 + followers/10,000): an account with 500k
   followers counts as about seven ordinary ones, 50k as 3.6, 1k as 1.1), against a baseline that knows the hour of
-  the day and of the week and drifts slowly (`sentiment.baseline.CountSeries`);
+  the day and of the week and drifts slowly (`signals.baseline.CountSeries`);
 - the negative share of mentions (binomial), once there is enough volume to mean
   something and the share has also risen by a margin;
 - emerging terms: words and hashtags whose share of mentions departs from their own
-  history (`sentiment.terms`).
+  history (`signals.terms`).
 
 The threshold is what users care about: `Settings.false_alarms_per_week` (default 1) is
 converted into the surprise, -log10(p), each test must pass, by spreading that budget
@@ -25,13 +25,13 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sentiment.baseline import (
+from signals.baseline import (
     CountSeries,
     GaugeSeries,
     binomial_tail,
     surprise_of,
 )
-from sentiment.terms import TermTracker
+from signals.terms import TermTracker
 
 MINUTES_PER_WEEK = 7 * 24 * 60
 TESTS_PER_BUCKET = 6  # mentions, rumours, tickets, reach, negative share, terms

@@ -1,4 +1,4 @@
-"""Fine-tune the embedded encoder for sentiment: ``python -m sentiment.train_adapter``.
+"""Fine-tune the embedded encoder for sentiment: ``python -m training.train_adapter``.
 
 Trains low-rank adapters (LoRA) on the upper layers of multilingual-e5-small, together with the
 linear sentiment head, on every language of ``../shared/data/sentiment`` (``tweeteval_en`` and
@@ -8,7 +8,7 @@ through) the upper layers.
 
 Writes ``sentiment/weights/sentiment_adapter.npz`` (the adapters, fp16, ~1 MB) and
 ``sentiment/weights/sentiment_head.npz`` (the head, in ``LinearHead``'s format). The head starts
-from the frozen-encoder logistic regression (``sentiment.train_head``) and the adapters from
+from the frozen-encoder logistic regression (``training.train_head``) and the adapters from
 zero, so step 0 is exactly the frozen model; the epoch with the best val score is kept.
 At run time ``sentiment.model`` merges the adapters into the encoder's weights, so scoring
 costs the same as before and the rumour and crisis-type heads read the tuned embedding (they are
@@ -27,17 +27,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sentiment.model import (
-    ADAPTER_PATH,
-    HEAD_PATH,
-    LABELS,
-    LORA_TARGETS,
-    MAX_TOKENS,
-    QUERY_PREFIX,
-    ensure_encoder_dir,
-)
-from sentiment.train_head import DEFAULT_CACHE, DEFAULT_DATA, FROZEN_HEAD_PATH, load_texts
-from sentiment.train_head import evaluate as evaluate_head
+from sentiment.encoder_build import ADAPTER_PATH, LORA_TARGETS, ensure_encoder_dir
+from sentiment.model import HEAD_PATH, LABELS, MAX_TOKENS, QUERY_PREFIX
+from training.common import DEFAULT_CACHE, DEFAULT_DATA, FROZEN_HEAD_PATH, load_texts
+from training.common import evaluate as evaluate_head
 
 ADAPTER_VERSION = "1"
 

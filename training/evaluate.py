@@ -1,4 +1,4 @@
-"""Score the shipped sentiment model on the val splits: ``python -m sentiment.evaluate``.
+"""Score the shipped sentiment model on the val splits: ``python -m training.evaluate``.
 
 Runs the model exactly as the scorer does (``EmbeddedSentiment``: encoder, merged adapters,
 chosen backend, head) over every ``../shared/data/sentiment/<set>/val.tsv`` and prints, per set,
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sentiment.model import BACKENDS, LABELS, EmbeddedSentiment
-from sentiment.train_head import DEFAULT_CACHE, DEFAULT_DATA, macro_f1, macro_recall, read_tsv
+from training.common import DEFAULT_CACHE, DEFAULT_DATA, macro_f1, macro_recall, read_tsv
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
-"""Rebuild the crisis-type head: ``python -m sentiment.train_crisis_type``.
+"""Rebuild the crisis-type head: ``python -m training.train_crisis_type``.
 
-Embeds ``sentiment/data/crisis_types.tsv`` (label, lang, text; written for this project, EN and
+Embeds ``training/data/crisis_types.tsv`` (label, lang, text; written for this project, EN and
 FR) with the base multilingual-e5-small encoder (no sentiment adapters) (cached under ``<cache>/embeddings``), then
 picks C and the "other" confidence floor by 5-fold cross-validation **on the train split only**
 (folds grouped so a text and its translation stay together), fits a multinomial logistic
@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.crisis_type import CLASSES, CRISIS_TYPE_HEAD_PATH, DATA_PATH, OTHER, read_labelled
+from sentiment.crisis_type import CLASSES, CRISIS_TYPE_HEAD_PATH, OTHER
+from training.common import CRISIS_TYPES_PATH as DATA_PATH
+from training.common import read_labelled
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = Path.home() / ".cache" / "crisiswatch"
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.model_selection import GroupKFold
 
     from sentiment.model import E5Encoder
-    from sentiment.train_head import embed_cached
+    from training.common import embed_cached
 
     rows = read_labelled(args.data)
     texts = [r[2] for r in rows]

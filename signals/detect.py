@@ -1,0 +1,106 @@
+"""The detection stage: closes minute buckets, runs the detector over them and hands its
+signals to the alert lifecycle (``signals.alerts``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
+from signals.alerts import attach_series, close_quiet_alerts, correlate, series_start
+from signals.detectors import Bucket, Detector, Settings, reach_weight
+from signals.terms import terms_of
+from store.models import (
+    DetectorStateRow,
+    MentionRow,
+    ScoreRow,
+    TicketCountRow,
+)
+
+DETECTOR = "brand"
+ONE_MINUTE = timedelta(minutes=1)
+
+
+def minute_of(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
+def buckets(session: Session, start: datetime, end: datetime,
+            with_terms: bool = True) -> list[Bucket]:
+    """Per-minute buckets for [start, end), every minute present even when empty."""
+    counts: dict[datetime, Counter] = {}
+    terms: dict[datetime, Counter] = {}
+    reach: Counter = Counter()
+    rows = session.execute(
+        select(MentionRow.created_at, ScoreRow.label, ScoreRow.rumour,
+               MentionRow.author_followers, MentionRow.text if with_terms else MentionRow.id)
+        .join(ScoreRow).where(MentionRow.created_at >= start, MentionRow.created_at < end)
+    )
+    for created_at, label, rumour, followers, text in rows:
+        minute = minute_of(created_at)
+        c = counts.setdefault(minute, Counter())
+        c["mentions"] += 1
+        c["negative"] += label == "negative"
+        c["rumours"] += rumour >= RUMOUR_THRESHOLD
+        if label == "negative":
+            reach[minute] += reach_weight(followers)
+        if with_terms:
+            terms.setdefault(minute, Counter()).update(terms_of(text))
+    tickets = session.execute(
+        select(TicketCountRow.minute, func.sum(TicketCountRow.count))
+        .where(TicketCountRow.minute >= start, TicketCountRow.minute < end)
+        .group_by(TicketCountRow.minute)
+    )
+    for minute, n in tickets:
+        counts.setdefault(minute, Counter())["tickets"] += int(n)
+    out, minute = [], start
+    while minute < end:
+        c = counts.get(minute, Counter())
+        out.append(Bucket(minute, c["mentions"], c["negative"], c["rumours"], c["tickets"],
+                          round(reach[minute], 4), dict(terms.get(minute, {}))))
+        minute += ONE_MINUTE
+    return out
+
+
+def detect_once(session: Session, now: datetime, settings: Settings | None = None,
+                settle: timedelta = timedelta(0)) -> int:
+    """Process every closed minute not yet seen; returns the number of signals raised.
+
+    A minute is closed once `now - settle` has passed its end and none of its mentions
+    is still waiting for a score, so a slow scorer delays detection instead of fooling it.
+    """
+    state = session.get(DetectorStateRow, DETECTOR)
+    if state is None:
+        first = session.execute(select(func.min(MentionRow.created_at))).scalar()
+        if first is None:
+            return 0
+        state = DetectorStateRow(name=DETECTOR, last_minute=minute_of(first) - ONE_MINUTE,
+                                 state={})
+        session.add(state)
+    end = minute_of(now - settle)
+    unscored = session.execute(
+        select(func.min(MentionRow.created_at)).outerjoin(ScoreRow)
+        .where(ScoreRow.mention_id.is_(None))
+    ).scalar()
+    if unscored is not None:
+        end = min(end, minute_of(unscored))
+    start = state.last_minute + ONE_MINUTE
+    if end <= start:
+        return 0
+    detector = Detector.from_state(state.state, settings)
+    raised, touched = 0, {}
+    for bucket in buckets(session, start, end):
+        signals = detector.update(bucket)
+        if signals:
+            alert = correlate(session, signals, bucket.minute + ONE_MINUTE)
+            touched[alert.id] = alert
+            raised += len(signals)
+    for alert in touched.values():
+        start = series_start(alert, end)
+        attach_series(alert, start, buckets(session, start, end, with_terms=False))
+    close_quiet_alerts(session, end)
+    state.state, state.last_minute = detector.to_state(), end - ONE_MINUTE
+    return raised
