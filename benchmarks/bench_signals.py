@@ -35,6 +35,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from support import WordModel
 
 from collectors.drill import DrillCollector, DrillPlan
+from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 from sentiment.scorer import Scorer
 from signals.alerts import QUIET_CLOSE
 from signals.detectors import Bucket, Detector, Settings, reach_weight
@@ -95,7 +96,7 @@ def calm_buckets(days: int) -> list[Bucket]:
         for x in mentions:
             terms.update(terms_of(x.text))
         buckets.append(Bucket(minute, len(mentions), len(neg),
-                              sum(s.rumour >= 0.5 for s in scores),
+                              sum(s.rumour >= RUMOUR_THRESHOLD for s in scores),
                               sum(t.count for t in tickets),
                               round(sum(reach_weight(x.author_followers) for x in neg), 4),
                               dict(terms)))

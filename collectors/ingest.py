@@ -10,6 +10,8 @@ JSON, and one such post would otherwise fail its whole batch, and the source, fo
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -19,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from collectors.base import Batch, Collector, CollectorError
 from store.models import CursorRow, MentionRow, QuarantineRow, TicketCountRow
+
+log = logging.getLogger("crisiswatch")
 
 
 def _insert(session: Session, table):
@@ -104,3 +108,27 @@ def quarantine(payload: object, error: Exception | str) -> tuple[str, str]:
 
 
 __all__ = ["CollectorError", "collect_once", "quarantine", "save_batch"]
+
+
+@dataclass
+class Collecting:
+    """Stage: fetch every (collector, query) source in turn. A failing source is logged,
+    kept in ``errors`` (source name -> message) and skipped, never fatal to the others."""
+
+    sources: list[tuple[Collector, str]]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def run_once(self, store, now: datetime) -> int:
+        new = 0
+        for collector, query in self.sources:
+            try:
+                new += collect_once(store, collector, query, now)
+                self.errors.pop(collector.name, None)
+            except CollectorError as exc:
+                self.errors[collector.name] = str(exc)
+                log.warning("source %s failed (%s): %s", collector.name,
+                            "permanent" if exc.permanent else "transient", exc)
+            except Exception as exc:
+                self.errors[collector.name] = f"unexpected error: {exc!r}"
+                log.exception("source %s failed unexpectedly", collector.name)
+        return new

@@ -1,5 +1,11 @@
-"""All stages, in data-flow order, as one `run_once(now)`: collect, score, detect, draft,
-publish. The same code runs the live `crisiswatch run`, the headless drill and the demo."""
+"""All stages, in data-flow order, as one `run_once(now)`: collect, score, detect, page,
+draft, remind, publish. The same code runs the live `crisiswatch run`, the headless drill
+and the demo.
+
+Every stage has one interface, `run_once(store, now) -> int`, and opens its own
+transactions (claiming, sending and recording are separate commits). A stage that raises
+is logged and reported in `stage_errors`; the stages after it still run, so a broken
+scorer does not stop paging or publishing."""
 
 from __future__ import annotations
 
@@ -7,24 +13,24 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from collectors import Collector, CollectorError
-from collectors.ingest import collect_once
-from responders import rumours
-from responders.alerting import AlertPolicy, Contact, deliver_alerts
+from collectors import Collector
+from collectors.ingest import Collecting
+from responders.alerting import AlertPolicy, Contact, Paging
 from responders.channels.base import Channel
-from responders.drafts import Brand, suggest_replies, suggest_updates
-from responders.incidents import active_incident, latest_resolved
-from responders.outbox import publish_approved
-from responders.postmortem import suggest_postmortems
-from responders.reminders import remind_due_updates
-from responders.subscribers import notify_subscribers
+from responders.drafting import Drafting
+from responders.drafts import Brand
+from responders.outbox import Publishing
+from responders.reminders import Reminding
 from responders.templates import TemplateLibrary
-from sentiment.scorer import Scorer, score_pending
-from signals.detect import detect_once
+from sentiment.scorer import Scorer, Scoring
+from signals.detect import Detection
 from signals.detectors import Settings as DetectorSettings
 from store import Store
 
 log = logging.getLogger("crisiswatch")
+
+# run_once's keys, in the order the stages run
+STAGES = ("collected", "scored", "signals", "paged", "drafts", "reminded", "published")
 
 
 @dataclass
@@ -40,72 +46,38 @@ class Pipeline:
     contacts: list[Contact] = field(default_factory=list)
     alert_policy: AlertPolicy = field(default_factory=AlertPolicy)
     source_errors: dict[str, str] = field(default_factory=dict)
+    stage_errors: dict[str, str] = field(default_factory=dict)
 
-    def collect(self, now: datetime) -> int:
-        """Every source in turn; a failing source is logged and skipped, never fatal."""
-        new = 0
-        for collector, query in self.collectors:
-            try:
-                new += collect_once(self.store, collector, query, now)
-                self.source_errors.pop(collector.name, None)
-            except CollectorError as exc:
-                self.source_errors[collector.name] = str(exc)
-                log.warning("source %s failed (%s): %s", collector.name,
-                            "permanent" if exc.permanent else "transient", exc)
-            except Exception as exc:
-                self.source_errors[collector.name] = f"unexpected error: {exc!r}"
-                log.exception("source %s failed unexpectedly", collector.name)
-        return new
+    def stages(self) -> dict[str, object]:
+        """The stages, built from the current settings (the drill and the CLI adjust
+        `settle` and `contacts` after construction)."""
+        return {
+            "collected": Collecting(self.collectors, self.source_errors),
+            "scored": Scoring(self.scorer),
+            "signals": Detection(self.detector, self.settle),
+            "paged": Paging(self.channels, self.contacts, self.alert_policy),
+            "drafts": Drafting(self.brand, self.library),
+            "reminded": Reminding(self.channels, self.contacts),
+            "published": Publishing(self.channels, self.brand),
+        }
 
-    def score(self, now: datetime) -> int:
-        scored = 0
-        while True:
-            with self.store.session() as session:
-                n = score_pending(session, self.scorer, now)
-            scored += n
-            if n == 0:
-                return scored
-
-    def detect(self, now: datetime) -> int:
-        with self.store.session() as session:
-            return detect_once(session, now, self.detector, self.settle)
-
-    def alert(self, now: datetime) -> int:
-        """Page the contacts about open alerts: send, re-send, escalate, until acked."""
-        return deliver_alerts(self.store, self.channels, self.contacts, now,
-                              policy=self.alert_policy)
-
-    def remind(self, now: datetime) -> int:
-        """Nudge whoever owes an audience its update once its clock is due."""
-        return remind_due_updates(self.store, self.channels, self.contacts, now)
+    def run_stage(self, key: str, now: datetime) -> int:
+        """One stage by its `run_once` key; an exception is logged and kept in
+        `stage_errors` (cleared by the next success) and counts as 0."""
+        try:
+            done = self.stages()[key].run_once(self.store, now)
+        except Exception as exc:
+            self.stage_errors[key] = f"{type(exc).__name__}: {exc}"
+            log.exception("stage %s failed", key)
+            return 0
+        self.stage_errors.pop(key, None)
+        return done
 
     def draft(self, now: datetime) -> int:
-        """Group rumours into claims, and refresh the suggested updates and replies for the
-        incident that still owes them (active, or resolved and owing the all-clear), and
-        the post-mortems."""
-        with self.store.session() as session:
-            rumours.cluster_pending(session, now, brand_words=(self.brand.name,))
-            drafted = len(suggest_postmortems(session, self.library, self.brand, now))
-            incident = active_incident(session) or latest_resolved(session)
-            if incident is None:
-                return drafted
-            return drafted + len(
-                suggest_updates(session, incident, self.library, self.brand, now)) + len(
-                suggest_replies(session, incident, self.library, self.brand, now))
+        return self.run_stage("drafts", now)
 
     def publish(self, now: datetime) -> int:
-        """Send what was approved, then tell status-page subscribers about new updates."""
-        published = publish_approved(self.store, self.channels, now)
-        notify_subscribers(self.store, self.channels, now, brand=self.brand)
-        return published
+        return self.run_stage("published", now)
 
     def run_once(self, now: datetime) -> dict[str, int]:
-        return {
-            "collected": self.collect(now),
-            "scored": self.score(now),
-            "signals": self.detect(now),
-            "paged": self.alert(now),
-            "drafts": self.draft(now),
-            "reminded": self.remind(now),
-            "published": self.publish(now),
-        }
+        return {key: self.run_stage(key, now) for key in STAGES}

@@ -11,11 +11,12 @@ from dash import Input, Output, dcc, html
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import ack, data
 from dashboard import components as ui
+from dashboard import data
 from dashboard.auth import init_auth
 from dashboard.context import CONFIG_KEY, DashboardContext, current
-from dashboard.status import init_status
+from dashboard.public import ack
+from dashboard.public.page import init_status
 
 HERE = Path(__file__).resolve().parent
 REFRESH_MS = 3000

@@ -30,9 +30,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from collectors.webhook import WEBHOOK_PATH
 from dashboard import actions
 from dashboard.context import current
+from dashboard.public.page import PUBLIC_PATHS as STATUS_PATHS
+from dashboard.public.page import PUBLIC_PREFIXES as STATUS_PREFIXES
 from dashboard.ratelimit import RateLimit, client_address, retry_after, retry_minutes
-from dashboard.status import PUBLIC_PATHS as STATUS_PATHS
-from dashboard.status import PUBLIC_PREFIXES as STATUS_PREFIXES
 from store.models import UserRow
 
 ROLES = ("viewer", "editor", "approver", "admin")

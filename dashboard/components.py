@@ -10,6 +10,8 @@ from datetime import datetime
 from dash import html, no_update
 from plotly.utils import PlotlyJSONEncoder
 
+from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
+
 PHASE_LABELS = {
     "investigating": "Investigating", "identified": "Identified", "fixing": "Fixing",
     "monitoring": "Monitoring", "resolved": "Resolved", "postmortem": "Post-mortem",
@@ -90,7 +92,7 @@ def mention_quote(m: dict):
     tags = []
     if label:
         tags.append(html.Span(label, className=f"tag tag-{label}"))
-    if (m.get("rumour") or 0) >= 0.5:
+    if (m.get("rumour") or 0) >= RUMOUR_THRESHOLD:
         tags.append(html.Span("rumour", className="tag tag-rumour"))
     return html.Div([
         html.Div([html.Span(meta), *tags], className="quote-meta"),

@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 
 from responders.approval import lint_draft
 from responders.incidents import TRANSITIONS, Phase, active_incident, audience_clocks
+from sentiment.model import LABELS
+from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 from store.models import (
     AlertRow,
     DeliveryRow,
     DraftRow,
+    DraftStatus,
     IncidentRow,
     MentionRow,
     ScoreRow,
@@ -29,7 +32,6 @@ from store.models import (
 
 WINDOW = timedelta(minutes=15)
 BASELINE = timedelta(hours=3)
-LABELS = ("negative", "neutral", "positive")
 OPEN_ALERT = ("open", "acknowledged")
 
 
@@ -52,7 +54,7 @@ def activity(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
     minute = _minute(session, MentionRow.created_at).label("minute")
     rows = session.execute(
         select(minute, ScoreRow.label, func.count(),
-               func.sum(case((ScoreRow.rumour >= 0.5, 1), else_=0)))
+               func.sum(case((ScoreRow.rumour >= RUMOUR_THRESHOLD, 1), else_=0)))
         .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
         .where(MentionRow.created_at >= start, MentionRow.created_at < end)
         .group_by(minute, ScoreRow.label)
@@ -206,7 +208,7 @@ def incident(session: Session, now: datetime, incident_id: int | None = None) ->
     ]
     waiting = session.execute(
         select(func.count()).select_from(DraftRow)
-        .where(DraftRow.incident_id == row.id, DraftRow.status == "draft")).scalar_one()
+        .where(DraftRow.incident_id == row.id, DraftRow.status == DraftStatus.DRAFT)).scalar_one()
     return {
         "id": row.id, "title": row.title, "crisis_type": row.crisis_type,
         "severity": row.severity, "phase": row.phase, "declared_at": row.declared_at,
@@ -254,7 +256,7 @@ def mentions(session: Session, *, sources=None, langs=None, labels=None,
     if labels:
         q = q.where(ScoreRow.label.in_(labels))
     if rumour_only:
-        q = q.where(ScoreRow.rumour >= 0.5)
+        q = q.where(ScoreRow.rumour >= RUMOUR_THRESHOLD)
     if search and search.strip():
         needle = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         q = q.where(MentionRow.text.ilike(f"%{needle}%", escape="\\"))
@@ -325,10 +327,10 @@ def _draft_dict(session: Session, d: DraftRow, now: datetime, with_lint: bool) -
 def approval_queue(session: Session, now: datetime) -> list[dict]:
     """Drafts awaiting approval or the outbox, status page first then by audience."""
     rows = session.execute(
-        select(DraftRow).where(DraftRow.status.in_(("draft", "approved", "publishing")))
+        select(DraftRow).where(DraftRow.status.in_((DraftStatus.DRAFT, DraftStatus.APPROVED, DraftStatus.PUBLISHING)))
         .order_by(DraftRow.id)).scalars().all()
     order = {g: i for i, (g, _) in enumerate(GROUPS)}
-    out = [_draft_dict(session, d, now, with_lint=d.status == "draft") for d in rows]
+    out = [_draft_dict(session, d, now, with_lint=d.status == DraftStatus.DRAFT) for d in rows]
     return sorted(out, key=lambda d: (order[d["group"]], d["lang"] != "en", d["id"]))
 
 
@@ -341,13 +343,13 @@ def queue_signature(session: Session) -> list:
     """Cheap fingerprint of the queue: changes whenever a card would look different."""
     return [list(r) for r in session.execute(
         select(DraftRow.id, DraftRow.status, DraftRow.updated_at)
-        .where(DraftRow.status.in_(("draft", "approved", "publishing")))
+        .where(DraftRow.status.in_((DraftStatus.DRAFT, DraftStatus.APPROVED, DraftStatus.PUBLISHING)))
         .order_by(DraftRow.id)).all()]
 
 
 def recently_sent(session: Session, limit: int = 10) -> list[dict]:
     rows = session.execute(
-        select(DraftRow).where(DraftRow.status.in_(("published", "failed")))
+        select(DraftRow).where(DraftRow.status.in_((DraftStatus.PUBLISHED, DraftStatus.FAILED)))
         .order_by(DraftRow.updated_at.desc(), DraftRow.id.desc()).limit(limit)).scalars().all()
     out = []
     for d in rows:
@@ -368,7 +370,7 @@ def recently_sent(session: Session, limit: int = 10) -> list[dict]:
 
 def waiting_count(session: Session) -> int:
     return session.execute(select(func.count()).select_from(DraftRow)
-                           .where(DraftRow.status == "draft")).scalar_one()
+                           .where(DraftRow.status == DraftStatus.DRAFT)).scalar_one()
 
 
 # --- public status page ------------------------------------------------------------------

@@ -35,8 +35,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from responders.channels.base import Channel, ChannelError, Message
+from responders.channels.base import Channel, Message
 from responders.channels.dashboard import DashboardChannel
+from responders.delivery import deliver
 from responders.incidents import record
 from signals.alerts import acknowledge
 from store.models import (
@@ -297,21 +298,12 @@ def _send_and_record(store, channels, alert_id: int, contact: str, routes, kind:
                     for channel, address in routes}
         incident_id = alert.incident_id
     outcomes = []
+    available = {"dashboard": DashboardChannel(), **channels}
     for channel_name, address in routes:
-        channel = channels.get(channel_name) or (
-            DashboardChannel() if channel_name == "dashboard" else None)
-        error, permanent, external = None, False, None
-        if channel is None:
-            error, permanent = f"no channel configured for {channel_name!r}", True
-        else:
-            try:
-                external = channel.send(messages[channel_name], now).external_id
-            except ChannelError as exc:
-                error, permanent = str(exc), exc.permanent
-        if error:
-            log.warning("alert #%s to %s by %s failed: %s", alert_id, contact, channel_name,
-                        error)
-        outcomes.append((channel_name, address, error, permanent, external))
+        outcome = deliver(available, channel_name, messages[channel_name], now, store=store,
+                          purpose="page", ref=f"alert:{alert_id}:{contact}"[:128])
+        outcomes.append((channel_name, address, outcome.error, outcome.permanent,
+                         outcome.external_id))
     with store.session() as session:
         for channel_name, address, error, permanent, external in outcomes:
             session.add(AlertDeliveryRow(
@@ -398,3 +390,16 @@ def policy_from_config(conf: dict, secret_key: str) -> AlertPolicy:
         ack_secret=ack_key(secret_key) if secret_key else "",
         public_url=conf.get("public_url", ""),
     )
+
+
+@dataclass
+class Paging:
+    """Stage: page the contacts about open alerts (send, re-send, escalate, until acked);
+    returns successful deliveries."""
+
+    channels: dict[str, Channel]
+    contacts: list[Contact]
+    policy: AlertPolicy | None = None
+
+    def run_once(self, store, now: datetime) -> int:
+        return deliver_alerts(store, self.channels, self.contacts, now, policy=self.policy)

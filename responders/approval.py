@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from responders.incidents import facts_for, record
 from responders.lint import Finding, lint
-from store.models import ApprovalRow, DraftRow, IncidentRow
+from store.models import ApprovalRow, DraftRow, DraftStatus, IncidentRow
 
 APPROVER_ROLES = ("approver", "admin")
 EDITOR_ROLES = ("editor", "approver", "admin")
@@ -45,7 +45,7 @@ def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now:
     """Approve the draft's current body, or raise ApprovalError saying why not."""
     if role not in APPROVER_ROLES:
         raise ApprovalError(f"{approver} is a {role}; only an approver or admin can approve")
-    if draft.status != "draft":
+    if draft.status != DraftStatus.DRAFT:
         raise ApprovalError(f"draft #{draft.id} is {draft.status}, not awaiting approval")
     if two_person_rule and draft.author == approver:
         raise ApprovalError("two-person rule: the author of a draft cannot approve it")
@@ -61,7 +61,7 @@ def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now:
                            body_sha256=body_hash(draft.body),
                            override_reason=(override_reason or None) if warnings else None)
     session.add(approval)
-    draft.status, draft.updated_at = "approved", now
+    draft.status, draft.updated_at = DraftStatus.APPROVED, now
     if draft.incident_id is not None:
         note = f" (override: {override_reason})" if warnings else ""
         record(session, session.get(IncidentRow, draft.incident_id), now, approver, "approval",
@@ -72,9 +72,9 @@ def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now:
 def reject(session: Session, draft: DraftRow, *, actor: str, now: datetime) -> None:
     """Withdraw a draft that will not be sent (also one whose sending failed or whose
     outcome is unconfirmed and that a human decided not to send after all)."""
-    if draft.status not in ("draft", "approved", "needs_check", "failed"):
+    if draft.status not in (DraftStatus.DRAFT, DraftStatus.APPROVED, DraftStatus.NEEDS_CHECK, DraftStatus.FAILED):
         raise ApprovalError(f"draft #{draft.id} is {draft.status}; it can no longer be rejected")
-    draft.status, draft.updated_at = "rejected", now
+    draft.status, draft.updated_at = DraftStatus.REJECTED, now
     void_approvals(session, draft)
     if draft.incident_id is not None:
         record(session, session.get(IncidentRow, draft.incident_id), now, actor, "draft",

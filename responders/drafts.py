@@ -22,13 +22,15 @@ from responders.incidents import (
     facts_for,
     record,
 )
+from responders.postmortem import postmortem_facts
 from responders.rumours import statement_url_for
 from responders.templates import TemplateLibrary
-from store.models import DraftRow, IncidentRow, MentionRow, ScoreRow
+from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
+from store.models import DraftRow, DraftStatus, IncidentRow, MentionRow, ScoreRow
 
 MACHINE = "crisiswatch"
 UNKNOWN_CAUSE = {"en": "the cause", "fr": "la cause"}
-PENDING = ("draft", "approved")
+PENDING = (DraftStatus.DRAFT, DraftStatus.APPROVED)
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,6 @@ def suggest_updates(session: Session, incident: IncidentRow, library: TemplateLi
     for plan in update_plans(incident, brand):
         ctx = context(incident, brand, plan.lang, now, plan.audience)
         if plan.kind == "postmortem":
-            from responders.postmortem import postmortem_facts  # it builds on this module
-
             ctx["facts"].update(postmortem_facts(session, incident, plan.lang, plan.name, now))
         rendered = library.render(
             plan.kind, name=plan.name, crisis_type=incident.crisis_type, lang=plan.lang,
@@ -129,7 +129,7 @@ def _upsert(session, incident, plan: Plan, rendered, now, mention_id=None) -> Dr
             DraftRow.channel == plan.channel, DraftRow.lang == plan.lang,
             DraftRow.mention_id.is_(None) if mention_id is None
             else DraftRow.mention_id == mention_id,
-            DraftRow.status == "draft", DraftRow.author == MACHINE,
+            DraftRow.status == DraftStatus.DRAFT, DraftRow.author == MACHINE,
         )
     ).scalar_one_or_none()
     if existing is not None:
@@ -142,7 +142,7 @@ def _upsert(session, incident, plan: Plan, rendered, now, mention_id=None) -> Dr
         incident_id=incident.id, mention_id=mention_id, kind=plan.kind,
         audience=plan.audience.value, channel=plan.channel, lang=plan.lang,
         phase=incident.phase, subject=rendered.subject, body=rendered.body,
-        template=rendered.template, author=MACHINE, status="draft", created_at=now,
+        template=rendered.template, author=MACHINE, status=DraftStatus.DRAFT, created_at=now,
         updated_at=now,
     )
     session.add(draft)
@@ -156,7 +156,7 @@ QUESTION = re.compile(r"\?|\b(is|are|anyone|est-ce|quelqu'un)\b", re.IGNORECASE)
 
 def reply_category(text: str, score: ScoreRow, crisis_type: str) -> str:
     """Which reply a mention needs, from its score and wording."""
-    if score.rumour >= 0.5:
+    if score.rumour >= RUMOUR_THRESHOLD:
         return "rumour"
     if score.crisis_type == "data_leak" or crisis_type == "data_leak":
         return "data_leak_worry"
@@ -182,7 +182,7 @@ def suggest_replies(session: Session, incident: IncidentRow, library: TemplateLi
     waiting = session.execute(
         select(func.count()).select_from(DraftRow).where(
             DraftRow.incident_id == incident.id, DraftRow.kind == "reply",
-            DraftRow.status == "draft")
+            DraftRow.status == DraftStatus.DRAFT)
     ).scalar_one()
     limit -= waiting
     if limit <= 0:
@@ -195,7 +195,7 @@ def suggest_replies(session: Session, incident: IncidentRow, library: TemplateLi
             MentionRow.created_at <= now,
             MentionRow.source.in_(REPLY_CHANNELS),
             ~MentionRow.text.startswith("RT @"),
-            (ScoreRow.label == "negative") | (ScoreRow.rumour >= 0.5),
+            (ScoreRow.label == "negative") | (ScoreRow.rumour >= RUMOUR_THRESHOLD),
             ~answered,
         )
         .order_by(MentionRow.author_followers.desc(), MentionRow.created_at.desc())
@@ -225,8 +225,8 @@ def edit_draft(session: Session, draft: DraftRow, body: str, *, actor: str,
     if body == draft.body:
         return
     draft.body, draft.author, draft.updated_at = body, actor, now
-    if draft.status == "approved":
-        draft.status = "draft"
+    if draft.status == DraftStatus.APPROVED:
+        draft.status = DraftStatus.DRAFT
     void_approvals(session, draft)
     if draft.incident_id is not None:
         record(session, session.get(IncidentRow, draft.incident_id), now, actor, "draft",

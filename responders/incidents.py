@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import DraftRow, IncidentRow, TimelineRow
+from store.models import DraftRow, DraftStatus, IncidentRow, TimelineRow
 
 
 class Phase(StrEnum):
@@ -247,7 +247,7 @@ def audience_clocks(session: Session, incident: IncidentRow, now: datetime) -> l
 def _last_published(session: Session, incident: IncidentRow) -> dict[Audience, datetime]:
     rows = session.execute(
         select(DraftRow.audience, DraftRow.published_at)
-        .where(DraftRow.incident_id == incident.id, DraftRow.status == "published")
+        .where(DraftRow.incident_id == incident.id, DraftRow.status == DraftStatus.PUBLISHED)
     ).all()
     last: dict[Audience, datetime] = {}
     for audience, at in rows:

@@ -1,4 +1,5 @@
-"""The outbox: the only code that calls Channel.send.
+"""The outbox: approved drafts out to their channels, exactly once (through
+``responders.delivery.deliver``, the one door to every channel).
 
 Publishing is claim, send, record, each its own commit:
 - claim flips one approved draft to `publishing` with a conditional UPDATE, so two
@@ -19,23 +20,26 @@ lost mid-crisis: copy the approved text, post it by hand, record the link.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from responders.approval import body_hash, valid_approval
-from responders.channels.base import Channel, ChannelError, Delivery, Message
+from responders.channels.base import Channel, Delivery, Message
+from responders.delivery import deliver
 from responders.incidents import facts_for, record
-from store.models import DeliveryRow, DraftRow, IncidentRow, MentionRow
+from responders.subscribers import notify_subscribers
+from store.models import DeliveryRow, DraftRow, DraftStatus, IncidentRow, MentionRow
 
 MAX_ATTEMPTS = 5
 IDEMPOTENT = ("statuspage",)  # idempotent whatever object is configured for them
-NEEDS_CHECK = "needs_check"
+NEEDS_CHECK = DraftStatus.NEEDS_CHECK
 UNCONFIRMED_AFTER = timedelta(minutes=2)  # no send takes this long: the sender died
 RETRY_UNCONFIRMED_WITHIN = timedelta(minutes=30)  # Mastodon keeps idempotency keys ~1 h
 UNKNOWN_OUTCOME = "outcome unknown: stopped between sending and recording"
-MANUAL_FROM = ("approved", "publishing", NEEDS_CHECK, "failed")
+MANUAL_FROM = (DraftStatus.APPROVED, DraftStatus.PUBLISHING, NEEDS_CHECK, DraftStatus.FAILED)
 
 
 class OutboxError(ValueError):
@@ -58,8 +62,8 @@ def publish_approved(store, channels: dict[str, Channel], now: datetime) -> int:
     with store.session() as session:
         ids = session.execute(
             select(DraftRow.id).where(
-                (DraftRow.status == "approved")
-                | ((DraftRow.status == "publishing") & DraftRow.channel.in_(retryable))
+                (DraftRow.status == DraftStatus.APPROVED)
+                | ((DraftRow.status == DraftStatus.PUBLISHING) & DraftRow.channel.in_(retryable))
             ).order_by(DraftRow.id)
         ).scalars().all()
     return sum(_publish_one(store, channels, draft_id, now) for draft_id in ids)
@@ -80,7 +84,7 @@ def flag_unconfirmed(store, channels: dict[str, Channel], now: datetime) -> int:
     with store.session() as session:
         rows = session.execute(
             select(DraftRow, DeliveryRow).join(DeliveryRow, DeliveryRow.draft_id == DraftRow.id)
-            .where(DraftRow.status == "publishing", DeliveryRow.finished_at.is_(None),
+            .where(DraftRow.status == DraftStatus.PUBLISHING, DeliveryRow.finished_at.is_(None),
                    DeliveryRow.at <= now - UNCONFIRMED_AFTER)
         ).all()
         for draft, attempt in rows:
@@ -112,7 +116,7 @@ def _publish_one(store, channels: dict[str, Channel], draft_id: int, now: dateti
         draft = session.get(DraftRow, draft_id)
         if draft is None:
             return False
-        if draft.status == "publishing":
+        if draft.status == DraftStatus.PUBLISHING:
             # A retry of an unconfirmed send on an idempotent channel: claim the open
             # attempt (closing it) so that only one worker retries.
             stale = _open_attempt(session, draft_id)
@@ -126,13 +130,13 @@ def _publish_one(store, channels: dict[str, Channel], draft_id: int, now: dateti
                 ).rowcount:
                     return False
         elif not session.execute(
-            update(DraftRow).where(DraftRow.id == draft_id, DraftRow.status == "approved")
-            .values(status="publishing")
+            update(DraftRow).where(DraftRow.id == draft_id, DraftRow.status == DraftStatus.APPROVED)
+            .values(status=DraftStatus.PUBLISHING)
         ).rowcount:
             return False
         session.refresh(draft)
         if valid_approval(session, draft) is None:
-            draft.status = "draft"  # edited after approval by some path: ask again
+            draft.status = DraftStatus.DRAFT  # edited after approval by some path: ask again
             return False
         message = _message(session, draft)
         attempt = DeliveryRow(
@@ -142,17 +146,11 @@ def _publish_one(store, channels: dict[str, Channel], draft_id: int, now: dateti
         session.add(attempt)
         session.flush()
         attempt_id, channel_name = attempt.id, draft.channel
-    channel = channels.get(channel_name)
-    error, permanent, delivery = None, False, None
-    if channel is None:
-        error, permanent = f"no channel configured for {channel_name!r}", True
-    else:
-        try:
-            delivery = channel.send(message, now)
-        except ChannelError as exc:
-            error, permanent = str(exc), exc.permanent
-    _record(store, attempt_id, now, delivery=delivery, error=error, permanent=permanent)
-    return error is None
+    outcome = deliver(channels, channel_name, message, now, store=store, purpose="draft",
+                      ref=f"draft:{draft_id}")
+    _record(store, attempt_id, now, delivery=outcome.receipt, error=outcome.error,
+            permanent=outcome.permanent)
+    return outcome.ok
 
 
 def _attempts(session: Session, draft_id: int) -> int:
@@ -172,14 +170,14 @@ def _record(store, attempt_id: int, now: datetime, *, delivery: Delivery | None,
         if delivery is not None:
             attempt.external_id = (delivery.external_id or "")[:128] or None
             attempt.url = delivery.url
-        if draft.status == "published":
+        if draft.status == DraftStatus.PUBLISHED:
             pass  # a human marked it posted meanwhile; the attempt is on record all the same
         elif error is None:
-            draft.status, draft.published_at = "published", now
+            draft.status, draft.published_at = DraftStatus.PUBLISHED, now
         elif permanent or attempt.attempt >= MAX_ATTEMPTS:
-            draft.status = "failed"
+            draft.status = DraftStatus.FAILED
         else:
-            draft.status = "approved"  # transient: the next run tries again
+            draft.status = DraftStatus.APPROVED  # transient: the next run tries again
         if draft.incident_id is not None:
             outcome = "Published" if error is None else f"Delivery failed ({error})"
             record(session, session.get(IncidentRow, draft.incident_id), now, "outbox",
@@ -201,7 +199,7 @@ def mark_posted_manually(session: Session, draft: DraftRow, *, actor: str, url: 
         raise OutboxError(f"draft #{draft.id} has no approval for its current text")
     if not session.execute(
         update(DraftRow).where(DraftRow.id == draft.id, DraftRow.status.in_(MANUAL_FROM))
-        .values(status="published", published_at=now, updated_at=now)
+        .values(status=DraftStatus.PUBLISHED, published_at=now, updated_at=now)
     ).rowcount:
         raise OutboxError(f"draft #{draft.id} changed meanwhile; reload and check again")
     session.execute(
@@ -225,12 +223,12 @@ def mark_posted_manually(session: Session, draft: DraftRow, *, actor: str, url: 
 def send_again(session: Session, draft: DraftRow, *, actor: str, now: datetime) -> None:
     """A human checked the channel and the message is not there (or fixed what made it
     fail): hand the draft back to the outbox."""
-    if draft.status not in (NEEDS_CHECK, "failed"):
+    if draft.status not in (NEEDS_CHECK, DraftStatus.FAILED):
         raise OutboxError(f"draft #{draft.id} is {draft.status}; only an unconfirmed or "
                           "failed draft can be sent again")
     if valid_approval(session, draft) is None:
         raise OutboxError(f"draft #{draft.id} has no approval for its current text")
-    draft.status, draft.updated_at = "approved", now
+    draft.status, draft.updated_at = DraftStatus.APPROVED, now
     if draft.incident_id is not None:
         record(session, session.get(IncidentRow, draft.incident_id), now, actor, "delivery",
                f"Sending again: draft #{draft.id} to {draft.channel} (checked by {actor})")
@@ -240,7 +238,7 @@ def needs_check(session: Session) -> list[dict]:
     """Drafts a human must look at: the outcome is unknown (`needs_check`) or sending
     failed for good (`failed`); with what to look for and the text to post by hand."""
     rows = session.execute(
-        select(DraftRow).where(DraftRow.status.in_((NEEDS_CHECK, "failed")))
+        select(DraftRow).where(DraftRow.status.in_((NEEDS_CHECK, DraftStatus.FAILED)))
         .order_by(DraftRow.updated_at.desc(), DraftRow.id.desc())
     ).scalars().all()
     out = []
@@ -273,3 +271,17 @@ def _message(session: Session, draft: DraftRow) -> Message:
         in_reply_to=mention.external_id if mention else None,
         idempotency_key=idempotency_key(draft),
     )
+
+
+@dataclass
+class Publishing:
+    """Stage: send what was approved (``publish_approved``), then tell status-page
+    subscribers about new updates; returns how many drafts were published."""
+
+    channels: dict[str, Channel]
+    brand: object = None
+
+    def run_once(self, store, now: datetime) -> int:
+        published = publish_approved(store, self.channels, now)
+        notify_subscribers(store, self.channels, now, brand=self.brand)
+        return published

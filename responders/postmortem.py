@@ -34,6 +34,7 @@ from store.models import (
     AlertRow,
     DeliveryRow,
     DraftRow,
+    DraftStatus,
     IncidentRow,
     PostmortemActionRow,
     RumourClaimRow,
@@ -162,7 +163,7 @@ def _published(session: Session, incident: IncidentRow, audience: str) -> list[d
         select(DraftRow.published_at).where(
             DraftRow.incident_id == incident.id, DraftRow.audience == audience,
             DraftRow.kind != "reply", DraftRow.kind != "postmortem",
-            DraftRow.status == "published", DraftRow.published_at.is_not(None))
+            DraftRow.status == DraftStatus.PUBLISHED, DraftRow.published_at.is_not(None))
     ).scalars())
 
 
@@ -353,18 +354,6 @@ def postmortem_facts(session: Session, incident: IncidentRow, lang: str, version
     return {"summary": summary, "timeline": timeline(session, incident, lang),
             "lessons": lessons, "follow_ups": follow_ups(session, incident, lang, version,
                                                          r.actions)}
-
-
-def suggest_postmortems(session: Session, library, brand, now: datetime) -> list[DraftRow]:
-    """The board and public drafts of every incident in the post-mortem phase (created on
-    entering it, refreshed while untouched by a human)."""
-    from responders.drafts import suggest_updates
-
-    out = []
-    for incident in session.execute(select(IncidentRow).where(
-            IncidentRow.phase == Phase.POSTMORTEM.value)).scalars():
-        out += suggest_updates(session, incident, library, brand, now)
-    return out
 
 
 def reminders(session: Session, now: datetime) -> list[dict]:

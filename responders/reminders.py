@@ -9,12 +9,14 @@ written before sending, so a crash never nags twice.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from responders.alerting import Contact
-from responders.channels.base import Channel, ChannelError, Message
+from responders.channels.base import Channel, Message
+from responders.delivery import deliver
 from responders.incidents import ACTIVE, Audience, Clock, Phase, audience_clocks, record
 from store.models import IncidentRow, TimelineRow
 
@@ -53,26 +55,34 @@ def remind_due_updates(store, channels: dict[str, Channel], contacts: list[Conta
                     todo.append((incident.id, incident.title, clock, text))
     sent = 0
     for incident_id, title, clock, text in todo:
-        sent += _send(channels, contacts, incident_id, title, clock, text, now)
+        sent += _send(store, channels, contacts, incident_id, title, clock, text, now)
     return sent
 
 
-def _send(channels, contacts, incident_id, title, clock: Clock, text, now) -> int:
+def _send(store, channels, contacts, incident_id, title, clock: Clock, text, now) -> int:
     """Through the owner's own channels when the owner is a known contact, else the team
     channel; the first channel that accepts is enough."""
     contact = next((c for c in contacts if c.name == clock.owner), None)
     routes = list(contact.channels) if contact else [(FALLBACK_CHANNEL, "")]
     for name, address in routes:
-        channel = channels.get(name)
-        if channel is None:
+        if name not in channels:
             continue
         message = Message(draft_id=0, channel=name, audience="team", lang="en",
                           subject=f"Incident #{incident_id}: {WHAT[clock.audience]} "
                                   f"{clock.state}", body=text, incident_id=incident_id,
                           incident_title=title, to=address or None)
-        try:
-            channel.send(message, now)
+        if deliver(channels, name, message, now, store=store, purpose="reminder",
+                   ref=f"incident:{incident_id}:{clock.audience}").ok:
             return 1
-        except ChannelError as exc:
-            log.warning("reminder for incident #%s via %s failed: %s", incident_id, name, exc)
     return 0
+
+
+@dataclass
+class Reminding:
+    """Stage: nudge whoever owes an audience its update once its clock is due."""
+
+    channels: dict[str, Channel]
+    contacts: list[Contact]
+
+    def run_once(self, store, now: datetime) -> int:
+        return remind_due_updates(store, self.channels, self.contacts, now)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from responders.incidents import record
 from store.models import (
     DraftRow,
+    DraftStatus,
     IncidentRow,
     MentionRow,
     RumourClaimRow,
@@ -191,7 +192,7 @@ def link_statement(session: Session, claim: RumourClaimRow, *, actor: str, now: 
     if post is not None:
         url = url or f"{status_url.split('#')[0]}#update-{post.id}"
         draft = draft or session.get(DraftRow, post.draft_id)
-    elif draft is not None and draft.status != "published":
+    elif draft is not None and draft.status != DraftStatus.PUBLISHED:
         raise ValueError(f"draft #{draft.id} is {draft.status}: link a statement once it is "
                          "published")
     url = (url or "").strip()

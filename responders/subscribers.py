@@ -14,7 +14,7 @@ systems that get it as a signed webhook POST, in their language.
   and a name can be pointed anywhere later); the POST then goes to the address checked,
   not to a second lookup, and redirects are not followed.
 
-The public routes are in dashboard/status.py; the pipeline calls `notify_subscribers`
+The public routes are in dashboard/public/page.py; the pipeline calls `notify_subscribers`
 after the outbox has published.
 """
 
@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from responders.channels.base import Channel, ChannelError, Message
 from responders.channels.http import Http
 from responders.channels.webhook import WebhookChannel
+from responders.delivery import deliver
 from store.models import StatusNotificationRow, StatusPostRow, StatusSubscriberRow
 
 log = logging.getLogger("crisiswatch.subscribers")
@@ -269,14 +270,12 @@ def _send_confirmation(store, email: Channel, sub_id: int, name: str, status_url
                       body=t["confirm_body"].format(brand=name,
                                                     link=link(status_url, "confirm", token)),
                       to=address)
-    try:
-        email.send(message, now)
-    except ChannelError as exc:
-        log.warning("subscriber %d: confirmation mail failed: %s", sub_id, exc)
-        if not exc.permanent:  # try again next run; a second confirmation mail is harmless
-            with store.session() as session:
-                session.execute(update(StatusSubscriberRow).where(
-                    StatusSubscriberRow.id == sub_id).values(confirm_sent_at=None))
+    outcome = deliver({"email": email}, "email", message, now, store=store,
+                      purpose="subscriber", ref=f"subscriber:{sub_id}:confirm")
+    if not outcome.ok and not outcome.permanent:  # try again next run; a second is harmless
+        with store.session() as session:
+            session.execute(update(StatusSubscriberRow).where(
+                StatusSubscriberRow.id == sub_id).values(confirm_sent_at=None))
 
 
 def _notify_one(store, email: Channel | None, http: Http, sub_id: int, post_id: int,
@@ -308,16 +307,17 @@ def _notify_one(store, email: Channel | None, http: Http, sub_id: int, post_id: 
                                               at=now))
     except IntegrityError:
         return 0  # another worker has it
-    error = None
     try:
-        if kind == "email":
-            email.send(message, now)
-        else:
-            ip = check_public_host(address) if public_only else None
-            WebhookChannel(address, token, http=http, connect_to=ip).send(message, now)
-    except ChannelError as exc:
+        channel = email if kind == "email" else WebhookChannel(
+            address, token, http=http,
+            connect_to=check_public_host(address) if public_only else None)
+    except ChannelError as exc:  # the webhook's host is not public: refused, never sent
         error = str(exc)[:500]
         log.warning("subscriber %d: status post %d not delivered: %s", sub_id, post_id, error)
+    else:
+        outcome = deliver({kind: channel}, kind, message, now, store=store, purpose="subscriber",
+                          ref=f"subscriber:{sub_id}:post:{post_id}")
+        error = None if outcome.ok else (outcome.error or "")[:500]
     with store.session() as session:
         session.execute(update(StatusNotificationRow).where(
             StatusNotificationRow.subscriber_id == sub_id,

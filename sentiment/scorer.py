@@ -45,11 +45,10 @@ from sentiment.crisis_type import (
 from sentiment.language import detect_language
 from sentiment.lexicons import crisis_type as lexicon_crisis_type
 from sentiment.lexicons import rumour_score
-from sentiment.model import SentimentModel
+from sentiment.model import LABELS, SentimentModel
 from sentiment.rumour import RumourModel, load_rumour_model
 from store.models import MentionRow, ScoreRow
 
-LABELS = ("negative", "neutral", "positive")
 LEXICON_VERSION = "1"  # bump when sentiment.lexicons changes what it returns
 MODEL_NAME_MAX = 128  # ScoreRow.model is VARCHAR(128)
 _DEFAULT: Any = object()
@@ -240,3 +239,21 @@ def score_pending(session: Session, scorer: Scorer, now: datetime, limit: int = 
         if mention.lang is None:
             mention.lang = s.lang
     return len(mentions)
+
+
+@dataclass
+class Scoring:
+    """Stage: score every mention still waiting, in batches of ``batch`` (each its own
+    commit); returns how many were scored."""
+
+    scorer: Scorer
+    batch: int = 1024
+
+    def run_once(self, store, now: datetime) -> int:
+        scored = 0
+        while True:
+            with store.session() as session:
+                n = score_pending(session, self.scorer, now, limit=self.batch)
+            scored += n
+            if n == 0:
+                return scored

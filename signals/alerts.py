@@ -34,7 +34,7 @@ SEVERITY = {1: "warning", 2: "major"}  # distinct families -> severity; 3+ is cr
 # (volume, new words), more of them unhappy (share, reach), rumours, tickets.
 FAMILY = {"mentions": "volume", "terms": "volume", "negative_share": "sentiment",
           "reach": "sentiment", "rumours": "rumours", "tickets": "tickets"}
-LABELS = {"mentions": "mention volume", "negative_share": "negative sentiment",
+KIND_NAMES = {"mentions": "mention volume", "negative_share": "negative sentiment",
           "rumours": "rumours", "tickets": "support tickets",
           "reach": "reach-weighted negativity", "terms": "emerging terms"}
 SERIES_BEFORE = timedelta(minutes=60)  # context kept in the evidence before the alert
@@ -72,7 +72,7 @@ def correlate(session: Session, signals: list[Signal], at: datetime) -> AlertRow
         evidence["emerging_terms"] = dict(sorted(terms.items(), key=lambda kv: -kv[1])[:20])
     alert.kinds, alert.evidence, alert.updated_at = kinds, evidence, at
     alert.severity = SEVERITY.get(len({FAMILY.get(k, k) for k in kinds}), "critical")
-    alert.title = "Unusual " + ", ".join(LABELS[k] for k in kinds)
+    alert.title = "Unusual " + ", ".join(KIND_NAMES[k] for k in kinds)
     for s in signals:
         session.add(SignalRow(kind=s.kind, minute=s.minute, observed=s.observed,
                               expected=s.expected, score=s.score, alert_id=alert.id))

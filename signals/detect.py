@@ -4,6 +4,7 @@ signals to the alert lifecycle (``signals.alerts``)."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -104,3 +105,15 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
     close_quiet_alerts(session, end)
     state.state, state.last_minute = detector.to_state(), end - ONE_MINUTE
     return raised
+
+
+@dataclass
+class Detection:
+    """Stage: ``detect_once`` in its own transaction; returns the signals raised."""
+
+    settings: Settings = field(default_factory=Settings)
+    settle: timedelta = timedelta(0)
+
+    def run_once(self, store, now: datetime) -> int:
+        with store.session() as session:
+            return detect_once(session, now, self.settings, self.settle)

@@ -8,6 +8,7 @@ two stages never loses work and a rerun never repeats it.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -203,6 +204,21 @@ class TimelineRow(Base):
     incident: Mapped[IncidentRow] = relationship(back_populates="events")
 
 
+class DraftStatus(StrEnum):
+    """Where a draft is in its life: waiting (``DRAFT``), said yes to (``APPROVED``), being
+    sent (``PUBLISHING``), out (``PUBLISHED``), refused by a human (``REJECTED``), failed for
+    good (``FAILED``), or sent with an unknown outcome that a human must check
+    (``NEEDS_CHECK``). Stored as the plain value."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    NEEDS_CHECK = "needs_check"
+    REJECTED = "rejected"
+
+
 class DraftRow(Base):
     """A message waiting for, or past, human approval. Only approved drafts are ever sent."""
 
@@ -263,6 +279,25 @@ class DeliveryRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     url: Mapped[str | None] = mapped_column(String(512))
     actor: Mapped[str | None] = mapped_column(String(64))  # set when a human posted by hand
+
+
+class SendAttemptRow(Base):
+    """One call of a channel by ``responders.delivery.deliver``, whatever it was for: written
+    before the send (``finished_at`` NULL), completed after."""
+
+    __tablename__ = "send_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), index=True)
+    ref: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ok: Mapped[bool | None] = mapped_column(Boolean)
+    permanent: Mapped[bool | None] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(128))
 
 
 class StatusPostRow(Base):

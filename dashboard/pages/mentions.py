@@ -8,6 +8,7 @@ from dash import Input, Output, dash_table, dcc, html
 from dashboard import components as ui
 from dashboard import data
 from dashboard.context import current
+from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 
 dash.register_page(__name__, path="/mentions", name="Mentions", order=1)
 callback = ui.Callbacks()  # registered on the app by create_app
@@ -71,7 +72,7 @@ def layout(**_):
                 *({"if": {"filter_query": f'{{label}} = "{label}"', "column_id": "label"},
                    "backgroundColor": bg, "color": fg, "fontWeight": "700"}
                   for label, (bg, fg) in LABEL_STYLES.items()),
-                {"if": {"filter_query": "{rumour} >= 0.5", "column_id": "rumour"},
+                {"if": {"filter_query": f"{{rumour}} >= {RUMOUR_THRESHOLD}", "column_id": "rumour"},
                  "backgroundColor": "#ede9fe", "color": "#5b21b6", "fontWeight": "700"},
             ],
         ),

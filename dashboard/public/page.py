@@ -9,16 +9,14 @@ are built with ElementTree (which escapes) after dropping characters XML cannot 
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
-from datetime import UTC
-from email.utils import format_datetime
-
 import flask
 
-from dashboard import data, status_data
+from dashboard import data
 from dashboard.context import current
-from dashboard.status_subscribe import init_subscriptions
+from dashboard.public import queries
+from dashboard.public.feeds import atom, entries, rss
+from dashboard.public.subscribe import init_subscriptions
+from dashboard.public.text import TEXT, WHEN
 
 # Everything here is public; dashboard.auth must let these through the login wall.
 PUBLIC_PATHS = ("/status", "/status.json", "/status.rss", "/status.atom", "/status/subscribe",
@@ -26,39 +24,6 @@ PUBLIC_PATHS = ("/status", "/status.json", "/status.rss", "/status.atom", "/stat
 # The subscriber links carry their own proof (a secret token) instead of a login.
 PUBLIC_PREFIXES = ("/status/confirm/", "/status/unsubscribe/")
 
-TEXT = {
-    "en": {"operational": "All systems operational", "ongoing": "Ongoing incident",
-           "updates": "Updates", "none": "No incidents reported.", "updated": "Page updated",
-           "phases": {"investigating": "Investigating", "identified": "Identified",
-                      "fixing": "Fix in progress", "monitoring": "Monitoring",
-                      "resolved": "Resolved", "postmortem": "Post-incident report"},
-           "title": "Status", "components": "Components", "maintenance": "Scheduled maintenance",
-           "in_progress": "In progress", "from": "From", "to": "to", "past": "Past incidents",
-           "feeds": "Subscribe", "email": "Email", "get_updates": "Get updates by email",
-           "states": {"operational": "Operational", "degraded": "Degraded performance",
-                      "partial_outage": "Partial outage", "major_outage": "Major outage",
-                      "maintenance": "Under maintenance"},
-           "overall": {"degraded": "Some systems are degraded",
-                       "partial_outage": "Partial outage", "major_outage": "Major outage",
-                       "maintenance": "Maintenance in progress"}},
-    "fr": {"operational": "Tous les services fonctionnent normalement",
-           "ongoing": "Incident en cours", "updates": "Mises à jour",
-           "none": "Aucun incident signalé.", "updated": "Page mise à jour",
-           "phases": {"investigating": "Analyse en cours", "identified": "Cause identifiée",
-                      "fixing": "Correction en cours", "monitoring": "Surveillance",
-                      "resolved": "Résolu", "postmortem": "Rapport d'incident"},
-           "title": "État des services", "components": "Services",
-           "maintenance": "Maintenance programmée", "in_progress": "En cours", "from": "Du",
-           "to": "au", "past": "Incidents passés", "feeds": "S'abonner", "email": "E-mail",
-           "get_updates": "Recevoir les mises à jour par e-mail",
-           "states": {"operational": "Opérationnel", "degraded": "Performances dégradées",
-                      "partial_outage": "Panne partielle", "major_outage": "Panne majeure",
-                      "maintenance": "En maintenance"},
-           "overall": {"degraded": "Certains services sont dégradés",
-                       "partial_outage": "Panne partielle", "major_outage": "Panne majeure",
-                       "maintenance": "Maintenance en cours"}},
-}
-WHEN = "%H:%M UTC, %d %b %Y"
 
 PAGE = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">
@@ -158,89 +123,11 @@ def _lang() -> str:
 def public_status(session, lang: str, now) -> dict:
     """Everything the public page, JSON and feeds show, in `lang`."""
     page = data.status_page(session, lang)
-    windows = status_data.maintenance(session, lang, now)
-    comps = status_data.components(session, lang, now, windows)
+    windows = queries.maintenance(session, lang, now)
+    comps = queries.components(session, lang, now, windows)
     return {"page": page, "windows": windows, "components": comps,
-            "overall": status_data.overall(page, comps, windows),
-            "groups": status_data.by_incident(page["posts"], page["incidents"])}
-
-
-# XML 1.0 cannot carry these even escaped; a stranger's text must not break the feed.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _x(text) -> str:
-    return _NOT_XML.sub("", str(text or ""))
-
-
-def _entries(status: dict, lang: str, page_url: str) -> list[dict]:
-    """Feed entries, newest first: every update, and every maintenance announcement."""
-    t = TEXT[lang]
-    out = [{"id": f"{page_url}?lang={lang}#update-{p['id']}",
-            "link": f"{page_url}?lang={lang}#update-{p['id']}",
-            "title": f"{t['phases'].get(p['phase'], p['phase'])}: {p['title']}",
-            "at": p["published_at"], "body": p["body"]} for p in status["page"]["posts"]]
-    out += [{"id": f"{page_url}?lang={lang}#maintenance-{m['id']}",
-             "link": f"{page_url}?lang={lang}#maintenance-{m['id']}",
-             "title": f"{t['maintenance']}: {m['title']}", "at": m["announced_at"],
-             "body": (f"{t['from']} {m['starts_at'].strftime(WHEN)} {t['to']} "
-                      f"{m['ends_at'].strftime(WHEN)}\n\n{m['body']}").strip()}
-            for m in status["windows"]]
-    return sorted(out, key=lambda e: e["at"], reverse=True)
-
-
-def _iso(at) -> str:
-    return at.replace(microsecond=0).isoformat() + "Z"
-
-
-def _sub(parent, tag: str, text=None, **attrs):
-    el = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
-    if text is not None:
-        el.text = _x(text)
-    return el
-
-
-def atom(brand: str, lang: str, page_url: str, self_url: str, entries: list[dict], now) -> bytes:
-    ns = "http://www.w3.org/2005/Atom"
-    feed = ET.Element("feed", {"xmlns": ns, "xml:lang": lang})
-    _sub(feed, "id", f"{page_url}?lang={lang}")
-    _sub(feed, "title", f"{brand} · {TEXT[lang]['title']}")
-    _sub(feed, "updated", _iso(entries[0]["at"] if entries else now))
-    _sub(feed, "link", rel="self", type="application/atom+xml", href=_x(self_url))
-    _sub(feed, "link", rel="alternate", type="text/html", href=f"{page_url}?lang={lang}")
-    _sub(_sub(feed, "author"), "name", brand)
-    for e in entries:
-        entry = _sub(feed, "entry")
-        _sub(entry, "id", e["id"])
-        _sub(entry, "title", e["title"])
-        _sub(entry, "updated", _iso(e["at"]))
-        _sub(entry, "published", _iso(e["at"]))
-        _sub(entry, "link", rel="alternate", type="text/html", href=e["link"])
-        _sub(entry, "content", e["body"], type="text")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
-
-
-def rss(brand: str, lang: str, page_url: str, self_url: str, entries: list[dict], now) -> bytes:
-    def rfc822(at):
-
-        return format_datetime(at.replace(tzinfo=UTC), usegmt=True)
-
-    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": "http://www.w3.org/2005/Atom"})
-    channel = _sub(root, "channel")
-    _sub(channel, "title", f"{brand} · {TEXT[lang]['title']}")
-    _sub(channel, "link", f"{page_url}?lang={lang}")
-    _sub(channel, "description", f"{brand} · {TEXT[lang]['updates']}")
-    _sub(channel, "language", lang)
-    _sub(channel, "lastBuildDate", rfc822(now))
-    _sub(channel, "atom:link", rel="self", type="application/rss+xml", href=_x(self_url))
-    for e in entries:
-        item = _sub(channel, "item")
-        _sub(item, "title", e["title"])
-        _sub(item, "link", e["link"])
-        _sub(item, "guid", e["id"], isPermaLink="false")
-        _sub(item, "pubDate", rfc822(e["at"]))
-        _sub(item, "description", e["body"])
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+            "overall": queries.overall(page, comps, windows),
+            "groups": queries.by_incident(page["posts"], page["incidents"])}
 
 
 def _public(response):
@@ -294,7 +181,7 @@ def init_status(server: flask.Flask) -> None:
             status = public_status(session, lang, now)
         page_url = ctx.brand.status_url.split("?")[0].split("#")[0]
         body = build(ctx.brand.name, lang, page_url, flask.request.url,
-                     _entries(status, lang, page_url), now)
+                     entries(status, lang, page_url), now)
         return _public(flask.Response(body, mimetype=mimetype))
 
     @server.route("/status.atom")

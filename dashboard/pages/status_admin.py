@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
-from dashboard import actions, statuspage_data
+from dashboard import actions, status_admin_data
 from dashboard import components as ui
 from dashboard.context import current
 from responders.statusboard import STATES
@@ -148,8 +148,8 @@ def refresh_components(_flash):
     ctx = current()
     now = ctx.clock()
     with ctx.store.session() as session:
-        rows = statuspage_data.components(session, now)
-        incident = statuspage_data.incident(session)
+        rows = status_admin_data.components(session, now)
+        incident = status_admin_data.incident(session)
     if incident is None:
         return render_components(rows), [], []
     label = f"Tie changes to incident #{incident['id']} ({incident['title']}): they go on its timeline"
@@ -190,8 +190,8 @@ def refresh_maintenance(_cancelled, _scheduled):
     ctx = current()
     now = ctx.clock()
     with ctx.store.session() as session:
-        rows = statuspage_data.maintenance(session, now)
-        comps = statuspage_data.components(session, now)
+        rows = status_admin_data.maintenance(session, now)
+        comps = status_admin_data.components(session, now)
     names = {c["key"]: c["name"] for c in comps}
     return (render_maintenance(rows, names),
             [{"label": c["name"], "value": c["key"]} for c in comps])

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard import status_data
+from dashboard.public import queries
 from responders.incidents import active_incident
 from store.models import MaintenanceRow, StatusComponentRow
 
@@ -21,7 +21,7 @@ def _name(names: dict, key: str) -> str:
 def components(session: Session, now: datetime) -> list[dict]:
     """Configured components in order: `state` is what was set, `shown` what the public
     page shows (maintenance in progress can override an operational state)."""
-    shown = {c["key"]: c["state"] for c in status_data.components(session, "en", now)}
+    shown = {c["key"]: c["state"] for c in queries.components(session, "en", now)}
     rows = session.execute(select(StatusComponentRow)
                            .order_by(StatusComponentRow.position)).scalars()
     return [{"key": c.key, "name": _name(c.names or {}, c.key), "names": dict(c.names or {}),

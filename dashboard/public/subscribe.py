@@ -1,4 +1,4 @@
-"""The public status page's subscription routes (no login; see dashboard.status for the
+"""The public status page's subscription routes (no login; see dashboard.public.page for the
 paths the login wall lets through):
 
 - POST /status/subscribe (form: email, lang): double opt-in; the confirmation mail goes out

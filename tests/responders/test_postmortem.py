@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from responders import postmortem
+from responders import drafting, postmortem
 from responders.approval import lint_draft
 from responders.drafts import Brand, suggest_updates
 from responders.incidents import declare, transition, update_facts
@@ -131,7 +131,7 @@ def test_due_date_reminder_until_the_board_version_is_sent(store, library):
         assert due["due_at"] == resolved + timedelta(days=4)
         [late] = postmortem.reminders(s, resolved + timedelta(days=6))
         assert late["state"] == "overdue" and "overdue" in late["text"]
-        drafts = postmortem.suggest_postmortems(s, library, Brand(), resolved + timedelta(days=2))
+        drafts = drafting.suggest_postmortems(s, library, Brand(), resolved + timedelta(days=2))
         board = next(d for d in drafts if d.audience == "board")
         board.status, board.published_at = "published", resolved + timedelta(days=3)
         s.flush()
@@ -141,10 +141,10 @@ def test_due_date_reminder_until_the_board_version_is_sent(store, library):
 def test_postmortem_drafts_refresh_in_place(store, library):
     with store.session() as s:
         incident = run_incident(s)
-        first = postmortem.suggest_postmortems(s, library, Brand(), T0 + timedelta(days=1))
+        first = drafting.suggest_postmortems(s, library, Brand(), T0 + timedelta(days=1))
         postmortem.add_action(s, incident, text="Canary config changes", owner="platform",
                               due_at=None, actor="dana", now=T0 + timedelta(days=1))
-        again = postmortem.suggest_postmortems(s, library, Brand(), T0 + timedelta(days=1))
+        again = drafting.suggest_postmortems(s, library, Brand(), T0 + timedelta(days=1))
         assert [d.id for d in first] == [d.id for d in again]
         assert "Canary config changes (owner: platform)" in again[0].body
         assert s.execute(select(DraftRow).where(DraftRow.kind == "postmortem")).all().__len__() \

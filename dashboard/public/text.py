@@ -1,0 +1,36 @@
+"""The public pages' own words, English and French (everything else on them is what a
+human wrote and approved)."""
+
+TEXT = {
+    "en": {"operational": "All systems operational", "ongoing": "Ongoing incident",
+           "updates": "Updates", "none": "No incidents reported.", "updated": "Page updated",
+           "phases": {"investigating": "Investigating", "identified": "Identified",
+                      "fixing": "Fix in progress", "monitoring": "Monitoring",
+                      "resolved": "Resolved", "postmortem": "Post-incident report"},
+           "title": "Status", "components": "Components", "maintenance": "Scheduled maintenance",
+           "in_progress": "In progress", "from": "From", "to": "to", "past": "Past incidents",
+           "feeds": "Subscribe", "email": "Email", "get_updates": "Get updates by email",
+           "states": {"operational": "Operational", "degraded": "Degraded performance",
+                      "partial_outage": "Partial outage", "major_outage": "Major outage",
+                      "maintenance": "Under maintenance"},
+           "overall": {"degraded": "Some systems are degraded",
+                       "partial_outage": "Partial outage", "major_outage": "Major outage",
+                       "maintenance": "Maintenance in progress"}},
+    "fr": {"operational": "Tous les services fonctionnent normalement",
+           "ongoing": "Incident en cours", "updates": "Mises à jour",
+           "none": "Aucun incident signalé.", "updated": "Page mise à jour",
+           "phases": {"investigating": "Analyse en cours", "identified": "Cause identifiée",
+                      "fixing": "Correction en cours", "monitoring": "Surveillance",
+                      "resolved": "Résolu", "postmortem": "Rapport d'incident"},
+           "title": "État des services", "components": "Services",
+           "maintenance": "Maintenance programmée", "in_progress": "En cours", "from": "Du",
+           "to": "au", "past": "Incidents passés", "feeds": "S'abonner", "email": "E-mail",
+           "get_updates": "Recevoir les mises à jour par e-mail",
+           "states": {"operational": "Opérationnel", "degraded": "Performances dégradées",
+                      "partial_outage": "Panne partielle", "major_outage": "Panne majeure",
+                      "maintenance": "En maintenance"},
+           "overall": {"degraded": "Certains services sont dégradés",
+                       "partial_outage": "Panne partielle", "major_outage": "Panne majeure",
+                       "maintenance": "Maintenance en cours"}},
+}
+WHEN = "%H:%M UTC, %d %b %Y"

@@ -1,0 +1,46 @@
+"""The drafting stage: group rumours into claims, and refresh the suggested updates and
+replies of the incident that still owes them (active, or resolved and owing the
+all-clear), and the post-mortems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from responders import rumours
+from responders.drafts import Brand, suggest_replies, suggest_updates
+from responders.incidents import Phase, active_incident, latest_resolved
+from responders.templates import TemplateLibrary
+from store.models import DraftRow, IncidentRow
+
+
+def suggest_postmortems(session: Session, library, brand, now: datetime) -> list[DraftRow]:
+    """The board and public drafts of every incident in the post-mortem phase (created on
+    entering it, refreshed while untouched by a human)."""
+    out = []
+    for incident in session.execute(select(IncidentRow).where(
+            IncidentRow.phase == Phase.POSTMORTEM.value)).scalars():
+        out += suggest_updates(session, incident, library, brand, now)
+    return out
+
+
+@dataclass
+class Drafting:
+    """Stage: one transaction; returns how many drafts were created or refreshed."""
+
+    brand: Brand
+    library: TemplateLibrary = field(default_factory=TemplateLibrary)
+
+    def run_once(self, store, now: datetime) -> int:
+        with store.session() as session:
+            rumours.cluster_pending(session, now, brand_words=(self.brand.name,))
+            drafted = len(suggest_postmortems(session, self.library, self.brand, now))
+            incident = active_incident(session) or latest_resolved(session)
+            if incident is None:
+                return drafted
+            return drafted + len(
+                suggest_updates(session, incident, self.library, self.brand, now)) + len(
+                suggest_replies(session, incident, self.library, self.brand, now))
