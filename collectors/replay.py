@@ -8,15 +8,18 @@ how many have been emitted; unreadable records sort first and are quarantined in
 first batch. Replayed mentions keep their platform as `source` and get external ids
 prefixed with "replay:", so they never collide with live collection.
 
-Record fields: id (or external_id), created_at, text, and optionally source, author,
-author_followers (or followers), lang, url, in_reply_to, metrics (JSON object), and
-retweet_of / quote_of.
+Record fields: created_at (ISO 8601 with an offset or ``Z``, naive meaning UTC, or Unix
+seconds) and text, and optionally id (or external_id; else a stable id from the record's
+time, author and text), source, author, author_followers (or followers), lang, url,
+in_reply_to, metrics (JSON object), and retweet_of / quote_of.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -32,11 +35,12 @@ class ReplayCollector:
     name = "replay"
 
     def __init__(self, path: str | Path, *, start: datetime | None = None,
-                 speed: float = 1.0, default_source: str = "replay"):
+                 speed: float = 1.0, default_source: str = "replay",
+                 default_lang: str | None = None):
         if speed <= 0:
             raise CollectorError("replay: speed must be positive", permanent=True)
         self.path, self.speed, self.default_source = Path(path), float(speed), default_source
-        self.start = start
+        self.start, self.default_lang = start, default_lang
         self.since: datetime | None = None
         self._records: list[tuple[datetime | None, dict | str, str | None]] | None = None
 
@@ -68,7 +72,7 @@ class ReplayCollector:
                 try:
                     if not isinstance(rec, dict):
                         raise TypeError("not an object")
-                    out.append((naive_utc(rec["created_at"]), rec, None))
+                    out.append((recorded_at(rec["created_at"]), rec, None))
                 except (KeyError, TypeError, ValueError) as exc:
                     out.append((None, rec, repr(exc)))
             out.sort(key=lambda r: (r[0] is not None, r[0] or datetime.min,
@@ -104,7 +108,7 @@ class ReplayCollector:
             yield Batch(batch.mentions, quarantined=batch.quarantined, cursor=str(done))
 
     def mention(self, rec: dict, at: datetime) -> Mention:
-        ident = str(rec.get("id") or rec["external_id"])
+        ident = str(rec.get("id") or rec.get("external_id") or stable_id(rec))
         metrics = rec.get("metrics") or {}
         if isinstance(metrics, str):
             metrics = json.loads(metrics) if metrics.strip() else {}
@@ -120,10 +124,28 @@ class ReplayCollector:
             external_id=("replay:" + ident)[:128], url=rec.get("url") or None,
             author=str(rec.get("author") or "unknown")[:128],
             author_followers=int(rec.get("author_followers") or rec.get("followers") or 0),
-            text=text, lang=lang_or_none(rec.get("lang")), created_at=at, metrics=metrics,
+            text=text, lang=lang_or_none(rec.get("lang")) or self.default_lang,
+            created_at=at, metrics=metrics,
             in_reply_to=("replay:" + str(rec["in_reply_to"])) if rec.get("in_reply_to") else None,
             raw=rec,
         )
+
+
+_UNIX_SECONDS = re.compile(r"\s*-?\d+(\.\d+)?\s*")
+
+
+def recorded_at(value) -> datetime:
+    """A record's time as naive UTC: ISO 8601 (offset, ``Z`` or naive UTC), or Unix seconds
+    as a number or as digits (a CSV cell)."""
+    if isinstance(value, str) and _UNIX_SECONDS.fullmatch(value):
+        value = float(value)
+    return naive_utc(value)
+
+
+def stable_id(rec: dict) -> str:
+    """The same id for the same record on every run, so a replay never stores it twice."""
+    key = "\0".join(str(rec.get(k) or "") for k in ("created_at", "author", "text"))
+    return "h" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 def _read(path: Path) -> Iterator[dict | str]:

@@ -54,7 +54,7 @@ class Pipeline:
         return {
             "collected": Collecting(self.collectors, self.source_errors),
             "scored": Scoring(self.scorer),
-            "signals": Detection(self.detector, self.settle),
+            "signals": Detection(self.detector, self.settle, self.brand.own_accounts),
             "paged": Paging(self.channels, self.contacts, self.alert_policy),
             "drafts": Drafting(self.brand, self.library),
             "reminded": Reminding(self.channels, self.contacts),

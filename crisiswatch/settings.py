@@ -63,6 +63,7 @@ def load(config_path: str | None = None) -> Settings:
         internal_lang=brand.get("internal_lang", "en"),
         public_langs=tuple(brand.get("languages", s.brand.public_langs)),
         keywords=tuple(brand.get("keywords", ())),
+        accounts=tuple(brand.get("accounts", ())),
     )
     s.sources = raw.get("sources", {})
     s.alerting = raw.get("alerting", {})

@@ -43,6 +43,13 @@ class Brand:
     internal_lang: str = "en"
     public_langs: tuple[str, ...] = ("en", "fr")
     keywords: tuple[str, ...] = field(default=())
+    # The brand's own accounts on every platform (``handle`` included by ``own_accounts``):
+    # their posts are stored and shown but never feed a series nor get a reply.
+    accounts: tuple[str, ...] = field(default=())
+
+    @property
+    def own_accounts(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.handle, *self.accounts)))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
+from signals.crowd import crowd
 from signals.detectors import Signal
 from store.models import (
     AlertAckRow,
@@ -44,7 +45,8 @@ ONE_MINUTE = timedelta(minutes=1)
 ACK_VIA = ("dashboard", "link", "sms")
 
 
-def correlate(session: Session, signals: list[Signal], at: datetime) -> AlertRow:
+def correlate(session: Session, signals: list[Signal], at: datetime,
+              own_accounts: tuple[str, ...] = ()) -> AlertRow:
     """Fold signals into the open alert, or open one; severity grows with the number of
     distinct series involved."""
     alert = session.execute(
@@ -63,7 +65,8 @@ def correlate(session: Session, signals: list[Signal], at: datetime) -> AlertRow
          "expected": s.expected, "surprise": s.surprise,
          **({"terms": [t for t, _ in s.terms]} if s.terms else {})} for s in signals
     ])[-200:]
-    evidence["top_mentions"] = top_mentions(session, at - timedelta(minutes=15), at)
+    evidence["top_mentions"] = top_mentions(session, at - timedelta(minutes=15), at,
+                                            own_accounts=own_accounts)
     terms = dict(evidence.get("emerging_terms", {}))
     for sig in signals:
         for term, surprise in sig.terms:  # keep each term's strongest showing
@@ -94,13 +97,15 @@ def attach_series(alert: AlertRow, start: datetime, buckets: list) -> None:
     alert.evidence = evidence
 
 
-def top_mentions(session: Session, start: datetime, end: datetime, n: int = 5) -> list[int]:
-    """Ids of the most-read negative or rumour mentions in the window: the evidence a
-    human reads first."""
+def top_mentions(session: Session, start: datetime, end: datetime, n: int = 5,
+                 own_accounts: tuple[str, ...] = ()) -> list[int]:
+    """Ids of the most-read negative or rumour mentions in the window, the brand's own
+    posts left out: the evidence a human reads first."""
     return list(session.execute(
         select(MentionRow.id).join(ScoreRow)
         .where(MentionRow.created_at >= start, MentionRow.created_at < end,
-               (ScoreRow.label == "negative") | (ScoreRow.rumour >= RUMOUR_THRESHOLD))
+               (ScoreRow.label == "negative") | (ScoreRow.rumour >= RUMOUR_THRESHOLD),
+               crowd(own_accounts))
         .order_by(MentionRow.author_followers.desc()).limit(n)
     ).scalars())
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 from signals.alerts import attach_series, close_quiet_alerts, correlate, series_start
+from signals.crowd import crowd
 from signals.detectors import Bucket, Detector, Settings, reach_weight
 from signals.terms import terms_of
 from store.models import (
@@ -30,15 +31,17 @@ def minute_of(at: datetime) -> datetime:
 
 
 def buckets(session: Session, start: datetime, end: datetime,
-            with_terms: bool = True) -> list[Bucket]:
-    """Per-minute buckets for [start, end), every minute present even when empty."""
+            with_terms: bool = True, own_accounts: tuple[str, ...] = ()) -> list[Bucket]:
+    """Per-minute buckets for [start, end), every minute present even when empty; posts of
+    the brand's ``own_accounts`` are left out (``signals.crowd``)."""
     counts: dict[datetime, Counter] = {}
     terms: dict[datetime, Counter] = {}
     reach: Counter = Counter()
     rows = session.execute(
         select(MentionRow.created_at, ScoreRow.label, ScoreRow.rumour,
                MentionRow.author_followers, MentionRow.text if with_terms else MentionRow.id)
-        .join(ScoreRow).where(MentionRow.created_at >= start, MentionRow.created_at < end)
+        .join(ScoreRow).where(MentionRow.created_at >= start, MentionRow.created_at < end,
+                              crowd(own_accounts))
     )
     for created_at, label, rumour, followers, text in rows:
         minute = minute_of(created_at)
@@ -67,7 +70,7 @@ def buckets(session: Session, start: datetime, end: datetime,
 
 
 def detect_once(session: Session, now: datetime, settings: Settings | None = None,
-                settle: timedelta = timedelta(0)) -> int:
+                settle: timedelta = timedelta(0), own_accounts: tuple[str, ...] = ()) -> int:
     """Process every closed minute not yet seen; returns the number of signals raised.
 
     A minute is closed once `now - settle` has passed its end and none of its mentions
@@ -93,15 +96,16 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
         return 0
     detector = Detector.from_state(state.state, settings)
     raised, touched = 0, {}
-    for bucket in buckets(session, start, end):
+    for bucket in buckets(session, start, end, own_accounts=own_accounts):
         signals = detector.update(bucket)
         if signals:
-            alert = correlate(session, signals, bucket.minute + ONE_MINUTE)
+            alert = correlate(session, signals, bucket.minute + ONE_MINUTE, own_accounts)
             touched[alert.id] = alert
             raised += len(signals)
     for alert in touched.values():
         start = series_start(alert, end)
-        attach_series(alert, start, buckets(session, start, end, with_terms=False))
+        attach_series(alert, start, buckets(session, start, end, with_terms=False,
+                                            own_accounts=own_accounts))
     close_quiet_alerts(session, end)
     state.state, state.last_minute = detector.to_state(), end - ONE_MINUTE
     return raised
@@ -109,11 +113,13 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
 
 @dataclass
 class Detection:
-    """Stage: ``detect_once`` in its own transaction; returns the signals raised."""
+    """Stage: ``detect_once`` in its own transaction; returns the signals raised.
+    ``own_accounts`` are the brand's handles, whose posts never feed a series."""
 
     settings: Settings = field(default_factory=Settings)
     settle: timedelta = timedelta(0)
+    own_accounts: tuple[str, ...] = ()
 
     def run_once(self, store, now: datetime) -> int:
         with store.session() as session:
-            return detect_once(session, now, self.settings, self.settle)
+            return detect_once(session, now, self.settings, self.settle, self.own_accounts)
