@@ -13,6 +13,10 @@ from pathlib import Path
 from responders.drafts import Brand
 
 ROOT = Path(__file__).resolve().parents[1]
+# A checkout keeps its data in ./var beside the code; an installed crisiswatch (a wheel, in
+# site-packages) in the user's data directory.
+DEFAULT_DATA_DIR = ROOT / "var" if (ROOT / "pyproject.toml").is_file() else Path(
+    os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "crisiswatch"
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -27,8 +31,8 @@ def env(name: str, default: str | None = None) -> str | None:
 
 @dataclass
 class Settings:
-    database_url: str = "sqlite:///" + str(ROOT / "var" / "crisiswatch.db")
-    data_dir: Path = ROOT / "var"
+    database_url: str = "sqlite:///" + str(DEFAULT_DATA_DIR / "crisiswatch.db")
+    data_dir: Path = DEFAULT_DATA_DIR
     model: str | None = None  # None: the embedded multilingual default
     cache_dir: Path = Path.home() / ".cache" / "crisiswatch"
     brand: Brand = field(default_factory=Brand)

@@ -38,6 +38,8 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+import templates as templates_package
+
 KINDS = ("status", "notify", "postmortem", "replies")
 LANGS = ("en", "fr")
 PHASES = ("investigating", "identified", "fixing", "monitoring", "resolved", "postmortem")
@@ -49,7 +51,7 @@ REPLY_CATEGORIES = (
     "billing",
     "praise",
 )
-DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "templates"
+DEFAULT_ROOT = Path(templates_package.__file__).resolve().parent
 
 # Path components come from callers; keep them to plain identifiers so no lookup can escape root.
 _SAFE_PART = re.compile(r"^[a-z][a-z0-9_]*$")
