@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from collectors.base import Batch, Collector, CollectorError
+from store.claims import try_lock
 from store.models import CursorRow, MentionRow, QuarantineRow, TicketCountRow
 
 log = logging.getLogger("crisiswatch")
@@ -87,27 +88,76 @@ def collect_once(store, collector: Collector, query: str, now: datetime) -> int:
 
     Each batch commits on its own, so a failure midway keeps what was already saved.
     Raises CollectorError as the collector raised it; callers decide what a permanent
-    error means for the other sources.
+    error means for the other sources. One worker at a time collects a source: the claim
+    is an advisory lock held by a transaction open for the whole fetch (released with its
+    connection if the worker dies); a worker that finds it taken returns 0.
     """
-    with store.session() as session:
-        row = session.execute(
-            select(CursorRow).where(CursorRow.source == collector.name, CursorRow.query == query)
-        ).scalar_one_or_none()
-        cursor = row.position if row else None
-    new = 0
-    for batch in collector.fetch(query, cursor, now):
+    with store.session() as claim:
+        if not try_lock(claim, f"collect:{collector.name}:{query}"):
+            return 0
         with store.session() as session:
-            new += save_batch(session, collector.name, query, batch, now)
-    return new
+            row = session.execute(
+                select(CursorRow).where(CursorRow.source == collector.name,
+                                        CursorRow.query == query)
+            ).scalar_one_or_none()
+            cursor = row.position if row else None
+        new = 0
+        for batch in collector.fetch(query, cursor, now):
+            with store.session() as session:
+                new += save_batch(session, collector.name, query, batch, now)
+        return new
 
 
 def quarantine(payload: object, error: Exception | str) -> tuple[str, str]:
-    """A (raw, error) pair for Batch.quarantined, whatever the payload's type."""
-    raw = payload if isinstance(payload, str) else json.dumps(payload, default=str)
-    return raw, str(error)
+    """A (raw, error) pair for Batch.quarantined, whatever the payload's type; always
+    storable (lone surrogates and undecodable bytes written as backslash escapes)."""
+    if isinstance(payload, str):
+        raw = payload
+    else:
+        try:
+            raw = json.dumps(payload, default=str)  # ASCII: surrogates become \ud800
+        except (RecursionError, ValueError, TypeError):
+            raw = f"<unserialisable {type(payload).__name__}>"
+    return _storable(raw), _storable(str(error))
 
 
-__all__ = ["CollectorError", "collect_once", "quarantine", "save_batch"]
+def _storable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+MAX_DEPTH = 32  # no record a collector reads is nested deeper
+
+
+def text_problem(value, _depth: int = 0) -> str | None:
+    """Why `value` (a decoded record) cannot be stored as it is, or None: a lone surrogate
+    (from a JSON "\ud800" escape, or an undecodable byte read with surrogateescape) in any
+    string or key, or nesting deeper than MAX_DEPTH. Per-record validation, so one bad
+    record is quarantined instead of failing the whole batch."""
+    if _depth > MAX_DEPTH:
+        return f"nested deeper than {MAX_DEPTH} levels"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return (f"invalid text at character {exc.start}: undecodable byte or lone "
+                    f"surrogate {value[exc.start]!r}")
+        return None
+    if isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return None
+    for item in items:
+        if (problem := text_problem(item, _depth + 1)) is not None:
+            return problem
+    return None
+
+
+__all__ = ["CollectorError", "collect_once", "no_nul", "quarantine", "save_batch",
+           "text_problem"]
+
+no_nul = _no_nul
 
 
 @dataclass

@@ -31,6 +31,9 @@ log = logging.getLogger("crisiswatch")
 
 # run_once's keys, in the order the stages run
 STAGES = ("collected", "scored", "signals", "paged", "drafts", "reminded", "published")
+# The stages by the names `crisiswatch worker --stages` takes
+STAGE_NAMES = dict(zip(("collect", "score", "detect", "page", "draft", "remind", "publish"),
+                       STAGES, strict=True))
 
 
 @dataclass

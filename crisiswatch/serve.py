@@ -1,5 +1,6 @@
-"""The pipeline on a clock in a background thread, and the dashboard over the same store:
-what `crisiswatch run` serves in production and `crisiswatch demo` on a drill."""
+"""The pipeline's stages on a clock and the dashboard over the same store: together in one
+process (`crisiswatch run`, `crisiswatch demo`), or apart (`crisiswatch web` serves the
+dashboard, `crisiswatch worker` runs stages; many of each may share PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from collectors import webhook
-from crisiswatch.pipeline import Pipeline
+from crisiswatch.pipeline import STAGES, Pipeline
 from crisiswatch.settings import channel_secrets
 from crisiswatch.sources import webhook_config
 from crisiswatch.wiring import App
@@ -27,10 +28,10 @@ class Running:
     dash_app: object
 
 
-def start(app: App, pipeline: Pipeline, clock: Callable[[], datetime], interval: float,
-          playbook_facts: Callable[[], dict] | None = None) -> Running:
-    """Run `pipeline.run_once(clock())` every `interval` seconds until stopped, and build
-    the dashboard for the same store."""
+def dashboard(app: App, pipeline: Pipeline, clock: Callable[[], datetime],
+              playbook_facts: Callable[[], dict] | None = None):
+    """The Dash app over the pipeline's store; what it triggers after a human's change
+    (drafts refreshed, the outbox run) runs the pipeline's own stages."""
     from dashboard.app import create_app
     from dashboard.context import DashboardContext
     from responders.statusboard import sync_components
@@ -38,19 +39,6 @@ def start(app: App, pipeline: Pipeline, clock: Callable[[], datetime], interval:
     if app.settings.status_components:
         with app.store.session() as session:
             sync_components(session, app.settings.status_components, clock())
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            try:
-                done = pipeline.run_once(clock())
-                log.debug("cycle: %s", done)
-            except Exception:
-                log.exception("pipeline cycle failed; retrying next cycle")
-            stop.wait(interval)
-
-    thread = threading.Thread(target=loop, name="pipeline", daemon=True)
-    thread.start()
     ctx = DashboardContext(
         store=app.store, clock=clock, library=app.library, brand=app.settings.brand,
         secret_key=app.settings.secret_key, two_person_rule=app.settings.two_person_rule,
@@ -64,12 +52,47 @@ def start(app: App, pipeline: Pipeline, clock: Callable[[], datetime], interval:
     if inbound:  # help desks POST tickets here, signed with the shared secret
         webhook.register(dash_app.server, app.store, inbound["secret"], inbound["max_bytes"],
                          clock=clock)
-    return Running(stop, thread, dash_app)
+    return dash_app
+
+
+def run_stages(pipeline: Pipeline, clock: Callable[[], datetime], interval: float,
+               stop: threading.Event, stages: tuple[str, ...] | None = None) -> None:
+    """Run the chosen stages (all by default) every `interval` seconds until `stop`; one
+    failing stage is logged and reported by the pipeline, the others go on."""
+    while not stop.is_set():
+        now = clock()
+        done = {key: pipeline.run_stage(key, now) for key in (stages or STAGES)}
+        log.debug("cycle: %s", done)
+        stop.wait(interval)
+
+
+def start(app: App, pipeline: Pipeline, clock: Callable[[], datetime], interval: float,
+          playbook_facts: Callable[[], dict] | None = None) -> Running:
+    """Run every stage every `interval` seconds in a background thread until stopped, and
+    build the dashboard for the same store."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_stages, args=(pipeline, clock, interval, stop),
+                              name="pipeline", daemon=True)
+    thread.start()
+    return Running(stop, thread, dashboard(app, pipeline, clock, playbook_facts))
+
+
+def serve_wsgi(app: App, dash_app, threads: int = 8) -> None:
+    """Serve the dashboard with waitress, a production WSGI server (threads, no reloader,
+    bounded request bodies), until interrupted."""
+    import waitress
+
+    from dashboard.app import MAX_REQUEST_BYTES
+
+    # waitress refuses (413) any body past the app's own largest limit before buffering it
+    waitress.serve(dash_app.server, host=app.settings.host, port=app.settings.port,
+                   threads=threads, ident="crisiswatch",
+                   max_request_body_size=MAX_REQUEST_BYTES)
 
 
 def serve_forever(app: App, running: Running) -> None:
     """Serve the dashboard until interrupted, then stop the pipeline thread."""
     try:
-        running.dash_app.run(host=app.settings.host, port=app.settings.port, debug=False)
+        serve_wsgi(app, running.dash_app)
     finally:
         running.stop.set()

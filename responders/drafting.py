@@ -14,6 +14,7 @@ from responders import rumours
 from responders.drafts import Brand, suggest_replies, suggest_updates
 from responders.incidents import Phase, active_incident, latest_resolved
 from responders.templates import TemplateLibrary
+from store.claims import try_lock
 from store.models import DraftRow, IncidentRow
 
 
@@ -29,13 +30,16 @@ def suggest_postmortems(session: Session, library, brand, now: datetime) -> list
 
 @dataclass
 class Drafting:
-    """Stage: one transaction; returns how many drafts were created or refreshed."""
+    """Stage: one transaction, one worker at a time; returns how many drafts were created
+    or refreshed."""
 
     brand: Brand
     library: TemplateLibrary = field(default_factory=TemplateLibrary)
 
     def run_once(self, store, now: datetime) -> int:
         with store.session() as session:
+            if not try_lock(session, "drafting"):  # another worker is drafting right now
+                return 0
             rumours.cluster_pending(session, now, brand_words=(self.brand.name,))
             drafted = len(suggest_postmortems(session, self.library, self.brand, now))
             incident = active_incident(session) or latest_resolved(session)

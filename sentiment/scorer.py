@@ -47,6 +47,7 @@ from sentiment.lexicons import crisis_type as lexicon_crisis_type
 from sentiment.lexicons import rumour_score
 from sentiment.model import LABELS, SentimentModel
 from sentiment.rumour import RumourModel, load_rumour_model
+from store.claims import is_postgres, skip_locked
 from store.models import MentionRow, ScoreRow
 
 LEXICON_VERSION = "1"  # bump when sentiment.lexicons changes what it returns
@@ -206,18 +207,18 @@ def _strip_retweet(text: str) -> str:
 
 
 def score_pending(session: Session, scorer: Scorer, now: datetime, limit: int = 1024) -> int:
-    """Score up to `limit` mentions that have no score yet; returns how many were scored."""
-    mentions = (
-        session.execute(
-            select(MentionRow)
-            .outerjoin(ScoreRow)
-            .where(ScoreRow.mention_id.is_(None))
-            .order_by(MentionRow.id)
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
+    """Score up to `limit` mentions that have no score yet; returns how many were scored.
+    On PostgreSQL the batch is claimed (``FOR UPDATE SKIP LOCKED``), so workers scoring
+    side by side take disjoint batches."""
+    pending = (select(MentionRow).outerjoin(ScoreRow).where(ScoreRow.mention_id.is_(None))
+               .order_by(MentionRow.id).limit(limit))
+    mentions = session.execute(skip_locked(session, pending, MentionRow)).scalars().all()
+    if mentions and is_postgres(session):
+        # The claim's snapshot predates it: a worker that committed in between left these
+        # rows unlocked but scored. A new statement sees its scores; drop them.
+        done = set(session.execute(select(ScoreRow.mention_id).where(
+            ScoreRow.mention_id.in_([m.id for m in mentions]))).scalars())
+        mentions = [m for m in mentions if m.id not in done]
     if not mentions:
         return 0
     scores = scorer.score([m.text for m in mentions], [m.lang for m in mentions])

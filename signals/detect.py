@@ -15,6 +15,7 @@ from signals.alerts import attach_series, close_quiet_alerts, correlate, series_
 from signals.crowd import crowd
 from signals.detectors import Bucket, Detector, Settings, reach_weight
 from signals.terms import terms_of
+from store.claims import try_lock
 from store.models import (
     DetectorStateRow,
     MentionRow,
@@ -75,7 +76,10 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
 
     A minute is closed once `now - settle` has passed its end and none of its mentions
     is still waiting for a score, so a slow scorer delays detection instead of fooling it.
+    One worker at a time walks the minutes (``store.claims.try_lock``); the others return 0.
     """
+    if not try_lock(session, "detect:" + DETECTOR):
+        return 0
     state = session.get(DetectorStateRow, DETECTOR)
     if state is None:
         first = session.execute(select(func.min(MentionRow.created_at))).scalar()
