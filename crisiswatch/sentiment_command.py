@@ -8,9 +8,10 @@ Contract (stable)::
 INPUT is a text file with one text per line, or a TSV/CSV file whose header has a ``text``
 column (a ``.tsv``/``.csv`` file, or any file whose first line holds a tab/comma-separated
 ``text`` field). One label per input text is written, in input order, to OUT or stdout.
-Both use the live pipeline's scorer (``App.scorer``: the configured sentiment model, rumour and
-crisis-type heads on the base encoder), so the rumour label is the scorer's rumour score
-``>= 0.5``. No database is opened.
+Both use the live pipeline's scorer (``App.scorer``), so a label is the one the pipeline
+stores: ``sentiment predict`` runs only its sentiment model (``Scorer.sentiment_labels``: one
+encoder pass per distinct text), ``rumours predict`` the whole reading, the rumour label
+being the rumour score ``>= 0.5``. No database is opened.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def _run(args, app, label) -> int:
     except (OSError, ValueError) as exc:
         print(f"crisiswatch: cannot read {args.input}: {exc}", file=sys.stderr)
         return 2
-    labels = [label(s) for s in app.scorer.score(texts)] if texts else []
+    labels = label(app.scorer, texts) if texts else []
     body = "".join(f"{x}\n" for x in labels)
     if args.output:
         Path(args.output).write_text(body, encoding="utf-8")
@@ -85,10 +86,11 @@ def _run(args, app, label) -> int:
 
 
 def predict_sentiment(args: argparse.Namespace, app) -> int:
-    return _run(args, app, lambda s: s.label)
+    return _run(args, app, lambda scorer, texts: scorer.sentiment_labels(texts))
 
 
 def predict_rumours(args: argparse.Namespace, app) -> int:
     from sentiment.rumour import NON_RUMOUR, RUMOUR, THRESHOLD
 
-    return _run(args, app, lambda s: RUMOUR if s.rumour >= THRESHOLD else NON_RUMOUR)
+    return _run(args, app, lambda scorer, texts: [
+        RUMOUR if s.rumour >= THRESHOLD else NON_RUMOUR for s in scorer.score(texts)])

@@ -151,6 +151,15 @@ class Scorer:
             )
         return out
 
+    def sentiment_labels(self, texts: list[str]) -> list[str]:
+        """Only the sentiment label of each text, as ``score`` would give it, through the
+        sentiment model alone (one encoder pass per distinct text, no rumour or crisis-type
+        reading): what ``crisiswatch sentiment predict`` asks for."""
+        cores = [_strip_retweet(t) for t in texts]
+        distinct = list(dict.fromkeys(cores))
+        probs = dict(zip(distinct, self.model.predict(distinct))) if distinct else {}
+        return [max(LABELS, key=probs[c].__getitem__) for c in cores]
+
     def _compute(
         self, texts: list[str], langs: list[str]
     ) -> list[tuple[dict[str, float], float, str | None]]:
