@@ -1,9 +1,11 @@
 # The two commands a new machine needs: `make demo` and `make test`.
+# `make test` is the full suite CI runs (.ci/run); `make test-fast` the unit tests only (no
+# real embedded model, no browser), under 3 minutes on 2 cores, for the edit-test loop.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test drill install lint weights
+.PHONY: demo test test-fast drill install lint weights
 
 demo: $(VENV)/.installed
 	$(BIN)/crisiswatch demo --no-browser
@@ -11,11 +13,15 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
 drill: $(VENV)/.installed
 	$(BIN)/crisiswatch drill --scenario outage --json
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 install: $(VENV)/.installed
 

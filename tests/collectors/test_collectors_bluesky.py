@@ -13,8 +13,8 @@ from collectors.backoff import Backoff
 from collectors.base import CollectorError
 from collectors.bluesky import BlueskyCollector
 from collectors.ingest import collect_once
-from tests.collector_support import Dying, Killed, cursor, external_ids, quarantined
-from tests.fakeapi import FakeAPI, Reply, Sleeps
+from tests.support.collector_support import Dying, Killed, cursor, external_ids, quarantined
+from tests.support.fake_http import FakeServer, Reply, Sleeps
 
 NOW = datetime(2026, 11, 21, 12, 0)
 T0 = datetime(2026, 11, 21, 9, 0)
@@ -83,7 +83,7 @@ class FakeBluesky:
 
 @pytest.fixture
 def fake():
-    with FakeAPI() as api:
+    with FakeServer() as api:
         yield api
 
 

@@ -12,8 +12,8 @@ from collectors.backoff import Backoff
 from collectors.base import CollectorError
 from collectors.ingest import collect_once
 from collectors.reddit import RedditCollector, keywords
-from tests.collector_support import Dying, Killed, cursor, external_ids, quarantined
-from tests.fakeapi import FakeAPI, Reply, Sleeps
+from tests.support.collector_support import Dying, Killed, cursor, external_ids, quarantined
+from tests.support.fake_http import FakeServer, Reply, Sleeps
 
 NOW = datetime(2026, 11, 21, 12, 0)
 BASE = datetime(2026, 11, 21, 9, 0, tzinfo=UTC).timestamp()
@@ -76,7 +76,7 @@ def collector(api, sleeps=None, secret="shh") -> RedditCollector:
 
 @pytest.fixture
 def fake():
-    with FakeAPI() as api:
+    with FakeServer() as api:
         yield api
 
 

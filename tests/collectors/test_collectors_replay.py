@@ -13,7 +13,7 @@ from collectors.health import Tracked
 from collectors.ingest import collect_once
 from collectors.replay import ReplayCollector
 from store.models import MentionRow, SourceHealthRow
-from tests.collector_support import Dying, Killed, cursor, external_ids, quarantined
+from tests.support.collector_support import Dying, Killed, cursor, external_ids, quarantined
 
 REC0 = datetime(2024, 7, 19, 4, 0)  # a real past crisis, recorded
 START = datetime(2026, 11, 21, 10, 0)

@@ -12,21 +12,11 @@ from collectors.backoff import Backoff
 from collectors.base import CollectorError
 from collectors.ingest import collect_once
 from collectors.rss import RSSCollector
-from tests.collector_support import Dying, Killed, cursor, external_ids, quarantined
-from tests.fakeapi import FakeAPI, Reply, Sleeps
+from tests.support.collector_support import Dying, Killed, cursor, external_ids, quarantined
+from tests.support.fake_http import FakeServer, Reply, Sleeps
+from tests.support.feeds import ITEMS, rss
 
 NOW = datetime(2026, 11, 21, 12, 0)
-
-
-def rss(items: list[tuple[str, str, str]]) -> str:
-    body = "".join(
-        f"<item><title>{title}</title><link>https://news.example/{guid}</link>"
-        f"<guid isPermaLink=\"false\">{guid}</guid><pubDate>{date}</pubDate>"
-        f"<description>&lt;p&gt;{title} &amp;amp; more&lt;/p&gt;</description></item>"
-        for guid, title, date in items)
-    return ('<?xml version="1.0"?><rss version="2.0"><channel><title>Tech News</title>'
-            f'<link>https://news.example</link><language>en-us</language>{body}</channel></rss>')
-
 
 ALERTS = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:idx="urn:atom-extension:indexing">
@@ -40,14 +30,10 @@ ALERTS = """<?xml version="1.0" encoding="utf-8"?>
 <author><name></name></author></entry>
 </feed>"""
 
-ITEMS = [("a1", "Nimbus outage hits thousands", "Sat, 21 Nov 2026 10:00:00 GMT"),
-         ("a2", "Unrelated story about weather", "Sat, 21 Nov 2026 10:05:00 GMT"),
-         ("a3", "Is Nimbus safe after the breach rumours?", "Sat, 21 Nov 2026 10:10:00 GMT")]
-
 
 @pytest.fixture
 def fake():
-    with FakeAPI() as api:
+    with FakeServer() as api:
         yield api
 
 

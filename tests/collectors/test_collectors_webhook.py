@@ -16,7 +16,7 @@ from collectors.csv_import import CSVTicketCollector, import_file
 from collectors.ingest import collect_once
 from collectors.webhook import register
 from store.models import InboundTicketRow, SourceHealthRow
-from tests.collector_support import Dying, Killed, count, quarantined, ticket_counts
+from tests.support.collector_support import Dying, Killed, count, quarantined, ticket_counts
 
 SECRET = "whsec-0123456789abcdef"
 NOW = datetime(2026, 11, 21, 10, 30)

@@ -13,8 +13,8 @@ from collectors.backoff import Backoff
 from collectors.base import CollectorError
 from collectors.ingest import collect_once
 from collectors.x import XCollector
-from tests.collector_support import Dying, Killed, cursor, external_ids, quarantined
-from tests.fakeapi import FakeAPI, Reply, Sleeps, mount_rewrite
+from tests.support.collector_support import Dying, Killed, cursor, external_ids, quarantined
+from tests.support.fake_http import FakeServer, Reply, Sleeps, mount_rewrite
 
 SEARCH = "/2/tweets/search/recent"
 NOW = datetime(2026, 11, 21, 12, 0)
@@ -74,7 +74,7 @@ class FakeX:
 
 @pytest.fixture
 def fake():
-    with FakeAPI() as api:
+    with FakeServer() as api:
         yield api
 
 

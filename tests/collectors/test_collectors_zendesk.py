@@ -12,8 +12,8 @@ from collectors.backoff import Backoff
 from collectors.base import CollectorError
 from collectors.ingest import collect_once
 from collectors.zendesk import ZendeskCollector
-from tests.collector_support import Dying, Killed, cursor, quarantined, ticket_counts
-from tests.fakeapi import FakeAPI, Reply, Sleeps
+from tests.support.collector_support import Dying, Killed, cursor, quarantined, ticket_counts
+from tests.support.fake_http import FakeServer, Reply, Sleeps
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 T0 = datetime(2026, 11, 21, 10, 0)
@@ -62,7 +62,7 @@ class FakeZendesk:
 
 @pytest.fixture
 def fake(monkeypatch):
-    with FakeAPI() as api:
+    with FakeServer() as api:
         # zenpy's own test hooks: talk to the fake over http, keeping its URL handling
         # (response handlers match on the host they expect).
         monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")

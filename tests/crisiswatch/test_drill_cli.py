@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import WordModel
 
 from collectors.drill import DrillPlan
 from crisiswatch.drill import run_drill
@@ -18,6 +17,7 @@ from crisiswatch.pipeline import Pipeline
 from responders.channels.statuspage import StatusPageChannel
 from responders.drafts import Brand
 from sentiment.scorer import Scorer
+from tests.support.word_model import WordModel
 
 CONTRACT = {"scenario", "mentions", "scored", "onset", "first_alert_after_onset_s",
             "alerts_before_onset", "drafts", "published"}
@@ -30,6 +30,7 @@ def word_pipeline(store):
     return factory
 
 
+@pytest.mark.slow  # a whole simulated crisis (1000+ mentions) through the pipeline: 10-25 s
 @pytest.mark.parametrize("scenario", ["outage", "data-leak"])
 def test_drill_detects_after_onset_and_publishes(store, scenario):
     result = run_drill(word_pipeline(store), DrillPlan(scenario))

@@ -1,7 +1,8 @@
 """`crisiswatch sentiment predict` and `crisiswatch rumours predict`: input formats, order,
-stdout / --output. The fast tests use the tiny Hugging Face classifier of
-test_sentiment_model (rumours then come from the base embedded encoder, as in the
-pipeline); one slow test runs the default."""
+stdout / --output. The command tests use the tiny Hugging Face classifier (the
+`tiny_classifier_dir` fixture of tests/conftest.py) for sentiment, but the scorer also loads
+the rumour and crisis-type heads on the base embedded encoder, as in the pipeline, so they
+are marked slow; one more slow test runs the default model."""
 
 from __future__ import annotations
 
@@ -11,19 +12,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_sentiment_model import tiny_classifier_dir  # noqa: F401  (fixture)
 
 from crisiswatch import cli
 from crisiswatch.sentiment_command import read_texts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RUMOUR = "Apparently Nimbus got hacked, unconfirmed but a friend who works there says so"
 PLAIN = "Moved our files to Nimbus last month"
 LABELS = {"negative", "neutral", "positive"}
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path, tiny_classifier_dir):  # noqa: F811
+def env(monkeypatch, tmp_path, tiny_classifier_dir):
     monkeypatch.setenv("CRISISWATCH_SENTIMENT_MODEL", str(tiny_classifier_dir))
     monkeypatch.setenv("CRISISWATCH_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("CRISISWATCH_DATABASE_URL", "sqlite:///" + str(tmp_path / "never.db"))
@@ -45,6 +45,7 @@ def test_read_texts_understands_lines_tsv_and_csv(tmp_path):
         read_texts(tmp_path / "e.csv")
 
 
+@pytest.mark.slow  # loads the real embedded encoder (rumour and crisis-type heads)
 def test_rumours_predict_text_file_to_stdout_in_order(env, capsys):
     src = env / "in.txt"
     src.write_text(f"{PLAIN}\n{RUMOUR}\n{PLAIN}\n", encoding="utf-8")
@@ -53,6 +54,7 @@ def test_rumours_predict_text_file_to_stdout_in_order(env, capsys):
     assert not (env / "never.db").exists()  # predicting opens no database
 
 
+@pytest.mark.slow  # loads the real embedded encoder (rumour and crisis-type heads)
 def test_rumours_predict_csv_to_output_file(env):
     src, out = env / "in.csv", env / "out.txt"
     src.write_text(f'event,text,label\nx,"{RUMOUR}",r\ny,"{PLAIN}",n\n', encoding="utf-8")
@@ -60,6 +62,7 @@ def test_rumours_predict_csv_to_output_file(env):
     assert out.read_text(encoding="utf-8").splitlines() == ["rumour", "non-rumour"]
 
 
+@pytest.mark.slow  # loads the real embedded encoder (rumour and crisis-type heads)
 def test_sentiment_predict_tsv_and_text_one_label_per_text(env, capsys):
     texts = ["the app is down", "love this", "great", "the app is down"]
     tsv = env / "in.tsv"

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from crisiswatch import cli, settings
 from crisiswatch.sources import configured_collectors
 from store.models import MentionRow, SourceHealthRow
-from tests.fakeapi import FakeAPI, Reply
-from tests.test_collectors_rss import ITEMS, rss
+from tests.support.fake_http import FakeServer, Reply
+from tests.support.feeds import ITEMS, rss
 
 TOKEN = "MASTODON-SECRET-TOKEN-42"
 
 
 @pytest.fixture
 def fake():
-    with FakeAPI() as api:
+    with FakeServer() as api:
         yield api
 
 

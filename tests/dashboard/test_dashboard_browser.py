@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from support import WordModel
 from werkzeug.serving import make_server
 
 from collectors.drill import DrillCollector, DrillPlan
@@ -31,6 +30,7 @@ from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
 from store import Store
 from store.models import AlertRow, DraftRow, MentionRow, ScoreRow
+from tests.support.word_model import WordModel
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"  # tests/artifacts/ (git-ignored)
 XSS = "<img src=x onerror=alert(1)><b>bold</b>"
 STEP = timedelta(minutes=5)
 TIMEOUT = 30_000  # generous: CI machines are shared and the pipeline thread competes

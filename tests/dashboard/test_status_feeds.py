@@ -11,7 +11,7 @@ import flask
 import pytest
 
 from dashboard.context import CONFIG_KEY, DashboardContext
-from dashboard.status import PUBLIC_PATHS, init_status
+from dashboard.public.page import PUBLIC_PATHS, init_status
 from responders.drafts import Brand
 from responders.incidents import declare
 from responders.statusboard import (

@@ -166,7 +166,7 @@ def test_statuspage_admin_page_and_public_page(ctx, store):
                                             "next": "/"})
     assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[-300:]
     assert client.get("/statuspage-admin").status_code == 200
-    page = next(m for name, m in sys.modules.items() if name.endswith("pages.statuspage"))
+    page = next(m for name, m in sys.modules.items() if name.endswith("pages.status_admin"))
     layout = str(page.layout())
     assert "statuspage-components" in layout and "href='/status'" in layout
     assert "statuspage-en-title" in layout and "statuspage-fr-body" in layout

@@ -9,12 +9,10 @@ from datetime import datetime, time, timedelta
 
 import flask
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
-from test_channels_http import Inbox, Receiver, free_port
 
-from dashboard.ack import SMS_PATH, register, twilio_signature
 from dashboard.context import DashboardContext
+from dashboard.public.ack import SMS_PATH, register, twilio_signature
 from responders.alerting import (
     AlertPolicy,
     Contact,
@@ -34,6 +32,8 @@ from responders.incidents import declare
 from responders.templates import TemplateLibrary
 from signals.alerts import acknowledge
 from store.models import AlertAckRow, AlertDeliveryRow, AlertRow, TimelineRow
+from tests.support.fake_http import FakeServer, Reply, free_port
+from tests.support.smtp import Inbox, smtp_server
 
 T0 = datetime(2026, 3, 10, 10, 0)  # a Tuesday, 10:00 UTC
 SECRET = "app-secret"
@@ -46,22 +46,22 @@ ANA = Contact("ana", (("sms", "+33 6 00 00 00 01"), ("email", "ana@nimbus.exampl
 BEN = Contact("ben", (("sms", "+33600000002"),), lang="fr")
 
 
+SENT = Reply(200, body='{"sid": "SM123"}')  # Slack and Twilio receivers, unless scripted
+
+
 @pytest.fixture
 def world():
-    receiver = Receiver()
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    http = Http(timeout=2, retries=1, backoff=0.01, sleep=lambda s: None)
-    channels = {
-        "slack": SlackChannel(receiver.url + "/slack", http=http),
-        "sms": TwilioSMSChannel("AC1", TWILIO_TOKEN, "+15550000000", base_url=receiver.url,
-                                http=http),
-        "email": EmailChannel("127.0.0.1", controller.port, sender="alerts@nimbus.example"),
-    }
-    yield receiver, inbox, channels
-    controller.stop()
-    receiver.close()
+    with FakeServer() as receiver, smtp_server(inbox) as smtp_port:
+        receiver.script(then=SENT)
+        http = Http(timeout=2, retries=1, backoff=0.01, sleep=lambda s: None)
+        channels = {
+            "slack": SlackChannel(receiver.url + "/slack", http=http),
+            "sms": TwilioSMSChannel("AC1", TWILIO_TOKEN, "+15550000000", base_url=receiver.url,
+                                    http=http),
+            "email": EmailChannel("127.0.0.1", smtp_port, sender="alerts@nimbus.example"),
+        }
+        yield receiver, inbox, channels
 
 
 def open_alert(store, at=T0, severity="major", incident=False) -> int:
@@ -95,9 +95,7 @@ def text_of(mail) -> str:
 
 
 def sms_sent(receiver) -> list[dict]:
-    from urllib.parse import parse_qs
-    return [{k: v[0] for k, v in parse_qs(r["body"].decode()).items()}
-            for r in receiver.requests if r["path"].endswith("Messages.json")]
+    return [r.form for r in receiver.requests if r.path.endswith("Messages.json")]
 
 
 def ack_app(store, now_box, contacts=(ANA, BEN)):
@@ -284,7 +282,8 @@ def test_a_rise_in_severity_sends_one_update(store, world):
 
 def test_failing_channels_are_recorded_and_do_not_block_the_others(store, world):
     receiver, _inbox, channels = world
-    receiver.script.append((401, '{"message": "Authenticate"}', 0))  # SMS: bad credentials
+    # SMS: bad credentials
+    receiver.script(Reply(401, body='{"message": "Authenticate"}'), then=SENT)
     channels = {**channels, "slack": SlackChannel(f"http://127.0.0.1:{free_port()}/down",
                                                   http=Http(retries=0, timeout=1))}
     alert_id = open_alert(store, incident=True)

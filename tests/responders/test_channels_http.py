@@ -8,18 +8,12 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 import ssl
-import threading
 import time
-from collections import deque
 from datetime import datetime
-from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from responders.channels.base import ChannelError, Message
 from responders.channels.email import EmailChannel
@@ -27,64 +21,22 @@ from responders.channels.http import Http
 from responders.channels.slack import SlackChannel
 from responders.channels.sms import TwilioSMSChannel
 from responders.channels.webhook import WebhookChannel
+from tests.support.fake_http import FakeServer, Reply, free_port
+from tests.support.smtp import Inbox, smtp_server
 
 NOW = datetime(2026, 3, 10, 10, 5)
 MESSAGE = Message(draft_id=7, channel="x", audience="team", lang="en",
                   subject="Login outage", body="Logins fail since 10:00. Next update 10:45.")
 
 
-class Receiver:
-    """An HTTP server on a free local port that records every request and answers from a
-    script of (status, body, delay[, headers]) responses, then 200 with a JSON body."""
-
-    def __init__(self, tls: ssl.SSLContext | None = None):
-        self.requests: list[dict] = []
-        self.server_names: list[str | None] = []  # TLS SNI, one per handshake
-        self.script: deque = deque()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append({"path": self.path, "headers": dict(self.headers),
-                                          "body": body})
-                status, text, delay, *extra = receiver.script.popleft() \
-                    if receiver.script else (200, '{"sid": "SM123"}', 0)
-                if delay:
-                    time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    for name, value in (extra[0] if extra else {}).items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(text.encode())
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        if tls:
-            tls.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        scheme = "https" if tls else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+SENT = Reply(200, body='{"sid": "SM123"}')  # what the receiver answers unless scripted
 
 
 @pytest.fixture
 def receiver():
-    r = Receiver()
-    yield r
-    r.close()
+    with FakeServer() as fake:
+        fake.script(then=SENT)
+        yield fake
 
 
 def fast_http(**kw) -> Http:
@@ -92,25 +44,19 @@ def fast_http(**kw) -> Http:
                 sleep=lambda s: None)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # --- the chokepoint ---------------------------------------------------------------------
 
 
 def test_transient_errors_are_retried_then_succeed(receiver):
-    receiver.script.extend([(503, "busy", 0), (502, "bad gateway", 0)])
+    receiver.script(Reply(503, body="busy"), Reply(502, body="bad gateway"), then=SENT)
     SlackChannel(receiver.url + "/hook", http=fast_http()).send(MESSAGE, NOW)
     assert len(receiver.requests) == 3
-    assert json.loads(receiver.requests[-1]["body"]) == {
+    assert receiver.requests[-1].json == {
         "text": "*Login outage*\nLogins fail since 10:00. Next update 10:45."}
 
 
 def test_a_4xx_is_permanent_and_not_retried(receiver):
-    receiver.script.append((404, "no_service", 0))
+    receiver.script(Reply(404, body="no_service"), then=SENT)
     with pytest.raises(ChannelError) as err:
         SlackChannel(receiver.url + "/hook", http=fast_http()).send(MESSAGE, NOW)
     assert err.value.permanent and "404" in str(err.value)
@@ -118,7 +64,7 @@ def test_a_4xx_is_permanent_and_not_retried(receiver):
 
 
 def test_too_many_requests_is_transient(receiver):
-    receiver.script.extend([(429, "slow down", 0)] * 3)
+    receiver.script(*[Reply(429, body="slow down")] * 3, then=SENT)
     with pytest.raises(ChannelError) as err:
         SlackChannel(receiver.url, http=fast_http()).send(MESSAGE, NOW)
     assert not err.value.permanent and len(receiver.requests) == 3
@@ -135,7 +81,7 @@ def test_a_channel_that_is_down_is_a_transient_error():
 
 
 def test_a_slow_receiver_times_out(receiver):
-    receiver.script.extend([(200, "ok", 1.0)] * 2)
+    receiver.script(*[Reply(200, body="ok", delay=1.0)] * 2, then=SENT)
     began = time.perf_counter()
     with pytest.raises(ChannelError) as err:
         SlackChannel(receiver.url, http=fast_http(timeout=0.2, retries=1)).send(MESSAGE, NOW)
@@ -152,14 +98,14 @@ def test_twilio_sms_posts_the_form_with_basic_auth(receiver):
     delivery = channel.send(Message(**{**MESSAGE.__dict__, "to": "+33600000001"}), NOW)
     assert delivery.external_id == "SM123"
     req = receiver.requests[0]
-    assert req["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
-    assert req["headers"]["Authorization"] == "Basic " + base64.b64encode(b"AC123:tok").decode()
-    form = {k: v[0] for k, v in parse_qs(req["body"].decode()).items()}
+    assert req.target == "/2010-04-01/Accounts/AC123/Messages.json"
+    assert req.headers["Authorization"] == "Basic " + base64.b64encode(b"AC123:tok").decode()
+    form = {k: v[0] for k, v in parse_qs(req.body.decode()).items()}
     assert form == {"To": "+33600000001", "From": "+15550001111", "Body": MESSAGE.body}
 
 
 def test_twilio_refusal_is_permanent(receiver):
-    receiver.script.append((400, '{"code": 21211, "message": "Invalid To number"}', 0))
+    receiver.script(Reply(400, body='{"code": 21211, "message": "Invalid To number"}'), then=SENT)
     channel = TwilioSMSChannel("AC123", "tok", "+1555", to="+1", base_url=receiver.url,
                                http=fast_http())
     with pytest.raises(ChannelError) as err:
@@ -176,17 +122,17 @@ def test_sms_without_a_number_is_refused_before_sending(receiver):
 def test_webhook_is_signed_with_hmac_sha256(receiver):
     WebhookChannel(receiver.url + "/in", "s3cret", http=fast_http()).send(MESSAGE, NOW)
     req = receiver.requests[0]
-    expected = "sha256=" + hmac.new(b"s3cret", req["body"], hashlib.sha256).hexdigest()
-    assert req["headers"]["X-Crisiswatch-Signature"] == expected
-    payload = json.loads(req["body"])
+    expected = "sha256=" + hmac.new(b"s3cret", req.body, hashlib.sha256).hexdigest()
+    assert req.headers["X-Crisiswatch-Signature"] == expected
+    payload = json.loads(req.body)
     assert payload["body"] == MESSAGE.body and payload["sent_at"] == NOW.isoformat()
 
 
 def test_webhook_does_not_follow_redirects(receiver):
-    receiver.script.append((307, "{}", 0, {"Location": "/elsewhere"}))
+    receiver.script(Reply(307, body="{}", headers={"Location": "/elsewhere"}), then=SENT)
     with pytest.raises(ChannelError, match="HTTP 307") as err:
         WebhookChannel(receiver.url + "/in", "s3cret", http=fast_http()).send(MESSAGE, NOW)
-    assert err.value.permanent and [r["path"] for r in receiver.requests] == ["/in"]
+    assert err.value.permanent and [r.target for r in receiver.requests] == ["/in"]
 
 
 @pytest.fixture(scope="module")
@@ -230,13 +176,14 @@ def test_pinned_post_goes_to_the_given_address_and_checks_the_certificate_by_nam
     """connect_to: no name resolution (hooks.example.com resolves nowhere here), yet TLS
     sends the name (SNI) and verifies the certificate against it, not against the address."""
     ca_file, context = tls_files
-    tls = Receiver(tls=context)
+    tls = FakeServer(tls=context)
+    tls.script(then=SENT)
     try:
         port = tls.url.rsplit(":", 1)[1]
         url = f"https://hooks.example.com:{port}/in?x=1"
         fast_http().post(url, what="webhook", connect_to="127.0.0.1", data=b"{}", verify=ca_file)
         [req] = tls.requests
-        assert req["path"] == "/in?x=1" and req["headers"]["Host"] == f"hooks.example.com:{port}"
+        assert req.target == "/in?x=1" and req.headers["Host"] == f"hooks.example.com:{port}"
         assert tls.server_names == ["hooks.example.com"]
         # the certificate is for hooks.example.com: another name at the same address fails
         with pytest.raises(ChannelError, match="connection failed"):
@@ -250,30 +197,11 @@ def test_pinned_post_goes_to_the_given_address_and_checks_the_certificate_by_nam
 # --- email -----------------------------------------------------------------------------------
 
 
-class Inbox:
-    def __init__(self, refuse: str | None = None):
-        self.messages: list = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == self.refuse:
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
-                              message_from_bytes(envelope.content)))
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def smtp():
     inbox = Inbox(refuse="nobody@example.com")
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+    with smtp_server(inbox) as port:
+        yield inbox, port
 
 
 def test_email_is_delivered_over_smtp(smtp):

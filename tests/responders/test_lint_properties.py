@@ -143,8 +143,17 @@ def test_postmortems_render_with_any_generated_sections(crisis_type, lang, name,
 
 
 def test_now_in_the_past_or_future_is_fine():
+    """A `now` years away from the incident breaks nothing: the ETA is read on the day of the
+    agreed estimate, so it has passed only for a `now` after it, however far."""
     base = datetime(2026, 3, 10, 10, 0)
+    facts = {"cause": "x", "eta": base, "eta_estimate": base, "impact": "1%"}
+    passed = {}
     for delta in (timedelta(days=-3650), timedelta(0), timedelta(days=3650)):
-        lint("ETA 14:30 UTC. Next update 11:00 UTC.", phase="fixing",
-             facts={"cause": "x", "eta": base, "eta_estimate": base, "impact": "1%"},
-             now=base + delta)
+        findings = lint("ETA: 14:30 UTC. Next update 11:00 UTC.", phase="fixing", facts=facts,
+                        now=base + delta)
+        assert all(isinstance(f, Finding) and f.severity in ("error", "warning")
+                   for f in findings)
+        passed[delta.days] = [f for f in findings if f.rule == "over_promise"]
+    assert passed[-3650] == [] and passed[0] == []
+    [late] = passed[3650]
+    assert late.severity == "error" and "already passed" in late.message

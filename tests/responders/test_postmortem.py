@@ -88,7 +88,7 @@ def test_entering_postmortem_drafts_board_and_public_versions(store, library):
         public = drafts[("customers", "en")].body
         assert "Summary\nLogin outage" in public and "owner" not in public
         fr = drafts[("customers", "fr")].body
-        assert "En bref\nPanne de connexion : incident panne de gravité majeure" in fr
+        assert "En bref\nPanne de connexion\u00a0: incident panne de gravité majeure" in fr
         assert "Ce qui s'est passé" in fr
 
 

@@ -88,8 +88,10 @@ def test_linked_statement_is_cited_by_replies(store):
                            actor="lead", now=T0)
         update_facts(s, incident, actor="lead", now=T0, impact="logins fail for some regions",
                      actions="we are investigating the login service")
-        first = add(s, 1, HACK[0][1], followers=500)
-        [reply] = suggest_replies(s, incident, library, brand, T0, limit=1)
+        add(s, 0, HACK[0][1], followers=50)  # the claim's source: never answered
+        first = add(s, 1, HACK[0][1], followers=500, at=T0 + timedelta(minutes=1))
+        [reply] = suggest_replies(s, incident, library, brand, T0 + timedelta(minutes=2),
+                                  limit=1)
         assert reply.body.endswith(brand.status_url)  # no statement yet: the status page
         statement = DraftRow(incident_id=incident.id, kind="status", audience="customers",
                              channel="statuspage", lang="en", phase="investigating",

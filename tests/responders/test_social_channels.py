@@ -10,15 +10,15 @@ import time
 from datetime import datetime
 
 import pytest
-import requests
 import tweepy
-from fake_http import FakeAPI
 
 from responders.channels.base import ChannelError, Message
 from responders.channels.bluesky import BlueskyChannel, link_facets
 from responders.channels.mastodon import MastodonChannel
 from responders.channels.reddit import RedditChannel
 from responders.channels.x import XChannel
+from tests.support.fake_http import FakeServer, Reply, dead_url, mount_rewrite
+from tests.support.mastodon import MastodonServer, mastodon_fields
 
 NOW = datetime(2026, 3, 10, 10, 0)
 BODY = ("@dana_k Sorry for the disruption. About 60% of customers cannot log in. We're "
@@ -42,52 +42,34 @@ def no_backoff(monkeypatch):
 
 @pytest.fixture
 def fake():
-    with FakeAPI() as api:
+    with FakeServer() as api:
         yield api
 
 
-def dead_url() -> str:
-    """A local port nobody listens on: connection refused, fast."""
-    with FakeAPI() as api:
-        url = api.url
-    return url
-
-
 # --- X (tweepy) ----------------------------------------------------------------------------
-
-class Rewrite(requests.adapters.HTTPAdapter):
-    """Sends what tweepy addresses to api.twitter.com to the fake server instead."""
-
-    def __init__(self, base: str):
-        super().__init__(max_retries=0)
-        self.base = base
-
-    def send(self, request, **kwargs):
-        request.url = request.url.replace("https://api.twitter.com", self.base, 1)
-        return super().send(request, **kwargs)
-
 
 def x_channel(base: str, **kw) -> XChannel:
     keys = kw or {"consumer_key": "ck", "consumer_secret": "cs", "access_token": "at",
                       "access_token_secret": "ats"}
     channel = XChannel(handle="@nimbushq", **keys)
-    channel.client.session.mount("https://api.twitter.com", Rewrite(base))
+    # what tweepy addresses to api.twitter.com goes to the fake server instead
+    mount_rewrite(channel.client.session, base, "https://api.twitter.com")
     return channel
 
 
 def test_x_reply_payload_and_link(fake):
-    fake.routes[("POST", "/2/tweets")] = (201, {"data": {"id": "1770001", "text": BODY}})
+    fake.route("POST", "/2/tweets", Reply(201, {"data": {"id": "1770001", "text": BODY}}))
     delivery = x_channel(fake.url).send(message("x", "1769990"), NOW)
     assert delivery.external_id == "1770001"
     assert delivery.url == "https://x.com/nimbushq/status/1770001"
-    [req] = fake.calls("POST", "/2/tweets")
+    [req] = fake.calls("/2/tweets", "POST")
     assert req.json == {"text": BODY, "reply": {"in_reply_to_tweet_id": "1769990"}}
     assert req.headers["authorization"].startswith("OAuth ")
     assert 'oauth_consumer_key="ck"' in req.headers["authorization"]
 
 
 def test_x_oauth2_user_token(fake):
-    fake.routes[("POST", "/2/tweets")] = (201, {"data": {"id": "5", "text": "x"}})
+    fake.route("POST", "/2/tweets", Reply(201, {"data": {"id": "5", "text": "x"}}))
     x_channel(fake.url, user_token="user-tok").send(message("x", "4"), NOW)
     assert fake.requests[0].headers["authorization"] == "Bearer user-tok"
 
@@ -100,7 +82,7 @@ def test_x_oauth2_user_token(fake):
     (503, {"title": "Service Unavailable"}, False),
 ])
 def test_x_errors(fake, status, body, permanent):
-    fake.routes[("POST", "/2/tweets")] = (status, body)
+    fake.route("POST", "/2/tweets", Reply(status, body))
     with pytest.raises(ChannelError) as err:
         x_channel(fake.url).send(message("x", "1"), NOW)
     assert err.value.permanent is permanent
@@ -122,54 +104,54 @@ def reddit_channel(base: str) -> RedditChannel:
 
 
 def reddit_token(fake):
-    fake.routes[("POST", "/api/v1/access_token")] = (
+    fake.route("POST", "/api/v1/access_token", Reply(
         200, {"access_token": "tok-1", "token_type": "bearer", "expires_in": 3600,
-              "scope": "*"})
+              "scope": "*"}))
 
 
 def comment_created(req):
     form = req.form
-    return 200, {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": {
+    return Reply(200, {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": {
         "id": "kx9", "name": "t1_kx9", "body": form["text"], "parent_id": form["thing_id"],
         "link_id": "t3_abc", "subreddit": "nimbus",
-        "permalink": "/r/nimbus/comments/abc/outage/kx9/"}}]}}}
+        "permalink": "/r/nimbus/comments/abc/outage/kx9/"}}]}}})
 
 
 @pytest.mark.parametrize("target, thing_id", [("t1_c0mm", "t1_c0mm"), ("c0mm", "t1_c0mm"),
                                               ("t3_p0st", "t3_p0st")])
 def test_reddit_reply_payload(fake, target, thing_id):
     reddit_token(fake)
-    fake.routes[("POST", "/api/comment/")] = comment_created
+    fake.route("POST", "/api/comment/", comment_created)
     delivery = reddit_channel(fake.url).send(message("reddit", target), NOW)
     assert delivery.external_id == "t1_kx9"
     assert delivery.url == "https://www.reddit.com/r/nimbus/comments/abc/outage/kx9/"
-    [token] = fake.calls("POST", "/api/v1/access_token")
+    [token] = fake.calls("/api/v1/access_token", "POST")
     assert token.form == {"grant_type": "password", "username": "nimbus_support",
                           "password": "pw"}
     assert token.headers["authorization"] == "Basic " + base64.b64encode(b"cid:secret").decode()
-    [req] = fake.calls("POST", "/api/comment/")
+    [req] = fake.calls("/api/comment/", "POST")
     assert req.form["thing_id"] == thing_id and req.form["text"] == BODY
     assert req.headers["authorization"] == "bearer tok-1"
 
 
 @pytest.mark.parametrize("answer, permanent", [
-    ((200, {"json": {"errors": [["THREAD_LOCKED", "that thread is locked", "parent"]]}}), True),
-    ((200, {"json": {"errors": [["RATELIMIT", "take a break for 3 minutes", "ratelimit"]]}}),
+    (Reply(200, {"json": {"errors": [["THREAD_LOCKED", "that thread is locked", "parent"]]}}), True),
+    (Reply(200, {"json": {"errors": [["RATELIMIT", "take a break for 3 minutes", "ratelimit"]]}}),
      False),
-    ((403, {"message": "Forbidden", "error": 403}), True),
-    ((429, {"message": "Too Many Requests", "error": 429}), False),
-    ((500, {"message": "Internal Server Error"}), False),
+    (Reply(403, {"message": "Forbidden", "error": 403}), True),
+    (Reply(429, {"message": "Too Many Requests", "error": 429}), False),
+    (Reply(500, {"message": "Internal Server Error"}), False),
 ])
 def test_reddit_errors(fake, answer, permanent):
     reddit_token(fake)
-    fake.routes[("POST", "/api/comment/")] = answer
+    fake.route("POST", "/api/comment/", answer)
     with pytest.raises(ChannelError) as err:
         reddit_channel(fake.url).send(message("reddit", "t1_c0mm"), NOW)
     assert err.value.permanent is permanent
 
 
 def test_reddit_bad_credentials_are_permanent(fake):
-    fake.routes[("POST", "/api/v1/access_token")] = (401, {"message": "Unauthorized"})
+    fake.route("POST", "/api/v1/access_token", Reply(401, {"message": "Unauthorized"}))
     with pytest.raises(ChannelError) as err:
         reddit_channel(fake.url).send(message("reddit", "t1_c0mm"), NOW)
     assert err.value.permanent
@@ -189,44 +171,13 @@ def test_reddit_needs_a_target():
 
 # --- Mastodon (Mastodon.py) ----------------------------------------------------------------
 
-def status_json(id_: str, text: str, reply_to: str | None = None) -> dict:
-    return {"id": id_, "uri": f"https://social.example/users/nimbus/statuses/{id_}",
-            "url": f"https://social.example/@nimbus/{id_}", "created_at": "2026-03-10T10:00:00Z",
-            "content": f"<p>{text}</p>", "visibility": "public", "in_reply_to_id": reply_to,
-            "account": {"id": "1", "username": "nimbus", "acct": "nimbus"}}
-
-
-class MastodonServer:
-    """Keeps Idempotency-Key -> status like Mastodon does, so a repeated key posts once."""
-
-    def __init__(self):
-        self.posted: dict[str, dict] = {}
-        self.count = 0
-
-    def __call__(self, req):
-        fields = req.form if "form" in req.headers.get("content-type", "") else req.json
-        key = req.headers.get("idempotency-key")
-        if key in self.posted:
-            return 200, self.posted[key]
-        self.count += 1
-        status = status_json(str(110000 + self.count), fields["status"],
-                             fields.get("in_reply_to_id"))
-        if key:
-            self.posted[key] = status
-        return 200, status
-
-
-def mastodon_fields(req) -> dict:
-    return req.form if "form" in req.headers.get("content-type", "") else req.json
-
-
 def test_mastodon_reply_payload(fake):
-    fake.routes[("POST", "/api/v1/statuses")] = server = MastodonServer()
+    fake.route("POST", "/api/v1/statuses", server := MastodonServer())
     channel = MastodonChannel(api_base_url=fake.url, access_token="mtok", visibility="unlisted")
     delivery = channel.send(message("mastodon", "109000", lang="fr"), NOW)
     assert delivery.external_id == "110001"
     assert delivery.url == "https://social.example/@nimbus/110001"
-    [req] = fake.calls("POST", "/api/v1/statuses")
+    [req] = fake.calls("/api/v1/statuses", "POST")
     fields = mastodon_fields(req)
     assert fields["status"] == BODY and str(fields["in_reply_to_id"]) == "109000"
     assert fields["language"] == "fr" and fields["visibility"] == "unlisted"
@@ -241,7 +192,7 @@ def test_mastodon_reply_payload(fake):
                                                (422, True), (429, False), (500, False),
                                                (503, False)])
 def test_mastodon_errors(fake, status, permanent):
-    fake.routes[("POST", "/api/v1/statuses")] = (status, {"error": f"status {status}"})
+    fake.route("POST", "/api/v1/statuses", Reply(status, {"error": f"status {status}"}))
     channel = MastodonChannel(api_base_url=fake.url, access_token="mtok")
     with pytest.raises(ChannelError) as err:
         channel.send(message("mastodon", "1"), NOW)
@@ -274,41 +225,41 @@ def jwt(sub: str) -> str:
 class BlueskyServer:
     """createSession, getProfile, getPosts, listRecords and createRecord over one repo."""
 
-    def __init__(self, fake: FakeAPI):
+    def __init__(self, fake: FakeServer):
         self.records: list[dict] = []
         x = "/xrpc/"
-        fake.routes[("POST", x + "com.atproto.server.createSession")] = self.session
-        fake.routes[("GET", x + "app.bsky.actor.getProfile")] = (
-            200, {"did": ME, "handle": "nimbus.bsky.social"})
-        fake.routes[("GET", x + "app.bsky.feed.getPosts")] = self.get_posts
-        fake.routes[("GET", x + "com.atproto.repo.listRecords")] = self.list_records
-        fake.routes[("POST", x + "com.atproto.repo.createRecord")] = self.create
+        fake.route("POST", x + "com.atproto.server.createSession", self.session)
+        fake.route("GET", x + "app.bsky.actor.getProfile", Reply(
+            200, {"did": ME, "handle": "nimbus.bsky.social"}))
+        fake.route("GET", x + "app.bsky.feed.getPosts", self.get_posts)
+        fake.route("GET", x + "com.atproto.repo.listRecords", self.list_records)
+        fake.route("POST", x + "com.atproto.repo.createRecord", self.create)
 
     def session(self, req):
-        return 200, {"did": ME, "handle": "nimbus.bsky.social", "accessJwt": jwt(ME),
-                     "refreshJwt": jwt(ME), "active": True}
+        return Reply(200, {"did": ME, "handle": "nimbus.bsky.social", "accessJwt": jwt(ME),
+                     "refreshJwt": jwt(ME), "active": True})
 
     def get_posts(self, req):
-        [uri] = req.query["uris"]
+        [uri] = req.query_lists["uris"]
         record = {"$type": "app.bsky.feed.post", "text": "is nimbus hacked?",
                   "createdAt": "2026-03-10T09:58:00Z",
                   "reply": {"root": {"uri": ROOT, "cid": CID}, "parent": {"uri": ROOT,
                                                                             "cid": CID}}}
         if uri == ROOT:
             record.pop("reply")
-        return 200, {"posts": [{"uri": uri, "cid": CID, "record": record,
+        return Reply(200, {"posts": [{"uri": uri, "cid": CID, "record": record,
                                 "author": {"did": "did:plc:dana", "handle": "dana.bsky.social"},
-                                "indexedAt": "2026-03-10T09:58:01Z"}]}
+                                "indexedAt": "2026-03-10T09:58:01Z"}]})
 
     def list_records(self, req):
-        assert req.query["repo"] == [ME]
-        return 200, {"records": list(reversed(self.records))}
+        assert req.query_lists["repo"] == [ME]
+        return Reply(200, {"records": list(reversed(self.records))})
 
     def create(self, req):
         body = req.json
         uri = f"at://{ME}/app.bsky.feed.post/3kreply{len(self.records):06d}"
         self.records.append({"uri": uri, "cid": CID, "value": body["record"]})
-        return 200, {"uri": uri, "cid": CID}
+        return Reply(200, {"uri": uri, "cid": CID})
 
 
 def untyped(value):
@@ -330,9 +281,9 @@ def test_bluesky_reply_payload_threads_under_the_root(fake):
     delivery = bluesky(fake).send(message("bluesky", PARENT, lang="fr"), NOW)
     assert delivery.external_id == f"at://{ME}/app.bsky.feed.post/3kreply000000"
     assert delivery.url == "https://bsky.app/profile/nimbus.bsky.social/post/3kreply000000"
-    [login] = fake.calls("POST", "/xrpc/com.atproto.server.createSession")
+    [login] = fake.calls("/xrpc/com.atproto.server.createSession", "POST")
     assert login.json == {"identifier": "nimbus.bsky.social", "password": "app-pw"}
-    [create] = fake.calls("POST", "/xrpc/com.atproto.repo.createRecord")
+    [create] = fake.calls("/xrpc/com.atproto.repo.createRecord", "POST")
     body = create.json
     assert body["repo"] == ME and body["collection"] == "app.bsky.feed.post"
     record = untyped(body["record"])
@@ -351,7 +302,7 @@ def test_bluesky_reply_payload_threads_under_the_root(fake):
 def test_bluesky_reply_to_a_top_level_post_uses_it_as_root(fake):
     BlueskyServer(fake)
     bluesky(fake).send(message("bluesky", ROOT), NOW)
-    [create] = fake.calls("POST", "/xrpc/com.atproto.repo.createRecord")
+    [create] = fake.calls("/xrpc/com.atproto.repo.createRecord", "POST")
     assert untyped(create.json["record"]["reply"]) == {"parent": {"uri": ROOT, "cid": CID},
                                               "root": {"uri": ROOT, "cid": CID}}
 
@@ -377,8 +328,8 @@ def test_bluesky_link_facets_count_bytes():
                                                (429, False), (500, False), (502, False)])
 def test_bluesky_errors(fake, status, permanent):
     BlueskyServer(fake)
-    fake.routes[("POST", "/xrpc/com.atproto.repo.createRecord")] = (
-        status, {"error": "Boom", "message": f"status {status}"})
+    fake.route("POST", "/xrpc/com.atproto.repo.createRecord", Reply(
+        status, {"error": "Boom", "message": f"status {status}"}))
     with pytest.raises(ChannelError) as err:
         bluesky(fake).send(message("bluesky", PARENT), NOW)
     assert err.value.permanent is permanent
@@ -386,8 +337,8 @@ def test_bluesky_errors(fake, status, permanent):
 
 def test_bluesky_bad_login_is_permanent_and_bad_target_too(fake):
     BlueskyServer(fake)
-    fake.routes[("POST", "/xrpc/com.atproto.server.createSession")] = (
-        401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+    fake.route("POST", "/xrpc/com.atproto.server.createSession", Reply(
+        401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}))
     with pytest.raises(ChannelError) as err:
         bluesky(fake).send(message("bluesky", PARENT), NOW)
     assert err.value.permanent

@@ -10,10 +10,9 @@ import json
 import re
 import socket
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
+from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
 from responders import subscribers
@@ -24,35 +23,25 @@ from responders.drafts import Brand
 from responders.incidents import declare
 from responders.subscribers import notify_subscribers, subscribe
 from store.models import DraftRow, StatusNotificationRow, StatusPostRow, StatusSubscriberRow
-from tests.fake_http import FakeAPI
+from tests.support.fake_http import FakeServer, Reply
+from tests.support.smtp import Inbox, smtp_server
 
 NOW = datetime(2026, 3, 10, 10, 30)
 BRAND = Brand(name="Nimbus & Co", status_url="https://status.nimbus.example/status")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted"
+def hook(reply: Reply) -> FakeServer:
+    """A webhook receiver answering every POST /hook with `reply`."""
+    fake = FakeServer()
+    fake.route("POST", "/hook", reply)
+    return fake
 
 
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, {"email": EmailChannel("127.0.0.1", controller.port,
-                                        sender="status@nimbus.example")}
-    controller.stop()
+    inbox = Inbox(policy=policy.default)
+    with smtp_server(inbox) as port:
+        yield inbox, {"email": EmailChannel("127.0.0.1", port, sender="status@nimbus.example")}
 
 
 def body_of(mail) -> str:
@@ -83,7 +72,7 @@ def test_email_double_opt_in_one_update_in_the_right_language_then_unsubscribe(s
         subscribe(s, "email", " Ana@Example.org ", "fr", NOW)
     post(store, 1, "fr", "Avant la confirmation.", NOW + timedelta(minutes=1))
     assert notify(store, channels, NOW + timedelta(minutes=1)) == 0  # not confirmed: none
-    [(rcpts, mail)] = inbox.messages  # only the confirmation
+    [(_, rcpts, mail)] = inbox.messages  # only the confirmation
     assert rcpts == ["ana@example.org"] and "Confirmez" in mail["Subject"]
     token = re.search(r"https://status\.nimbus\.example/status/confirm/(\S+)",
                       body_of(mail)).group(1)
@@ -95,7 +84,7 @@ def test_email_double_opt_in_one_update_in_the_right_language_then_unsubscribe(s
     post(store, 2, "en", "We are investigating.", NOW + timedelta(minutes=6))
     post(store, 3, "fr", "Nous analysons le problème.", NOW + timedelta(minutes=6))
     assert notify(store, channels, NOW + timedelta(minutes=7)) == 1
-    [(rcpts, mail)] = inbox.messages[1:]
+    [(_, rcpts, mail)] = inbox.messages[1:]
     text = body_of(mail)
     assert rcpts == ["ana@example.org"] and "Analyse en cours: Login outage" in mail["Subject"]
     assert text.startswith("Nous analysons le problème.")  # the French post only, not #1
@@ -134,7 +123,7 @@ def test_no_subscribers_is_cheap_and_sends_nothing(store, smtp):
 
 
 def test_webhook_subscriber_gets_one_correctly_signed_post(store):
-    with FakeAPI(routes={("POST", "/hook"): (200, {"ok": True})}) as api, store.session() as s:
+    with hook(Reply(200, {"ok": True})) as api, store.session() as s:
         row = subscribe(s, "webhook", "https://hooks.example.com/hook", "en", NOW)
         assert row.fresh and row.confirmed_at == NOW
         secret = row.token
@@ -146,7 +135,7 @@ def test_webhook_subscriber_gets_one_correctly_signed_post(store):
         post(store, 2, "fr", "Nous analysons.", NOW + timedelta(minutes=1))
         assert notify(store, {}, NOW + timedelta(minutes=2), public_only=False) == 1
         assert notify(store, {}, NOW + timedelta(minutes=3), public_only=False) == 0
-        [req] = api.calls("POST", "/hook")
+        [req] = api.calls("/hook", "POST")
         expected = "sha256=" + hmac.new(secret.encode(), req.body, hashlib.sha256).hexdigest()
         assert req.headers["x-crisiswatch-signature"] == expected
         payload = json.loads(req.body)
@@ -155,7 +144,7 @@ def test_webhook_subscriber_gets_one_correctly_signed_post(store):
 
 
 def test_webhook_failure_is_recorded_once_not_retried(store):
-    with FakeAPI(routes={("POST", "/hook"): (410, {"gone": True})}) as api:
+    with hook(Reply(410, {"gone": True})) as api:
         with store.session() as s:
             subscribe(s, "webhook", "https://hooks.example.com/hook", "en", NOW)
             s.execute(update(StatusSubscriberRow).values(address=api.url + "/hook"))
@@ -172,7 +161,7 @@ def test_webhook_failure_is_recorded_once_not_retried(store):
 def test_webhook_host_resolving_to_a_private_address_gets_nothing(store, host):
     """The form refuses private IP literals; a public-looking name can still be pointed
     inside later, so the address is resolved again, for real, before every POST."""
-    with FakeAPI(routes={("POST", "/hook"): (200, {"ok": True})}) as api:
+    with hook(Reply(200, {"ok": True})) as api:
         with store.session() as s:
             subscribe(s, "webhook", "https://hooks.example.com/hook", "en", NOW)
             s.execute(update(StatusSubscriberRow).values(
@@ -199,7 +188,7 @@ def test_webhook_posts_to_the_address_that_was_checked(store, monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     monkeypatch.setattr(subscribers, "is_public", lambda ip: ip.is_global or ip.is_loopback)
-    with FakeAPI(routes={("POST", "/hook"): (200, {"ok": True})}) as api:
+    with hook(Reply(200, {"ok": True})) as api:
         port = api.url.rsplit(":", 1)[1]
         with store.session() as s:
             subscribe(s, "webhook", "https://hooks.example.com/hook", "en", NOW)
@@ -207,7 +196,7 @@ def test_webhook_posts_to_the_address_that_was_checked(store, monkeypatch):
                 address=f"http://hooks.example.com:{port}/hook"))
         post(store, 1, "en", "We are investigating.", NOW + timedelta(minutes=1))
         assert notify(store, {}, NOW + timedelta(minutes=2)) == 1
-        [req] = api.calls("POST", "/hook")
+        [req] = api.calls("/hook", "POST")
         assert req.headers["host"] == f"hooks.example.com:{port}"
     assert asked == ["hooks.example.com"]
 
@@ -288,7 +277,7 @@ def test_public_routes_work_without_login(client, store, smtp):
     r = client.post("/status/subscribe", data={"email": "cy@example.org", "lang": "fr"})
     assert r.status_code == 200 and "Consultez votre boîte" in r.get_data(as_text=True)
     notify(store, channels)
-    [(_, mail)] = inbox.messages
+    [(_, _, mail)] = inbox.messages
     path = re.search(r"https://status\.nimbus\.example(/status/confirm/\S+)",
                      body_of(mail)).group(1)
 

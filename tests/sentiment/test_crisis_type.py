@@ -6,7 +6,6 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from embedded_fixture import embedded_model
 
 from responders.incidents import CRISIS_TYPES
 from sentiment.crisis_type import (
@@ -17,6 +16,7 @@ from sentiment.crisis_type import (
     stored_type,
 )
 from sentiment.scorer import Scorer
+from tests.support.embedded_fixture import embedded_model
 from training.common import read_labelled
 
 

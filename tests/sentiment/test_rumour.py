@@ -6,8 +6,6 @@ import hashlib
 
 import numpy as np
 import pytest
-from embedded_fixture import embedded_model
-from support import WordModel
 
 from sentiment.lexicons import RUMOUR_FEATURES, rumour_features
 from sentiment.model import LinearHead
@@ -21,6 +19,8 @@ from sentiment.rumour import (
     load_rumour_model,
 )
 from sentiment.scorer import Scorer
+from tests.support.embedded_fixture import embedded_model
+from tests.support.word_model import WordModel
 
 
 class HashEncoder:

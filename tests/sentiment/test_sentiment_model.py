@@ -19,7 +19,7 @@ from sentiment.model import (
     map_labels,
 )
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 TWEETEVAL_VAL = SHARED / "data" / "sentiment" / "tweeteval_en" / "val.tsv"
 # One labelled row per class in each product language, as a dataset dir's split would hold.
 TINY_SPLITS = {
@@ -45,67 +45,6 @@ def top(p: dict[str, float]) -> str:
 
 
 # ------------------------------------------------------------------ pipeline path
-
-
-@pytest.fixture(scope="module")
-def tiny_classifier_dir(tmp_path_factory) -> Path:
-    """A tiny XLM-R sequence classifier (random weights) and tokenizer saved to disk, so the
-    real `pipeline("text-classification", model=DIR)` loading path runs offline."""
-    import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors
-    from transformers import (
-        PreTrainedTokenizerFast,
-        XLMRobertaConfig,
-        XLMRobertaForSequenceClassification,
-    )
-
-    directory = tmp_path_factory.mktemp("tiny-xlmr")
-    words = [
-        "the",
-        "app",
-        "is",
-        "down",
-        "site",
-        "est",
-        "en",
-        "panne",
-        "love",
-        "this",
-        "great",
-        "bad",
-    ]
-    vocab = {t: i for i, t in enumerate(["<s>", "<pad>", "</s>", "<unk>", *words])}
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
-    )
-    PreTrainedTokenizerFast(
-        tokenizer_object=tok,
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        model_max_length=128,
-    ).save_pretrained(directory)
-
-    torch.manual_seed(0)
-    config = XLMRobertaConfig(
-        vocab_size=len(vocab),
-        hidden_size=8,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=16,
-        max_position_embeddings=140,  # XLM-R positions start at pad_token_id + 1
-        pad_token_id=1,
-        num_labels=3,
-        id2label={0: "negative", 1: "neutral", 2: "positive"},
-        label2id={"negative": 0, "neutral": 1, "positive": 2},
-    )
-    model = XLMRobertaForSequenceClassification(config)
-    assert sum(p.numel() for p in model.parameters()) < 10_000
-    model.save_pretrained(directory)
-    return directory
 
 
 def test_pipeline_sentiment_loads_local_dir_and_returns_probabilities(tiny_classifier_dir):
