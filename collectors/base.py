@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,3 +63,16 @@ class Collector(Protocol):
     name: str
 
     def fetch(self, query: str, cursor: str | None, now: datetime) -> Iterator[Batch]: ...
+
+
+def keywords(query: str) -> list[str]:
+    """Lower-case words and quoted phrases of a query ("nimbus" OR "#nimbusdown")."""
+    phrases = re.findall(r'"([^"]+)"', query)
+    rest = re.sub(r'"[^"]+"', " ", query)
+    words = [w for w in re.findall(r"[#@]?[\w.-]+", rest) if w.upper() not in ("OR", "AND")]
+    return [w.lower() for w in phrases + words]
+
+
+def matches(words: list[str], text: str) -> bool:
+    low = text.lower()
+    return any(w in low for w in words)

@@ -12,7 +12,6 @@ and the restart re-reads it: nothing lost, nothing twice.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +20,7 @@ import praw
 import prawcore
 
 from collectors.backoff import Backoff, Verdict, http_verdict, plain_text, retry_after
-from collectors.base import Batch, CollectorError, Mention
+from collectors.base import Batch, CollectorError, Mention, keywords, matches
 from collectors.ingest import quarantine
 
 OVERLAP_S = 120  # items can show up in a listing a little after their created_utc
@@ -142,19 +141,6 @@ class RedditCollector:
         if isinstance(exc, (prawcore.PrawcoreException, praw.exceptions.PRAWException)):
             return Verdict("transient", f"reddit: {type(exc).__name__}: {exc}")
         return None
-
-
-def keywords(query: str) -> list[str]:
-    """Lower-case words and quoted phrases of a query ("nimbus" OR "#nimbusdown")."""
-    phrases = re.findall(r'"([^"]+)"', query)
-    rest = re.sub(r'"[^"]+"', " ", query)
-    words = [w for w in re.findall(r"[#@]?[\w.-]+", rest) if w.upper() not in ("OR", "AND")]
-    return [w.lower() for w in phrases + words]
-
-
-def matches(words: list[str], text: str) -> bool:
-    low = text.lower()
-    return any(w in low for w in words)
 
 
 def _read_back(listing, floor: float) -> list:

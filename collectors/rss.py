@@ -18,9 +18,8 @@ import feedparser
 import requests
 
 from collectors.backoff import Backoff, RetryingSession, lang_or_none, plain_text
-from collectors.base import Batch, CollectorError, Mention
+from collectors.base import Batch, CollectorError, Mention, keywords, matches
 from collectors.ingest import quarantine
-from collectors.reddit import keywords, matches
 
 MAX_BODY = 5_000_000  # a feed larger than this is not a feed
 USER_AGENT = "crisiswatch/0.1 (+feed reader)"

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from collectors.backoff import Backoff
-from collectors.base import CollectorError
+from collectors.base import CollectorError, keywords
 from collectors.ingest import collect_once
-from collectors.reddit import RedditCollector, keywords
+from collectors.reddit import RedditCollector
 from tests.support.collector_support import Dying, Killed, cursor, external_ids, quarantined
 from tests.support.fake_http import FakeServer, Reply, Sleeps
 
