@@ -3,12 +3,15 @@
 Reads `timestamp,value` (a header row, one row per fixed interval, any interval; ISO 8601
 times such as `2015-02-26 21:42:53`, or Unix seconds) and writes
 `timestamp,value,anomaly_score`, the score in [0, 1], each row computed only from the rows
-before it and itself, with the live pipeline's detector code (`signals.detectors
-.score_series`): a series of non-negative integers is a count and is scored by the same
-seasonal Poisson baseline as mention volume; any other series by a robust z-score. The
-interval is read from the timestamps (median gap) so the false-alarm budget per week and
-the hour-of-week profile stay right. Rows with an empty or non-numeric value are copied
-with a score of 0 and not fed to the detector.
+before it and itself, by the streaming detector `signals.anomaly` (each row's value and its
+short-against-long window mean ranked against the series' own recent history, extended by
+a fitted exponential tail, Bonferroni-combined; a row keeps its score only if it beats the
+last 100 rows, so an anomaly gives a short peak, not a plateau). The score is
+`s / (s + k)` of the surprise `s = -log10 p`: it ranks rows across series and never
+saturates. `--false-alarms-per-week F` sets `k` to the surprise that budget allows at the
+series' interval (median gap), so a score of 0.5 is then an alarm. Rows with an empty or
+non-numeric value are copied with a score of 0 and not fed to the detector. Measured on the
+48 NAB series by `benchmarks/bench_nab.py`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import sys
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
-from signals.detectors import Settings, score_series
+from signals import anomaly
 
 
 def register(subparsers) -> None:
@@ -31,7 +34,8 @@ def register(subparsers) -> None:
     score.add_argument("--input", required=True, help="CSV with timestamp,value ('-': stdin)")
     score.add_argument("--output", required=True, help="CSV to write ('-': stdout)")
     score.add_argument("--false-alarms-per-week", type=float, default=None,
-                       help="detector sensitivity (default: the live default, 1 per week)")
+                       help="make 0.5 the alarm threshold for this budget (default: scores "
+                            "only rank rows)")
     score.set_defaults(func=cmd_score_csv, own_db=None)
 
 
@@ -61,11 +65,12 @@ def score_rows(rows: list[tuple[str, str]], false_alarms_per_week: float | None 
     times = [parse_time(t) for t, _ in rows]
     values = [_number(v) for _, v in rows]
     gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(times) if b > a]
-    settings = Settings.for_interval(statistics.median(gaps) if gaps else 1.0)
-    if false_alarms_per_week is not None:
-        settings.false_alarms_per_week = false_alarms_per_week
     present = [i for i, v in enumerate(values) if v is not None]
-    scores = score_series([times[i] for i in present], [values[i] for i in present], settings)
+    params = {}
+    if false_alarms_per_week is not None:  # 0.5 is then the alarm threshold of that budget
+        per_week = 7 * 24 * 60 / (statistics.median(gaps) if gaps else 1.0)
+        params["k"] = anomaly.threshold_for(false_alarms_per_week, per_week * 2)  # 2 tests
+    scores = anomaly.score_series([values[i] for i in present], **params)
     by_row = dict(zip(present, scores))
     return [(t, v, by_row.get(i, 0.0)) for i, (t, v) in enumerate(rows)]
 

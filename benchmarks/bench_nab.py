@@ -1,0 +1,79 @@
+"""NAB score of `crisiswatch signals score-csv` on ../shared/data/anomaly (48 labelled series).
+
+    python benchmarks/bench_nab.py [--data DIR] [--out DIR] [--category NAME ...] [--jobs 2]
+
+Runs the product's own score-csv code (`crisiswatch.signals_command.score_rows`, the same
+function the command calls) over every series, writes `<out>/<category>/<name>.csv`, then
+the kit's scorer (`../shared/tools/nab_score.py --per-file`), whose last line is
+`nab_standard=.. nab_low_fp=.. nab_low_fn=..`. Also prints each category scored alone and
+the rows per second. The data is evaluation material: it is read, never shipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from crisiswatch.signals_command import score_rows  # noqa: E402
+
+SHARED = PROJECT.parent / "shared"
+
+
+def score_file(job: tuple[Path, Path]) -> int:
+    src, dst = job
+    with open(src, newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        rows = [(r[0], r[1]) for r in reader if r]
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with open(dst, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["timestamp", "value", "anomaly_score"])
+        for t, v, s in score_rows(rows):
+            w.writerow([t, v, f"{s:.9f}"])
+    return len(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=SHARED / "data" / "anomaly" / "data")
+    ap.add_argument("--scorer", type=Path, default=SHARED / "tools" / "nab_score.py")
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--category", action="append", default=[])
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"no data at {args.data}", file=sys.stderr)
+        return 2
+    out = args.out or Path(tempfile.mkdtemp(prefix="nab-"))
+    cats = sorted(p.name for p in args.data.iterdir() if p.is_dir()
+                  and (not args.category or p.name in args.category))
+    jobs = [(f, out / c / f.name) for c in cats for f in sorted((args.data / c).glob("*.csv"))]
+    began = time.perf_counter()
+    with Pool(args.jobs) as pool:
+        rows = sum(pool.map(score_file, jobs))
+    elapsed = time.perf_counter() - began
+    print(f"scored {rows} rows of {len(jobs)} files in {elapsed:.1f} s "
+          f"({rows / elapsed:.0f} rows/s, {args.jobs} processes) into {out}")
+    base = [sys.executable, str(args.scorer), "--detector-dir", str(out)]
+    for c in cats:
+        last = subprocess.run(base + ["--category", c], capture_output=True, text=True,
+                              check=True).stdout.strip().splitlines()[-1]
+        print(f"{c:24} {last}")
+    last = subprocess.run(base + [f"--category={c}" for c in cats], capture_output=True,
+                          text=True, check=True).stdout.strip().splitlines()[-1]
+    print(f"{'all ' + str(len(jobs)) + ' files':24} {last}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
