@@ -121,7 +121,9 @@ def ensure_int8_onnx(cache_dir: Path, encoder_dir: Path, adapter: Adapter | None
     target = build_dir(tag)
     if (target / MARKER).is_file():
         os.utime(target / MARKER)  # in use: before the build check, so no pruner takes it
-    build_once(target, MARKER, ONNX_BUILD_VERSION, f"int8 build of the {which} encoder",
+    build_once(target, MARKER, ONNX_BUILD_VERSION,
+               f"build of the embedded model, step {3 if adapter is None else 2} of 3: "
+               f"the int8 {which} encoder",
                export_and_quantise)  # fmt: skip
     current = {target, build_dir("base")}
     if ADAPTER_PATH.is_file():

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import re
 import shutil
 import struct
 import sys
 import time
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -207,6 +210,28 @@ def _build_tokenizer(f: _Q4File):
     )
 
 
+@contextmanager
+def third_party_output_to(log_file: Path):
+    """Send what libraries log or warn while building (ONNX Runtime's quantiser writes a
+    hundred INFO lines, torch's exporter TracerWarnings) to ``log_file`` instead of the
+    terminal: a newcomer's first start shows our progress lines only."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    saved = root.handlers[:], root.level
+    root.handlers, root.level = [handler], logging.INFO
+    logging.captureWarnings(True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            yield
+    finally:
+        logging.captureWarnings(False)
+        root.handlers, root.level = saved
+        handler.close()
+
+
 def build_once(target: Path, marker: str, version: int, title: str, build) -> Path:
     """Return ``target`` once it holds a finished build of ``version``; build it otherwise.
 
@@ -220,13 +245,16 @@ def build_once(target: Path, marker: str, version: int, title: str, build) -> Pa
             return target
     except (OSError, ValueError, AttributeError):  # missing or unreadable: build it
         pass
-    print(f"crisiswatch: one-time {title} into {target} ...", file=sys.stderr, flush=True)
+    log_file = target.parent / "build.log"
+    print(f"crisiswatch: one-time {title} (a minute or two; details in {log_file}) ...",
+          file=sys.stderr, flush=True)
     started = time.monotonic()
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        info = {"version": version, **build(tmp)}
+        with third_party_output_to(log_file):
+            info = {"version": version, **build(tmp)}
         (tmp / marker).write_text(json.dumps(info, indent=1))
         if target.exists():  # stale version (or lost a race): replace it
             shutil.rmtree(target, ignore_errors=True)
@@ -276,6 +304,6 @@ def ensure_encoder_dir(cache_dir: Path) -> Path:
         Path(cache_dir) / ENCODER_NAME,
         "crisiswatch-conversion.json",
         CONVERSION_VERSION,
-        f"build of the embedded sentiment encoder (multilingual-e5-small from {source.name})",
+        f"build of the embedded model, step 1 of 3: multilingual-e5-small from {source.name}",
         convert,
     )
