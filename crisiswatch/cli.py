@@ -1,5 +1,6 @@
-"""`crisiswatch` command line: demo, drill, run, db upgrade, users add, and the commands of
-the modules in COMMAND_MODULES (lint, signals, sources, collect, sentiment, rumours)."""
+"""`crisiswatch` command line: demo, drill, run, db upgrade, users add here, and the
+commands that live in their own modules (COMMAND_MODULES: lint, signals, sources, collect,
+sentiment, rumours, replay, web, worker). Every command and option has a help text."""
 
 from __future__ import annotations
 
@@ -13,12 +14,24 @@ from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 from crisiswatch import settings as config
+from crisiswatch.config_check import EXIT_CODE as CONFIG_EXIT
+from crisiswatch.config_check import ConfigError
 from crisiswatch.wiring import App
 
 # Commands that live in their own module: each has `register(subparsers)`, setting
 # `func(args, app) -> int` on its parser (lint sets `run(args)` and needs no app).
 COMMAND_MODULES = ("lint_command", "signals_command", "sources_command", "sentiment_command",
                    "replay_command", "process_commands")
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("crisiswatch")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def utcnow() -> datetime:
@@ -94,21 +107,31 @@ def _safe_url(url: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="crisiswatch", description=__doc__)
-    p.add_argument("--config", help="TOML config file (default: $CRISISWATCH_CONFIG)")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = argparse.ArgumentParser(
+        prog="crisiswatch",
+        description="A crisis-communication cockpit: listen to what people say about the "
+                    "brand, notice a crisis early, say the right thing to each audience.",
+        epilog="`crisiswatch COMMAND --help` tells more. Start with `crisiswatch demo`.")
+    p.add_argument("--version", action="version", version=f"crisiswatch {version()}")
+    p.add_argument("--config", metavar="FILE",
+                   help="TOML config file (default: $CRISISWATCH_CONFIG; see config.example.toml)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="the dashboard on a simulated crisis, offline")
-    demo.add_argument("--scenario", default="outage", choices=["outage", "data-leak"])
+    demo.add_argument("--scenario", default="outage", choices=["outage", "data-leak"],
+                      help="which simulated crisis (default outage)")
     demo.add_argument("--speed", type=float, default=20.0,
                       help="simulated seconds per real second (default 20)")
-    demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--no-browser", action="store_true")
+    demo.add_argument("--seed", type=int, default=7,
+                      help="random seed of the simulation (default 7: the same crisis each time)")
+    demo.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     demo.set_defaults(func=cmd_demo, own_db="demo.db")
 
     drill = sub.add_parser("drill", help="run a whole drill headless and report")
-    drill.add_argument("--scenario", default="outage", choices=["outage", "data-leak"])
-    drill.add_argument("--seed", type=int, default=7)
+    drill.add_argument("--scenario", default="outage", choices=["outage", "data-leak"],
+                       help="which simulated crisis (default outage)")
+    drill.add_argument("--seed", type=int, default=7,
+                       help="random seed (default 7): the same seed gives the same figures")
     drill.add_argument("--json", action="store_true", help="print one JSON object")
     drill.add_argument("--keep", action="store_true", help="do not reset the database first")
     drill.set_defaults(func=cmd_drill, own_db="drill.db")
@@ -119,16 +142,18 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--no-dashboard", action="store_true", help="the pipeline only")
     run.set_defaults(func=cmd_run)
 
-    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(
+        dest="db", required=True, metavar="ACTION")
     db.add_parser("upgrade", help="migrate the schema to the latest version").set_defaults(
         func=cmd_db_upgrade)
 
-    users = sub.add_parser("users", help="dashboard users").add_subparsers(dest="users",
-                                                                           required=True)
+    users = sub.add_parser("users", help="dashboard users").add_subparsers(
+        dest="users", required=True, metavar="ACTION")
     add = users.add_parser("add", help="create a user")
-    add.add_argument("username")
-    add.add_argument("--role", default="admin", choices=["viewer", "editor", "approver", "admin"])
-    add.add_argument("--password", help="(prompted when omitted)")
+    add.add_argument("username", help="the login name")
+    add.add_argument("--role", default="admin", choices=["viewer", "editor", "approver", "admin"],
+                     help="what the user may do (default admin)")
+    add.add_argument("--password", help="the password (prompted when omitted)")
     add.set_defaults(func=cmd_users_add)
 
     for module in COMMAND_MODULES:
@@ -142,15 +167,20 @@ def main(argv: list[str] | None = None) -> int:
                         stream=sys.stderr)
     for chatty in ("alembic", "werkzeug"):  # one line per migration step or request
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    if args.command == "lint":  # pure text in, findings out: no store, no settings
-        from crisiswatch import lint_command
+    try:
+        if args.command == "lint":  # pure text in, findings out: no store, no settings
+            from crisiswatch import lint_command
 
-        return lint_command.run(args)
-    settings = config.load(args.config)
-    own_db = getattr(args, "own_db", None)
-    if own_db and not config.env("CRISISWATCH_DATABASE_URL"):
-        settings.database_url = "sqlite:///" + str(settings.data_dir / own_db)
-    return args.func(args, App(settings))
+            return lint_command.run(args)
+        settings = config.load(args.config)
+        own_db = getattr(args, "own_db", None)
+        if own_db and not config.env("CRISISWATCH_DATABASE_URL"):
+            settings.database_url = "sqlite:///" + str(settings.data_dir / own_db)
+        return args.func(args, App(settings))
+    except ConfigError as exc:  # one line per problem, no traceback, no secret
+        for line in exc.lines:
+            print(f"crisiswatch: configuration error: {line}", file=sys.stderr)
+        return CONFIG_EXIT
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def register(subparsers) -> None:
     check.add_argument("--json", action="store_true", help="one JSON list")
     check.set_defaults(func=cmd_sources_check)
     imp = sub.add_parser("import-csv", help="import support tickets from a CSV export")
-    imp.add_argument("file")
+    imp.add_argument("file", help="CSV of mentions or ticket counts (see the README)")
     imp.add_argument("--source", default="csv-import", help="source name for the counts")
     imp.set_defaults(func=cmd_sources_import_csv)
 
