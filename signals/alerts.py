@@ -75,11 +75,49 @@ def correlate(session: Session, signals: list[Signal], at: datetime,
         evidence["emerging_terms"] = dict(sorted(terms.items(), key=lambda kv: -kv[1])[:20])
     alert.kinds, alert.evidence, alert.updated_at = kinds, evidence, at
     alert.severity = SEVERITY.get(len({FAMILY.get(k, k) for k in kinds}), "critical")
-    alert.title = "Unusual " + ", ".join(KIND_NAMES[k] for k in kinds)
+    alert.title = headline(kinds, evidence)
     for s in signals:
         session.add(SignalRow(kind=s.kind, minute=s.minute, observed=s.observed,
                               expected=s.expected, score=s.score, alert_id=alert.id))
     return alert
+
+
+def _times(observed: float, expected: float) -> str:
+    ratio = observed / expected if expected > 0 else float("inf")
+    return "many times normal" if ratio == float("inf") else (
+        f"{ratio:.0f}x normal" if ratio >= 10 else f"{ratio:.1f}x normal".replace(".0x", "x"))
+
+
+def headline(kinds: list[str], evidence: dict) -> str:
+    """What happened, in the words a comms lead reads first ("Mentions 4x normal, 81%
+    negative (normally 12%), new words: 'hacked', 'leak'"), from the strongest signal of
+    each kind; which detector said what stays in the evidence below it."""
+    strongest: dict[str, dict] = {}
+    for sig in evidence.get("signals", []):
+        if sig["surprise"] >= strongest.get(sig["kind"], {}).get("surprise", -1.0):
+            strongest[sig["kind"]] = sig
+    parts = []
+    for kind in kinds:
+        sig = strongest.get(kind)
+        if sig is None:
+            continue
+        obs, exp = sig["observed"], sig["expected"]
+        if kind == "mentions":
+            parts.append(f"mentions {_times(obs, exp)}")
+        elif kind == "negative_share":
+            parts.append(f"{obs:.0%} negative (normally {exp:.0%})")
+        elif kind == "rumours":
+            parts.append(f"rumours {_times(obs, exp)}")
+        elif kind == "tickets":
+            parts.append(f"support tickets {_times(obs, exp)}")
+        elif kind == "reach":
+            parts.append("negative posts from large accounts")
+        elif kind == "terms":
+            words = list(evidence.get("emerging_terms", {}))[:3] or list(sig.get("terms", []))[:3]
+            if words:
+                parts.append("new words: " + ", ".join(f"'{w}'" for w in words))
+    text = ", ".join(parts) or "Unusual " + ", ".join(KIND_NAMES.get(k, k) for k in kinds)
+    return (text[:1].upper() + text[1:])[:256]
 
 
 def series_start(alert: AlertRow, end: datetime) -> datetime:
