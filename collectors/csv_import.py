@@ -23,7 +23,7 @@ from pathlib import Path
 
 from collectors.backoff import naive_utc
 from collectors.base import Batch, CollectorError, TicketCount
-from collectors.ingest import quarantine
+from collectors.ingest import quarantine, text_problem
 
 COLUMNS = {"id": "id", "created_at": "created_at", "channel": "channel", "subject": "subject"}
 
@@ -33,9 +33,12 @@ def read_rows(path: str | Path, columns: dict | None = None) -> tuple[list[dict]
     (naive UTC), channel, subject."""
     cols = {**COLUMNS, **(columns or {})}
     good, bad = [], []
-    with open(path, newline="", encoding="utf-8-sig") as f:
+    # surrogateescape: an invalid UTF-8 byte spoils its row only (quarantined below).
+    with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as f:
         for n, row in enumerate(csv.DictReader(f), start=2):
             try:
+                if (problem := text_problem(row)) is not None:
+                    raise ValueError(problem)
                 ident = (row.get(cols["id"]) or "").strip()
                 if not ident:
                     raise ValueError("no ticket id")
@@ -43,7 +46,7 @@ def read_rows(path: str | Path, columns: dict | None = None) -> tuple[list[dict]
                              "channel": (row.get(cols["channel"]) or "unknown").strip()[:32]
                              or "unknown",
                              "subject": (row.get(cols["subject"]) or "").strip()[:500]})
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
                 bad.append(quarantine(row, f"csv: {Path(path).name} line {n}: {exc!r}"))
     return good, bad
 
@@ -108,7 +111,7 @@ def import_file(store, path: str | Path, now: datetime, source: str = "csv-impor
                 columns: dict | None = None) -> dict:
     """Import one CSV once: tickets stored by id, per-minute counts recounted."""
     from collectors.ingest import save_batch
-    from collectors.webhook import accept
+    from collectors.tickets import accept
 
     rows, bad = read_rows(path, columns)
     result = accept(store, [{**r, "created_at": r["created_at"].isoformat()} for r in rows],

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from collectors.backoff import lang_or_none, naive_utc, plain_text
 from collectors.base import Batch, CollectorError, Mention
-from collectors.ingest import quarantine
+from collectors.ingest import quarantine, text_problem
 
 BATCH = 500
 
@@ -72,8 +72,10 @@ class ReplayCollector:
                 try:
                     if not isinstance(rec, dict):
                         raise TypeError("not an object")
+                    if (problem := text_problem(rec)) is not None:
+                        raise ValueError(problem)
                     out.append((recorded_at(rec["created_at"]), rec, None))
-                except (KeyError, TypeError, ValueError) as exc:
+                except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
                     out.append((None, rec, repr(exc)))
             out.sort(key=lambda r: (r[0] is not None, r[0] or datetime.min,
                                     str(r[1].get("id", "")) if isinstance(r[1], dict) else ""))
@@ -96,7 +98,7 @@ class ReplayCollector:
             if error is None:
                 try:
                     batch.mentions.append(self.mention(rec, self.replayed_at(at)))
-                except (KeyError, TypeError, ValueError) as exc:
+                except (KeyError, TypeError, ValueError, OverflowError) as exc:
                     batch.quarantined.append(quarantine(rec, f"replay: {exc!r}"))
             else:
                 batch.quarantined.append(quarantine(rec, f"replay: {error}"))
@@ -149,15 +151,17 @@ def stable_id(rec: dict) -> str:
 
 
 def _read(path: Path) -> Iterator[dict | str]:
+    # surrogateescape: an invalid UTF-8 byte becomes a lone surrogate in that record only,
+    # which `records()` quarantines (text_problem), instead of ending the whole read.
     if path.suffix.lower() == ".csv":
-        with open(path, newline="", encoding="utf-8-sig") as f:
+        with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as f:
             yield from csv.DictReader(f)
         return
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
         for line in f:
             if line.strip():
                 try:
                     yield json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     yield line.rstrip("\n")
 

@@ -9,8 +9,11 @@
      "subject": "Cannot log in", "tags": ["login"]}          or {"tickets": [ ... ]}
 
 Unsigned or badly signed requests get 401, bodies over `max_bytes` 413 (before they are
-read), and nothing is stored for either. A signed body that is not JSON, or tickets
-without an id or a time, are quarantined (kept raw, counted) and answered 422 / listed.
+read), and nothing is stored for either. A signed body that is not JSON (or nested absurdly
+deep) is quarantined whole and answered 422. Otherwise each ticket is validated on its own:
+one without an id or a plausible time, with a lone surrogate or nested too deeply, is
+quarantined (kept raw, counted) and the good tickets beside it are stored; NULs are
+stripped as for mentions.
 Tickets are stored once per id (help desks retry; a replay is harmless), and the minute
 they fall in is recounted from the stored tickets, under a lock, so concurrent posts
 never lose a count.
@@ -23,17 +26,15 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Flask, jsonify, request
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
 
+from collectors import tickets
 from collectors.backoff import naive_utc
-from collectors.base import Batch, TicketCount
+from collectors.base import Batch
 from collectors.health import record
-from collectors.ingest import _insert, quarantine, save_batch
-from store.models import InboundTicketRow
+from collectors.ingest import quarantine, save_batch
 
 WEBHOOK_PATH = "/hooks/tickets"
 SOURCE = "webhook"
@@ -44,8 +45,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def signature_ok(secret: str, body: bytes, headers) -> bool:
-    """Constant-time check of either supported signature scheme."""
+# Wide enough for clock skew and a help desk's own retries of a signed request, narrow
+# enough that a captured request is worthless soon after.
+SIGNATURE_WINDOW = timedelta(hours=1)
+
+
+def signature_ok(secret: str, body: bytes, headers, now: datetime | None = None,
+                 window: timedelta = SIGNATURE_WINDOW) -> bool:
+    """Constant-time check of either supported signature scheme. The Zendesk scheme signs
+    a timestamp: given `now`, one further than `window` from it is refused, so a captured
+    request cannot be replayed later (the GitHub scheme has no timestamp; the ticket ids
+    make its replays harmless)."""
     key = secret.encode()
     hub = headers.get("X-Hub-Signature-256", "")
     if hub.startswith("sha256="):
@@ -54,9 +64,20 @@ def signature_ok(secret: str, body: bytes, headers) -> bool:
     zd, ts = headers.get("X-Zendesk-Webhook-Signature"), headers.get(
         "X-Zendesk-Webhook-Signature-Timestamp")
     if zd and ts:
+        if now is not None and not _recent(ts, now, window):
+            return False
         expected = base64.b64encode(hmac.new(key, ts.encode() + body, hashlib.sha256).digest())
         return hmac.compare_digest(expected, zd.strip().encode())
     return False
+
+
+def _recent(stamp: str, now: datetime, window: timedelta) -> bool:
+    try:
+        value = float(stamp) if stamp.strip().replace(".", "", 1).isdigit() else stamp.strip()
+        at = naive_utc(value)
+    except (ValueError, TypeError, OverflowError, OSError):
+        return False
+    return abs(at - now) <= window
 
 
 def register(server: Flask, store, secret: str, max_bytes: int = 256_000,
@@ -76,12 +97,13 @@ def register(server: Flask, store, secret: str, max_bytes: int = 256_000,
         body = request.stream.read(max_bytes + 1)
         if len(body) > max_bytes:
             return jsonify(error="body too large", max_bytes=max_bytes), 413
-        if not signature_ok(secret, body, request.headers):
-            return jsonify(error="missing or bad signature"), 401
         now = clock()
+        if not signature_ok(secret, body, request.headers, now):
+            return jsonify(error="missing, bad or expired signature"), 401
         try:
             payload = json.loads(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+            exc = "nested too deeply" if isinstance(exc, RecursionError) else exc
             with store.session() as session:
                 save_batch(session, SOURCE, SOURCE, Batch(quarantined=[
                     quarantine(body.decode("utf-8", "replace"), f"webhook: not JSON: {exc}")]),
@@ -102,51 +124,5 @@ def register(server: Flask, store, secret: str, max_bytes: int = 256_000,
 
 
 def accept(store, items: list, now: datetime, source: str = SOURCE) -> dict:
-    """Store tickets once each and recount the minutes they touch; one transaction.
-    Also the path of a CSV import (`source="csv-import"`): re-importing is harmless."""
-    bad, fresh = [], 0
-    buckets: set[tuple[datetime, str]] = set()
-    with store.session() as session:
-        for item in items:
-            try:
-                row = _ticket(item, source)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                bad.append(quarantine(item, f"webhook: {exc!r}"))
-                continue
-            stmt = _insert(session, InboundTicketRow).values(**row, received_at=now)
-            inserted = session.execute(stmt.on_conflict_do_nothing(
-                index_elements=["source", "external_id"]).returning(InboundTicketRow.id)).all()
-            fresh += len(inserted)
-            if inserted:
-                buckets.add((row["minute"], row["channel"]))
-        counts = [recount(session, source, minute, channel)
-                  for minute, channel in sorted(buckets)]
-        save_batch(session, source, source, Batch(tickets=counts, quarantined=bad), now)
-    return {"accepted": fresh, "duplicates": len(items) - fresh - len(bad),
-            "quarantined": len(bad)}
-
-
-def recount(session: Session, source: str, minute: datetime, channel: str) -> TicketCount:
-    if session.get_bind().dialect.name == "postgresql":
-        # Two posts for the same minute: the second waits, then sees the first's ticket.
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                        {"k": f"{source}|{minute.isoformat()}|{channel}"})
-    where = (InboundTicketRow.source == source, InboundTicketRow.minute == minute,
-             InboundTicketRow.channel == channel)
-    n = session.execute(select(func.count()).select_from(InboundTicketRow).where(*where)).scalar()
-    subjects = session.execute(select(InboundTicketRow.subject).where(*where)
-                               .order_by(InboundTicketRow.id).limit(20)).scalars()
-    return TicketCount(source, minute, int(n), channel, tuple(s for s in subjects if s))
-
-
-def _ticket(item: dict, source: str) -> dict:
-    ident = str(item["id"]).strip()
-    if not ident or len(ident) > 128:
-        raise ValueError("ticket id empty or longer than 128 characters")
-    created = naive_utc(item["created_at"])
-    via = item.get("via")
-    channel = item.get("channel") or (via.get("channel") if isinstance(via, dict) else via)
-    return {"source": source, "external_id": ident,
-            "minute": created.replace(second=0, microsecond=0),
-            "channel": str(channel or "unknown")[:32],
-            "subject": str(item.get("subject") or "")[:500]}
+    """Store tickets once each, validated one by one (``collectors.tickets.accept``)."""
+    return tickets.accept(store, items, now, source)

@@ -21,7 +21,7 @@ from crisiswatch.wiring import App
 # Commands that live in their own module: each has `register(subparsers)`, setting
 # `func(args, app) -> int` on its parser (lint sets `run(args)` and needs no app).
 COMMAND_MODULES = ("lint_command", "signals_command", "sources_command", "sentiment_command",
-                   "replay_command", "process_commands")
+                   "replay_command", "process_commands", "contacts_command")
 
 
 def version() -> str:

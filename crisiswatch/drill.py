@@ -9,10 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from collectors.drill import DrillCollector, DrillPlan
+from collectors.health import Tracked
+from crisiswatch.drill_comms import DrillComms
 from crisiswatch.pipeline import Pipeline
 from crisiswatch.playbook import PLAYBOOK, facts_at
 from responders.alerting import Contact
 from responders.approval import ApprovalError, approve
+from responders.broadcasts import totals as broadcast_totals
 from responders.incidents import (
     Audience,
     audience_clocks,
@@ -20,6 +23,8 @@ from responders.incidents import (
     transition,
     update_facts,
 )
+from responders.regulators import regulator_due
+from responders.statusboard import release_components, set_incident_components
 from signals.alerts import acknowledge
 from store.models import (
     AlertAckRow,
@@ -29,6 +34,7 @@ from store.models import (
     IncidentRow,
     MentionRow,
     ScoreRow,
+    StatusComponentRow,
 )
 
 CALM_BEFORE = timedelta(hours=6)
@@ -44,7 +50,11 @@ DRILL_CONTACTS = [Contact("drill on-call", (("sms", "+15550100"), ("email", "onc
 def drill_pipeline(pipeline_factory, plan: DrillPlan) -> tuple[Pipeline, datetime]:
     """A pipeline whose only source is the drill; returns it and the drill's start."""
     start = plan.onset - CALM_BEFORE
-    return pipeline_factory([(DrillCollector(plan, start), plan.scenario)]), start
+    pipeline = pipeline_factory([(DrillCollector(plan, start), plan.scenario)])
+    # Tracked like every configured source, so the Sources page counts what the drill
+    # collected (issue 15: it said 0).
+    pipeline.collectors = [(Tracked(c, pipeline.store), q) for c, q in pipeline.collectors]
+    return pipeline, start
 
 
 class Responder:
@@ -57,6 +67,7 @@ class Responder:
         self.incident_id: int | None = None
         self.step = 0
         self.approval_errors: list[str] = []
+        self.comms = DrillComms(plan.scenario, DRILL_ACTOR)  # staff broadcast, regulator
 
     def act(self, now: datetime) -> None:
         with self.pipeline.store.session() as session:
@@ -74,6 +85,13 @@ class Responder:
                                    severity=self.book["severity"], actor=DRILL_ACTOR, now=now,
                                    alert=alert)
                 self.incident_id, self.declared = incident.id, now
+                # The status page shows what the incident affects, as a human would declare it.
+                configured = set(session.execute(select(StatusComponentRow.key)).scalars())
+                affected = {k: v for k, v in self.book.get("components", {}).items()
+                            if k in configured}
+                if affected:
+                    set_incident_components(session, incident, affected, actor=DRILL_ACTOR,
+                                            now=now)
             incident = session.get(IncidentRow, self.incident_id)
             steps = self.book["steps"]
             while self.step < len(steps) and now >= self.declared + timedelta(
@@ -82,11 +100,14 @@ class Responder:
                                              self.plan.onset.strftime("%H:%M UTC"))
                 if phase:
                     transition(session, incident, phase, actor=DRILL_ACTOR, now=now)
+                    if phase == "resolved":
+                        release_components(session, incident, actor=DRILL_ACTOR, now=now)
                 for lang, f in facts.items():
                     update_facts(session, incident, actor=DRILL_ACTOR, now=now, lang=lang, **f)
                 if eta:
                     update_facts(session, incident, actor=DRILL_ACTOR, now=now, eta=now + eta)
                 self.step += 1
+            self.comms.act(session, incident, now)
         self.pipeline.draft(now)
         with self.pipeline.store.session() as session:
             incident = session.get(IncidentRow, self.incident_id)
@@ -137,6 +158,8 @@ def run_drill(pipeline_factory, plan: DrillPlan) -> dict:
         pages = session.execute(select(func.count()).select_from(AlertDeliveryRow)
                                 .where(AlertDeliveryRow.ok.is_(True))).scalar_one()
         acked = session.execute(select(AlertAckRow).order_by(AlertAckRow.at)).scalars().first()
+        broadcasts = broadcast_totals(session)
+        due = regulator_due(session)
     first = after[0].opened_at if after else None
     return {
         "scenario": plan.scenario,
@@ -155,7 +178,9 @@ def run_drill(pipeline_factory, plan: DrillPlan) -> dict:
         "pages_sent": pages,
         "acknowledged_after_s": ((acked.at - after[0].opened_at).total_seconds()
                                  if acked and after else None),
-        "approval_errors": responder.approval_errors,
+        "approval_errors": responder.approval_errors + responder.comms.errors,
+        "broadcasts": broadcasts,
+        "regulator_due": due.isoformat() if due else None,
         "simulated_minutes": int((now - start).total_seconds() // 60),
         "elapsed_s": round(elapsed, 2),
         "mentions_per_s": round(mentions / elapsed, 1) if elapsed else None,

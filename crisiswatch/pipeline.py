@@ -1,6 +1,6 @@
 """All stages, in data-flow order, as one `run_once(now)`: collect, score, detect, page,
-draft, remind, publish. The same code runs the live `crisiswatch run`, the headless drill
-and the demo.
+draft, remind, broadcast, publish. The same code runs the live `crisiswatch run`, the
+headless drill and the demo.
 
 Every stage has one interface, `run_once(store, now) -> int`, and opens its own
 transactions (claiming, sending and recording are separate commits). A stage that raises
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from collectors import Collector
 from collectors.ingest import Collecting
 from responders.alerting import AlertPolicy, Contact, Paging
+from responders.broadcasts import Broadcasting, BroadcastPolicy
 from responders.channels.base import Channel
 from responders.drafting import Drafting
 from responders.drafts import Brand
@@ -30,10 +31,11 @@ from store import Store
 log = logging.getLogger("crisiswatch")
 
 # run_once's keys, in the order the stages run
-STAGES = ("collected", "scored", "signals", "paged", "drafts", "reminded", "published")
+STAGES = ("collected", "scored", "signals", "paged", "drafts", "reminded", "broadcast",
+          "published")
 # The stages by the names `crisiswatch worker --stages` takes
-STAGE_NAMES = dict(zip(("collect", "score", "detect", "page", "draft", "remind", "publish"),
-                       STAGES, strict=True))
+STAGE_NAMES = dict(zip(("collect", "score", "detect", "page", "draft", "remind", "broadcast",
+                        "publish"), STAGES, strict=True))
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Pipeline:
     settle: timedelta = timedelta(0)
     contacts: list[Contact] = field(default_factory=list)
     alert_policy: AlertPolicy = field(default_factory=AlertPolicy)
+    broadcast_policy: BroadcastPolicy = field(default_factory=BroadcastPolicy)
     source_errors: dict[str, str] = field(default_factory=dict)
     stage_errors: dict[str, str] = field(default_factory=dict)
 
@@ -61,6 +64,7 @@ class Pipeline:
             "paged": Paging(self.channels, self.contacts, self.alert_policy),
             "drafts": Drafting(self.brand, self.library),
             "reminded": Reminding(self.channels, self.contacts),
+            "broadcast": Broadcasting(self.channels, self.broadcast_policy),
             "published": Publishing(self.channels, self.brand),
         }
 

@@ -15,6 +15,8 @@ PLAYBOOK = {
         "title": "Login and file sync outage",
         "crisis_type": "outage",
         "severity": "major",
+        # what the status page shows under the incident (keys of [status] components)
+        "components": {"login": "major_outage", "sync": "partial_outage"},
         "steps": [
             (0, None, {
                 "en": {"impact": "many customers cannot log in or sync files",
@@ -94,4 +96,5 @@ def suggestion(scenario: str, onset_text: str) -> dict:
     book = PLAYBOOK[scenario]
     _, facts, _ = facts_at(scenario, 0, onset_text)
     return {"title": book["title"], "crisis_type": book["crisis_type"],
-            "severity": book["severity"], **facts}
+            "severity": book["severity"], "components": dict(book.get("components", {})),
+            **facts}

@@ -46,6 +46,7 @@ def dashboard(app: App, pipeline: Pipeline, clock: Callable[[], datetime],
         playbook_facts=playbook_facts, contacts=pipeline.contacts,
         twilio_auth_token=channel_secrets()["twilio_auth_token"],
         trusted_proxies=app.settings.trusted_proxies,
+        secure_cookies=app.settings.secure_cookies,
     )
     dash_app = create_app(ctx)
     inbound = webhook_config(app.settings)

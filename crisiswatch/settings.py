@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crisiswatch.config_check import ConfigError, problems
 from responders.drafts import Brand
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,14 @@ def env(name: str, default: str | None = None) -> str | None:
         return os.environ[name]
     path = os.environ.get(f"{name}_FILE")
     if path:
-        return Path(path).read_text(encoding="utf-8").strip()
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            why = ("not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else
+                   "is a directory" if isinstance(exc, IsADirectoryError) else
+                   (exc.strerror or type(exc).__name__).lower())
+            raise ConfigError(f"{name}_FILE: cannot read {path!r} ({why}); expected a "
+                              f"readable file holding the value (or set {name})") from None
     return default
 
 
@@ -40,9 +48,11 @@ class Settings:
     two_person_rule: bool = False
     host: str = "127.0.0.1"
     port: int = 8050
+    secure_cookies: bool = False  # dashboard cookies marked Secure (HTTPS only)
     trusted_proxies: int = 0  # reverse proxies in front of the dashboard (X-Forwarded-For)
     sources: dict = field(default_factory=dict)
     alerting: dict = field(default_factory=dict)  # [alerting] with [[alerting.contacts]]
+    broadcasts: dict = field(default_factory=dict)  # [broadcasts]: re-sends, quiet hours
     channels: dict = field(default_factory=dict)  # [channels.x|reddit|mastodon|bluesky]
     status_components: list = field(default_factory=list)  # [status] components
     false_alarms_per_week: float = 1.0  # [detection]: how often the detector may cry wolf
@@ -58,19 +68,13 @@ def load(config_path: str | None = None) -> Settings:
     path = config_path or env("CRISISWATCH_CONFIG")
     raw: dict = {}
     if path:
-        with open(path, "rb") as f:
-            raw = tomllib.load(f)
-    brand = raw.get("brand", {})
-    s.brand = Brand(
-        name=brand.get("name", s.brand.name), handle=brand.get("handle", s.brand.handle),
-        status_url=brand.get("status_url", s.brand.status_url),
-        internal_lang=brand.get("internal_lang", "en"),
-        public_langs=tuple(brand.get("languages", s.brand.public_langs)),
-        keywords=tuple(brand.get("keywords", ())),
-        accounts=tuple(brand.get("accounts", ())),
-    )
+        raw = read_toml(path)
+    if wrong := problems(raw, env):
+        raise ConfigError(wrong)
+    s.brand = brand_from(raw)
     s.sources = raw.get("sources", {})
     s.alerting = raw.get("alerting", {})
+    s.broadcasts = raw.get("broadcasts", {})
     s.channels = social_channels(raw.get("channels", {}))
     s.status_components = raw.get("status", {}).get("components", [])
     s.false_alarms_per_week = float(raw.get("detection", {}).get("false_alarms_per_week", 1.0))
@@ -83,10 +87,72 @@ def load(config_path: str | None = None) -> Settings:
                          or "").lower() in ("1", "true", "yes")
     s.port = int(env("CRISISWATCH_PORT", str(raw.get("port", s.port))))
     s.host = env("CRISISWATCH_HOST", raw.get("host", s.host))
+    secure = env("CRISISWATCH_SECURE_COOKIES", str(raw.get("secure_cookies", "")))
+    s.secure_cookies = secure.lower() in ("1", "true", "yes", "on") if secure else \
+        (env("CRISISWATCH_PUBLIC_URL") or "").startswith("https://")
     s.trusted_proxies = int(env("CRISISWATCH_TRUSTED_PROXIES",
                                 str(raw.get("trusted_proxies", s.trusted_proxies))))
-    s.secret_key = env("CRISISWATCH_SECRET_KEY") or _persistent_secret(s.data_dir)
+    try:
+        s.secret_key = env("CRISISWATCH_SECRET_KEY") or _persistent_secret(s.data_dir)
+    except OSError as exc:
+        raise ConfigError(f"CRISISWATCH_DATA_DIR / data_dir: cannot keep the session key in "
+                          f"{str(s.data_dir)!r} ({(exc.strerror or type(exc).__name__).lower()}); "
+                          "expected a writable directory (or set CRISISWATCH_SECRET_KEY)") from None
     return s
+
+
+def brand_from(raw: dict) -> Brand:
+    """The [brand] table: name, handle, status page, languages, keywords, own accounts, and
+    the audience's time zone (`timezone`, and `[brand.timezones]` per language)."""
+    brand, default = raw.get("brand", {}), Brand()
+    zones = {str(k): str(v) for k, v in (brand.get("timezones") or {}).items()}
+    for name in (brand.get("timezone"), *zones.values()):
+        if name:
+            _check_zone(name)
+    return Brand(
+        name=brand.get("name", default.name), handle=brand.get("handle", default.handle),
+        status_url=brand.get("status_url", default.status_url),
+        internal_lang=brand.get("internal_lang", "en"),
+        public_langs=tuple(brand.get("languages", default.public_langs)),
+        keywords=tuple(brand.get("keywords", ())),
+        accounts=tuple(brand.get("accounts", ())),
+        timezone=brand.get("timezone") or "UTC",
+        timezones=tuple(sorted(zones.items())),
+    )
+
+
+def read_toml(path: str) -> dict:
+    """The TOML file at `path`; ConfigError (one line, no traceback) when it cannot be."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: not valid TOML: {exc}; see "
+                          "config.example.toml") from None
+    except OSError as exc:
+        why = "is a directory" if isinstance(exc, IsADirectoryError) else \
+            (exc.strerror or type(exc).__name__).lower()
+        raise ConfigError(f"CRISISWATCH_CONFIG / --config: cannot read {path!r} ({why}); "
+                          "expected a TOML file like config.example.toml") from None
+
+
+def load_brand(config_path: str | None = None) -> Brand:
+    """Only the brand, from `config_path` (or CRISISWATCH_CONFIG); no side effect (the
+    `lint` command needs the time zones, not a data directory)."""
+    path = config_path or env("CRISISWATCH_CONFIG")
+    if not path:
+        return Brand()
+    return brand_from(read_toml(path))
+
+
+def _check_zone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"[brand] time zone {name!r} is not a known IANA zone "
+                         "(e.g. Europe/Paris)") from exc
 
 
 SOCIAL_KEYS = {

@@ -49,13 +49,17 @@ def secret_values(settings: Settings, getenv: Callable[[str], str | None] = env)
     for name, conf in settings.sources.items():
         full = source_config(name, conf, getenv)
         values += [str(full[k]) for k in SECRETS.get(name, {}) if full.get(k)]
-    return [v for v in values if len(v) >= 4]
+    return [v for v in values if v.strip()]
 
 
 def scrub(text: str, secrets: list[str]) -> str:
+    """`text` with every word that contains a secret replaced by "***". Whole words, not
+    just the secret: masking "short" inside "shorter" as "***er" would tell the secret."""
     for value in sorted(secrets, key=len, reverse=True):
-        text = text.replace(value, "***")
-    return text
+        if " " in value.strip():
+            text = text.replace(value, "***")
+    return " ".join("***" if any(v in word for v in secrets) else word
+                    for word in text.split(" "))
 
 
 def queries_for(name: str, cls: type, conf: dict) -> list[str]:
@@ -134,7 +138,8 @@ def check_sources(settings: Settings, getenv: Callable[[str], str | None] = env,
             results.append(Check(name, True, scrub(message, secrets), warnings))
         except CollectorError as exc:
             kind = "" if exc.permanent else " (transient: try again later)"
-            results.append(Check(name, False, scrub(str(exc), secrets) + kind, warnings))
+            text = str(exc) if getattr(exc, "plain", False) else scrub(str(exc), secrets)
+            results.append(Check(name, False, text + kind, warnings))
         except Exception as exc:  # noqa: BLE001 - a check reports, it never crashes
             results.append(Check(name, False, scrub(f"{type(exc).__name__}: {exc}", secrets),
                                  warnings))
@@ -146,8 +151,10 @@ def _check_one(name: str, conf: dict, getenv) -> str:
     if name == "webhook":
         secret = full.get("secret") or ""
         if len(secret) < 16:
-            raise CollectorError(f"webhook: {SECRETS['webhook']['secret']} missing or shorter "
-                                 "than 16 characters", permanent=True)
+            error = CollectorError(f"webhook: {SECRETS['webhook']['secret']} missing or "
+                                   "shorter than 16 characters", permanent=True)
+            error.plain = True  # fixed words, no secret in them: shown as they are
+            raise error
         return f"shared secret set; max body {int(conf.get('max_bytes', 256_000))} bytes"
     missing = [var for key, var in SECRETS.get(name, {}).items()
                if key in _required(name, conf) and not full.get(key)]

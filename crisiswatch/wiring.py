@@ -6,7 +6,8 @@ from functools import cached_property
 
 from crisiswatch.pipeline import Pipeline
 from crisiswatch.settings import Settings, channel_secrets
-from responders.alerting import contacts_from_config, policy_from_config
+from responders import broadcasts
+from responders.alerting import ack_key, contacts_from_config, policy_from_config
 from responders.channels.dashboard import DashboardChannel
 from responders.channels.email import EmailChannel
 from responders.channels.log import LogChannel
@@ -50,7 +51,9 @@ class App:
 
     @cached_property
     def library(self) -> TemplateLibrary:
-        return TemplateLibrary()
+        brand = self.settings.brand
+        langs = {*brand.public_langs, brand.internal_lang}
+        return TemplateLibrary(timezones={lang: brand.tz_for(lang) for lang in langs})
 
     @cached_property
     def channels(self) -> dict:
@@ -70,6 +73,10 @@ class App:
             detector=DetectorSettings(false_alarms_per_week=self.settings.false_alarms_per_week),
             contacts=contacts_from_config(alerting.get("contacts", [])),
             alert_policy=policy_from_config(alerting, self.settings.secret_key),
+            broadcast_policy=broadcasts.policy_from_config(
+                self.settings.broadcasts,
+                ack_key(self.settings.secret_key) if self.settings.secret_key else "",
+                alerting.get("public_url", "")),
         )
 
 

@@ -56,12 +56,26 @@ def acknowledge_alert(ctx, user, alert_id: int) -> None:
 
 
 def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type: str,
-                     severity: str, facts: dict | None = None) -> int:
-    """Declare an incident (from an alert when given); returns its id."""
+                     severity: str, facts: dict | None = None,
+                     translations: dict[str, dict] | None = None,
+                     components: dict[str, str] | None = None) -> int:
+    """Declare an incident (from an alert when given); returns its id.
+
+    `translations` ({"fr": {"title": ..., "impact": ...}}) are the facts in the other public
+    languages; `components` ({key: state}) the status-page components it affects (none is
+    allowed, e.g. a rumoured leak: the public page then shows them as being checked, never
+    all operational under an ongoing incident)."""
     require(user, EDITOR_ROLES, "declare an incident")
     title = (title or "").strip()
     if not title:
         raise ActionError("Give the incident a short title (what customers notice).")
+    affected = {k: v for k, v in (components or {}).items() if k and v}
+    if any(state not in statusboard.STATES for state in affected.values()):
+        raise ActionError("Choose a state for each affected component: "
+                          f"{', '.join(statusboard.STATES)}.")
+    if affected and all(state == "operational" for state in affected.values()):
+        raise ActionError("An affected component cannot be operational: choose degraded "
+                          "performance, partial outage or major outage.")
     now = ctx.clock()
     with ctx.store.session() as session:
         alert = session.get(AlertRow, alert_id) if alert_id is not None else None
@@ -78,6 +92,17 @@ def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type
         facts = {k: v for k, v in (facts or {}).items() if v not in (None, "")}
         if facts:
             incidents.update_facts(session, incident, actor=user.username, now=now, **facts)
+        for lang, translated in (translations or {}).items():
+            translated = {k: v for k, v in (translated or {}).items() if v not in (None, "")}
+            if translated and lang != "en":
+                incidents.update_facts(session, incident, actor=user.username, now=now,
+                                       lang=lang, **translated)
+        if affected:
+            try:
+                statusboard.set_incident_components(session, incident, affected,
+                                                    actor=user.username, now=now)
+            except ValueError as exc:
+                raise ActionError(str(exc)[0].upper() + str(exc)[1:] + ".") from exc
         audit(session, actor=user.username, action="incident.declare",
               target=f"incident:{incident.id}",
               detail=f"{severity} {crisis_type}: {title}"
@@ -97,6 +122,8 @@ def set_phase(ctx, user, incident_id: int, to: str) -> None:
             incidents.transition(session, incident, to, actor=user.username, now=now)
         except (incidents.TransitionError, ValueError) as exc:
             raise ActionError(str(exc)) from exc
+        if incident.phase == "resolved":  # the all-clear: what it affected works again
+            statusboard.release_components(session, incident, actor=user.username, now=now)
         audit(session, actor=user.username, action="incident.phase",
               target=f"incident:{incident_id}", detail=f"{before} -> {to}", now=now)
     ctx.refresh_drafts(now)
@@ -322,6 +349,32 @@ def set_component(ctx, user, key: str, state: str, *, incident_id: int | None = 
               detail=f"{before} -> {state}"
               + (f" (incident #{incident.id})" if incident is not None else ""), now=now)
     return True
+
+
+def set_incident_components(ctx, user, incident_id: int, states: dict[str, str]) -> list[str]:
+    """An update to the incident's components ({key: state}); returns the keys changed."""
+    require(user, statusboard.SCHEDULER_ROLES, "change the status page")
+    now = ctx.clock()
+    states = {k: v for k, v in (states or {}).items() if k and v}
+    with ctx.store.session() as session:
+        incident = _incident(session, incident_id)
+        if incident.phase in ("investigating", "identified", "fixing", "monitoring"):
+            current = statusboard.incident_components(session, incident)
+            after = {**current, **states}
+            if current and all(v == "operational" for v in after.values()):
+                raise ActionError("The incident is still open: at least one component stays "
+                                  "affected until it is resolved (or mark the incident "
+                                  "resolved).")
+        try:
+            changed = statusboard.set_incident_components(session, incident, states,
+                                                          actor=user.username, now=now)
+        except ValueError as exc:
+            raise ActionError(str(exc)[0].upper() + str(exc)[1:] + ".") from exc
+        if changed:
+            audit(session, actor=user.username, action="status.components",
+                  target=f"incident:{incident_id}",
+                  detail=", ".join(f"{k} -> {states[k]}" for k in changed), now=now)
+    return changed
 
 
 def schedule_maintenance(ctx, user, *, texts: dict[str, dict], starts: str, ends: str,

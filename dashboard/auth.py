@@ -7,10 +7,14 @@ user's role again server-side (`dashboard.actions.require`): the layout hiding a
 is a convenience, not the control.
 
 Cookies are SameSite=Lax and HttpOnly, and every state change is a POST (login, logout,
-Dash callbacks), so another site cannot make a logged-in browser act.
+Dash callbacks), so another site cannot make a logged-in browser act; logout also refuses
+another origin of the same site. Logout ends the session server-side: the cookie names the
+user's session generation, which logout bumps (`end_sessions`).
 
-Failed logins are throttled (`LOGIN_FAILURES_PER_USER`, `LOGIN_FAILURES_PER_CLIENT`): past
-the limit the form answers 429 without checking the password, and says when to retry.
+Failed logins are throttled (`LOGIN_FAILURES_PER_USER`, `LOGIN_FAILURES_PER_CLIENT`) in the
+database (`dashboard.ratelimit.DbRateLimit`: one conditional UPSERT per limit, taken before
+the password is checked), so parallel requests and several web processes share one count:
+past the limit the form answers 429 without checking the password, and says when to retry.
 The per-user limit is keyed by client address too, so nobody can lock a colleague out from
 elsewhere.
 """
@@ -23,7 +27,7 @@ from urllib.parse import urlencode, urlsplit
 import flask
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,7 +36,7 @@ from dashboard import actions
 from dashboard.context import current
 from dashboard.public.page import PUBLIC_PATHS as STATUS_PATHS
 from dashboard.public.page import PUBLIC_PREFIXES as STATUS_PREFIXES
-from dashboard.ratelimit import RateLimit, client_address, retry_after, retry_minutes
+from dashboard.ratelimit import DbRateLimit, client_address, retry_after, retry_minutes
 from store.models import UserRow
 
 ROLES = ("viewer", "editor", "approver", "admin")
@@ -82,13 +86,34 @@ def authenticate(session: Session, username: str, password: str) -> UserRow | No
 
 
 class User(UserMixin):
-    """The logged-in user as flask-login sees it (a detached copy, no session needed)."""
+    """The logged-in user as flask-login sees it (a detached copy, no session needed).
 
-    def __init__(self, id: int, username: str, role: str):
-        self.id, self.username, self.role = id, username, role
+    The id kept in the session cookie is "<user id>.<session generation>": logging out
+    bumps the user's generation in the database, so every copy of an earlier cookie stops
+    loading a user (server-side revocation, on every web process)."""
+
+    def __init__(self, id: int, username: str, role: str, generation: int = 0):
+        self.id, self.username, self.role, self.generation = id, username, role, generation
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.generation}"
+
+
+def same_origin(request: flask.Request) -> bool:
+    """True unless the browser says the request comes from another origin (its `Origin`,
+    else its `Referer`). SameSite=Lax stops other sites, not other origins of the same site
+    (a sibling subdomain); this does."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source:
+        return True  # not a browser acting for a page (a browser sends Origin on POST)
+    parts = urlsplit(source)
+    return source != "null" and f"{parts.scheme}://{parts.netloc}" == request.host_url.rstrip("/")
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Revoke every session of `user_id` (each cookie carries the generation it was made at)."""
+    session.execute(update(UserRow).where(UserRow.id == user_id)
+                    .values(session_generation=UserRow.session_generation + 1))
 
 
 def _safe_next(target: str | None) -> str:
@@ -115,12 +140,14 @@ def init_auth(server: flask.Flask) -> None:
     @manager.user_loader
     def load_user(user_id: str):
         try:
-            uid = int(user_id)
+            uid, generation = (int(part) for part in user_id.split("."))
         except ValueError:
-            return None
+            return None  # also a cookie from before generations: sign in again
         with current().store.session() as session:
             row = session.get(UserRow, uid)
-            return User(row.id, row.username, row.role) if row else None
+            if row is None or row.session_generation != generation:
+                return None  # logged out since this cookie was made
+            return User(row.id, row.username, row.role, row.session_generation)
 
     @server.before_request
     def login_wall():
@@ -133,8 +160,8 @@ def init_auth(server: flask.Flask) -> None:
         nxt = flask.request.full_path.rstrip("?")
         return flask.redirect("/login?" + urlencode({"next": nxt}))
 
-    per_user = RateLimit(LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_S)
-    per_client = RateLimit(LOGIN_FAILURES_PER_CLIENT, LOGIN_WINDOW_S)
+    per_user = DbRateLimit("login-user", LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_S)
+    per_client = DbRateLimit("login-client", LOGIN_FAILURES_PER_CLIENT, LOGIN_WINDOW_S)
 
     @server.route("/login", methods=["GET", "POST"])
     def login():
@@ -147,7 +174,14 @@ def init_auth(server: flask.Flask) -> None:
             now = ctx.clock()
             client = client_address()
             user_key = (client, username.strip().lower())
-            wait = max(per_user.wait(user_key), per_client.wait(client))
+            # A slot is taken before the password is checked (one atomic statement per
+            # limit) and given back if the password was right: parallel guesses cannot
+            # all pass the check before any of them is counted.
+            wait = per_client.take(ctx.store, client)
+            if not wait:
+                wait = per_user.take(ctx.store, user_key)
+                if wait:
+                    per_client.give_back(ctx.store, client)
             if wait:
                 minutes = retry_minutes(wait)
                 page = _login_page(ctx.brand.name, nxt, "Too many failed attempts. Try again "
@@ -158,21 +192,25 @@ def init_auth(server: flask.Flask) -> None:
                 actions.audit(session, actor=username.strip()[:64] or "?",
                               action="login" if row else "login.failed", target="dashboard",
                               detail="", now=now)
-                user = User(row.id, row.username, row.role) if row else None
+                user = User(row.id, row.username, row.role, row.session_generation) \
+                    if row else None
             if user is not None:
+                per_user.give_back(ctx.store, user_key)
+                per_client.give_back(ctx.store, client)
                 flask.session.clear()
                 login_user(user)
                 return flask.redirect(nxt)
-            per_user.hit(user_key)
-            per_client.hit(client)
             error = "Wrong username or password."
         return _login_page(ctx.brand.name, nxt, error), (401 if error else 200)
 
     @server.route("/logout", methods=["POST"])
     def logout():
+        if not same_origin(flask.request):
+            return "Cross-origin logout refused.", 403
         if current_user.is_authenticated:
             ctx = current()
             with ctx.store.session() as session:
+                end_sessions(session, current_user.id)
                 actions.audit(session, actor=current_user.username, action="logout",
                               target="dashboard", detail="", now=ctx.clock())
         logout_user()

@@ -30,6 +30,7 @@ class DashboardContext:
     playbook_facts: Callable[[], dict] | None = None  # suggested title/type/severity/facts
     contacts: Sequence = ()  # responders.alerting.Contact: who may acknowledge by SMS
     twilio_auth_token: str | None = None  # checks inbound SMS replies; None refuses them
+    secure_cookies: bool = False  # session cookies only over HTTPS (behind TLS)
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto count
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from responders.approval import lint_draft
+from responders.approval import lint_draft, stale_reason
 from responders.incidents import TRANSITIONS, Phase, active_incident, audience_clocks
 from sentiment.model import LABELS
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
@@ -78,9 +78,31 @@ def activity(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
     return df
 
 
+def crisis_start(session: Session, now: datetime) -> datetime | None:
+    """When the situation under way began (the earliest open alert or unresolved incident,
+    its alert's opening included), or None when all is calm: "normally" figures are read
+    from before it, so the crisis never becomes its own baseline."""
+    open_ids = list(session.execute(select(AlertRow.id).where(
+        AlertRow.status.in_(OPEN_ALERT), AlertRow.opened_at <= now)).scalars())
+    starts = list(session.execute(select(func.min(AlertRow.opened_at))
+                                  .where(AlertRow.id.in_(open_ids))).scalars())
+    # The alert's first anomalous minute: the crisis began before the alert said so.
+    starts += list(session.execute(select(func.min(SignalRow.minute))
+                                   .where(SignalRow.alert_id.in_(open_ids))).scalars())
+    active = [p.value for p in TRANSITIONS if p not in (Phase.RESOLVED, Phase.POSTMORTEM)]
+    for inc_id, declared in session.execute(select(IncidentRow.id, IncidentRow.declared_at)
+                                            .where(IncidentRow.phase.in_(active))):
+        starts.append(declared)
+        starts += list(session.execute(select(func.min(AlertRow.opened_at))
+                                       .where(AlertRow.incident_id == inc_id)).scalars())
+    starts = [t for t in starts if t is not None and t <= now]
+    return min(starts) if starts else None
+
+
 def kpis(session: Session, now: datetime) -> dict:
     """The four numbers at the top: last 15 minutes against the usual 15 minutes of the
-    three hours before."""
+    three hours before, or, while an alert or incident is open, of the three hours before
+    it began (the pre-crisis baseline, frozen until it is over)."""
     def counts(start, end):
         mentions = dict(session.execute(
             select(ScoreRow.label, func.count()).join(MentionRow)
@@ -93,7 +115,10 @@ def kpis(session: Session, now: datetime) -> dict:
         return total, mentions.get("negative", 0), int(tickets)
 
     total, negative, tickets = counts(now - WINDOW, now)
-    b_total, b_negative, b_tickets = counts(now - WINDOW - BASELINE, now - WINDOW)
+    start = crisis_start(session, now)
+    # A window's worth before the start too: the first minutes were already unusual.
+    base_end = now - WINDOW if start is None else min(now - WINDOW, start - WINDOW)
+    b_total, b_negative, b_tickets = counts(base_end - BASELINE, base_end)
     periods = BASELINE / WINDOW
     open_alerts = session.execute(
         select(AlertRow.status, func.count()).where(AlertRow.status.in_(OPEN_ALERT))
@@ -106,6 +131,7 @@ def kpis(session: Session, now: datetime) -> dict:
         "tickets": tickets, "tickets_normal": b_tickets / periods,
         "alerts_open": sum(by_status.values()),
         "alerts_unacknowledged": by_status.get("open", 0),
+        "baseline_frozen_at": None if start is None else base_end,
     }
 
 
@@ -271,14 +297,15 @@ GROUPS = (
     ("team", "Tech team"),
     ("ceo", "CEO and management"),
     ("reply", "Replies to mentions"),
+    ("correction", "Rumour corrections (public)"),
     ("board", "Board"),
     ("other", "Other"),
 )
 
 
 def draft_group(kind: str, audience: str, channel: str) -> str:
-    if kind == "reply":
-        return "reply"
+    if kind in ("reply", "correction"):
+        return kind
     if channel == "statuspage":
         return "status"
     return audience if audience in ("team", "ceo", "board") else "other"
@@ -320,6 +347,9 @@ def _draft_dict(session: Session, d: DraftRow, now: datetime, with_lint: bool) -
         "updated_at": d.updated_at, "published_at": d.published_at,
         "group": draft_group(d.kind, d.audience, d.channel), "mention": mention,
         "findings": findings(session, d, now) if with_lint else [],
+        "stale": stale_reason(session, d, now) if d.status in (
+            DraftStatus.DRAFT, DraftStatus.APPROVED) else None,
+        "promised_next_update": d.promised_next_update,
         "untranslated": untranslated(incident, d.lang) if d.kind != "reply" else [],
     }
 
@@ -339,10 +369,14 @@ def draft(session: Session, draft_id: int, now: datetime) -> dict | None:
     return _draft_dict(session, row, now, with_lint=True) if row else None
 
 
-def queue_signature(session: Session) -> list:
-    """Cheap fingerprint of the queue: changes whenever a card would look different."""
-    return [list(r) for r in session.execute(
-        select(DraftRow.id, DraftRow.status, DraftRow.updated_at)
+def queue_signature(session: Session, now: datetime | None = None) -> list:
+    """Cheap fingerprint of the queue: changes whenever a card would look different (its
+    text or status, the incident moving on, its promised time passing)."""
+    return [[i, st, at, ver, iver, bool(now and promise and promise <= now)]
+            for i, st, at, ver, iver, promise in session.execute(
+        select(DraftRow.id, DraftRow.status, DraftRow.updated_at, DraftRow.incident_version,
+               IncidentRow.version, DraftRow.promised_next_update)
+        .outerjoin(IncidentRow, IncidentRow.id == DraftRow.incident_id)
         .where(DraftRow.status.in_((DraftStatus.DRAFT, DraftStatus.APPROVED, DraftStatus.PUBLISHING)))
         .order_by(DraftRow.id)).all()]
 
@@ -375,6 +409,12 @@ def waiting_count(session: Session) -> int:
 
 # --- public status page ------------------------------------------------------------------
 
+def _promise_of(session: Session, post: StatusPostRow) -> datetime | None:
+    """The next update the post promised: one time for every language of that update."""
+    return session.execute(select(DraftRow.promised_next_update)
+                           .where(DraftRow.id == post.draft_id)).scalar_one_or_none()
+
+
 def status_page(session: Session, lang: str, limit: int = 50) -> dict:
     """Only what was approved and published: the incidents whose latest public update is in
     an active phase, and the updates in `lang`, newest first."""
@@ -388,7 +428,7 @@ def status_page(session: Session, lang: str, limit: int = 50) -> dict:
         latest[p.incident_id] = p
     ongoing = [
         {"incident_id": p.incident_id, "title": p.title, "phase": p.phase,
-         "updated_at": p.published_at}
+         "updated_at": p.published_at, "next_update_at": _promise_of(session, p)}
         for p in sorted(latest.values(), key=lambda p: p.published_at, reverse=True)
         if p.phase not in (Phase.RESOLVED, Phase.POSTMORTEM)
     ]

@@ -19,7 +19,13 @@ an `alert_deliveries` row, every acknowledgement an `alert_acks` row, and both g
 incident timeline when the alert is linked to one.
 
 Sending happens outside any transaction: the page is claimed first with a conditional
-UPDATE (so two workers never page twice), then sent, then recorded.
+UPDATE on the row's `version` (so two workers never page twice), then each channel is sent
+through `responders.delivery.deliver` (a `send_attempts` row before and after), and its
+outcome recorded at once. A failed send is not a page: it stays owed (`pending`) and is
+retried on later cycles with backoff (1, 2, 4 ... minutes, at most `resend_after`) until
+delivered, permanently refused or acknowledged, and it does not use up a re-send. A crash
+mid-round leaves the rest of the round owed; an entry whose send started but never finished
+is recorded as "outcome unknown" from its `send_attempts` row rather than sent twice.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 
 from responders.channels.base import Channel, Message
 from responders.channels.dashboard import DashboardChannel
-from responders.delivery import deliver
+from responders.delivery import Outcome, deliver
 from responders.incidents import record
 from signals.alerts import acknowledge
 from store.models import (
@@ -45,6 +51,7 @@ from store.models import (
     AlertPagingRow,
     AlertRow,
     IncidentRow,
+    SendAttemptRow,
 )
 
 log = logging.getLogger("crisiswatch.alerting")
@@ -206,22 +213,170 @@ def _advance(store, channels, contacts, policy, alert_id: int, now: datetime) ->
                                  [("dashboard", "")], "page", -1, now, policy, "en")
     with store.session() as session:
         alert, paging = session.get(AlertRow, alert_id), session.get(AlertPagingRow, alert_id)
-        action = _plan(alert, paging, contacts, policy, now)
-        if action is None:
+        if paging.state == "done":
             return sent
-        kind, level = action
-        # Claim: only one worker moves this alert from the state it just read.
+        action = _plan(alert, paging, contacts, policy, now)
+        pending = [e for e in (paging.pending or []) if 0 <= e["level"] < len(contacts)]
+        due = [e for e in pending if not _held(alert, contacts[e["level"]], now)] \
+            if paging.retry_at is None or now >= paging.retry_at else []
+        if action is not None and action[0] == "resend" and \
+                any(e["level"] == action[1] for e in pending):
+            action = None  # the page itself is still being retried: no reminder yet
+        if action is None and not due:
+            return sent
+        version = paging.version + 1
+        batch: list[dict] = []
+        if action is not None:
+            kind, level = action
+            batch = [{"level": level, "kind": kind, "channel": c, "round": version,
+                      "counted": False} for c, _ in contacts[level].channels]
+        planned = {(e["level"], e["channel"]) for e in batch}
+        batch += [e for e in due if (e["level"], e["channel"]) not in planned]
+        values = _after(*action, paging, alert.severity, now) if action else {}
+        # Claim: only one worker moves this alert from the version it just read. What it
+        # is about to send stays `pending` (leased for a minute) until each outcome is
+        # recorded, so a crash mid-round leaves the rest of the round owed, not lost.
+        kept = [e for e in pending
+                if e not in due and (e["level"], e["channel"]) not in planned]
         claimed = session.execute(
-            update(AlertPagingRow).where(
-                AlertPagingRow.alert_id == alert_id, AlertPagingRow.level == paging.level,
-                AlertPagingRow.sends == paging.sends, AlertPagingRow.state == paging.state)
-            .values(**_after(kind, level, paging, alert.severity, now))
+            update(AlertPagingRow).where(AlertPagingRow.alert_id == alert_id,
+                                         AlertPagingRow.version == paging.version,
+                                         AlertPagingRow.state == paging.state)
+            .values(**values, version=version, pending=kept + batch,
+                    retry_at=now + MIN_BACKOFF)
         ).rowcount
         if not claimed:
             return sent
-    contact = contacts[level]
-    return sent + _send_and_record(store, channels, alert_id, contact.name, contact.channels,
-                                   kind, level, now, policy, contact.lang)
+    return sent + _send_round(store, channels, contacts, policy, alert_id, batch, version, now)
+
+
+MIN_BACKOFF = timedelta(minutes=1)
+
+
+def _backoff(policy: AlertPolicy, failures: int) -> timedelta:
+    """1, 2, 4, ... minutes after consecutive failed cycles, never longer than a re-send."""
+    return min(MIN_BACKOFF * 2 ** max(failures - 1, 0), max(policy.resend_after, MIN_BACKOFF))
+
+
+def _send_round(store, channels, contacts, policy, alert_id: int, batch: list[dict],
+                version: int, now: datetime) -> int:
+    """Send each claimed entry and record its outcome at once (alert_deliveries row, the
+    entry off `pending` unless it failed transiently). A failed send is not a page: the
+    paging row's `sends` counts rounds that reached the contact on some channel."""
+    with store.session() as session:
+        alert = session.get(AlertRow, alert_id)
+        incident_id, link_ok = alert.incident_id, bool(policy.ack_secret and policy.public_url)
+    ok_count, outcomes = 0, []
+    for entry in batch:
+        contact = contacts[entry["level"]]
+        address = contact.address(entry["channel"]) or ""
+        ref = f"alert:{alert_id}:{contact.name}:{entry['round']}"[:128]
+        outcome = _earlier_outcome(store, ref, entry["channel"])
+        if outcome is None:
+            with store.session() as session:
+                alert = session.get(AlertRow, alert_id)
+                if alert.status != "open":  # acknowledged meanwhile: nothing more to say
+                    break
+                link = (f"{policy.public_url.rstrip('/')}/ack/"
+                        f"{ack_token(policy.ack_secret, alert_id, contact.name)}"
+                        if link_ok else "")
+                message = alert_message(alert, entry["channel"], address, entry["kind"], link,
+                                        contact.lang)
+            available = {"dashboard": DashboardChannel(), **channels}
+            outcome = deliver(available, entry["channel"], message, now, store=store,
+                              purpose="page", ref=ref)
+        _record_entry(store, alert_id, contact.name, address, entry, outcome, now)
+        ok_count += outcome.ok
+        outcomes.append((contact.name, entry["kind"], entry["channel"], outcome))
+    _finish_round(store, alert_id, policy, now)
+    if incident_id is not None and outcomes:
+        with store.session() as session:
+            for (name, kind), group in _grouped(outcomes).items():
+                ok = [c for c, o in group if o.ok]
+                failed = [f"{c}: {o.error}" for c, o in group if not o.ok]
+                detail = f"Alert #{alert_id} {kind} to {name}" + (
+                    f" by {', '.join(ok)}" if ok else "") + (
+                    f"; failed {'; '.join(failed)}" if failed else "")
+                record(session, session.get(IncidentRow, incident_id), now, "alerting",
+                       "alert", detail)
+    return ok_count
+
+
+def _grouped(outcomes) -> dict:
+    groups: dict = {}
+    for name, kind, channel, outcome in outcomes:
+        groups.setdefault((name, kind), []).append((channel, outcome))
+    return groups
+
+
+def _earlier_outcome(store, ref: str, channel: str):
+    """An attempt for this very entry already made (a crash came before its outcome was
+    recorded): its result, or a permanent "unknown" so a non-idempotent page is not sent
+    twice. None when it was never tried."""
+    with store.session() as session:
+        row = session.execute(
+            select(SendAttemptRow).where(SendAttemptRow.purpose == "page",
+                                         SendAttemptRow.ref == ref,
+                                         SendAttemptRow.channel == channel)
+            .order_by(SendAttemptRow.id.desc()).limit(1)).scalar_one_or_none()
+        if row is None:
+            return None
+        if row.finished_at is None:
+            return Outcome(False, f"outcome unknown: interrupted during send attempt #{row.id}",
+                           permanent=True)
+        if not row.ok and not row.permanent:
+            return None  # failed transiently: this is the retry
+        return Outcome(bool(row.ok), row.error, bool(row.permanent))
+
+
+def _record_entry(store, alert_id: int, contact: str, address: str, entry: dict, outcome,
+                  now: datetime) -> None:
+    done = outcome.ok or outcome.permanent
+    for _ in range(20):  # optimistic: re-read if another worker moved the row meanwhile
+        with store.session() as session:
+            paging = session.get(AlertPagingRow, alert_id)
+            pending = [dict(e) for e in (paging.pending or [])]
+            mine = next((e for e in pending if (e["level"], e["channel"], e["round"]) ==
+                         (entry["level"], entry["channel"], entry["round"])), None)
+            values: dict = {"version": paging.version + 1}
+            if outcome.ok and not (mine or entry).get("counted"):
+                if entry["level"] == paging.level:
+                    values["sends"] = paging.sends + 1
+                    values["last_at"] = now  # the next re-send runs from the delivery
+                for e in pending:
+                    if e["round"] == entry["round"]:
+                        e["counted"] = True
+            if done and mine is not None:
+                pending.remove(mine)
+            values["pending"] = pending
+            moved = session.execute(
+                update(AlertPagingRow).where(AlertPagingRow.alert_id == alert_id,
+                                             AlertPagingRow.version == paging.version)
+                .values(**values)).rowcount
+            if not moved:
+                session.rollback()
+                continue
+            session.add(AlertDeliveryRow(
+                alert_id=alert_id, contact=contact, channel=entry["channel"], address=address,
+                kind=entry["kind"], level=entry["level"], at=now, ok=outcome.ok,
+                permanent=outcome.permanent, external_id=outcome.external_id,
+                error=outcome.error))
+            return
+    raise RuntimeError(f"alert #{alert_id}: paging row kept moving while recording a send")
+
+
+def _finish_round(store, alert_id: int, policy: AlertPolicy, now: datetime) -> None:
+    """Schedule the retry of whatever is still owed, with backoff; clear it when nothing is."""
+    for _ in range(20):
+        with store.session() as session:
+            paging = session.get(AlertPagingRow, alert_id)
+            failures = (paging.failures or 0) + 1 if paging.pending else 0
+            values = {"failures": failures, "version": paging.version + 1,
+                      "retry_at": now + _backoff(policy, failures) if paging.pending else None}
+            if session.execute(update(AlertPagingRow).where(
+                    AlertPagingRow.alert_id == alert_id,
+                    AlertPagingRow.version == paging.version).values(**values)).rowcount:
+                return
 
 
 def _start(session, alert_id: int, now: datetime, policy: AlertPolicy) -> bool:
@@ -236,7 +391,8 @@ def _start(session, alert_id: int, now: datetime, policy: AlertPolicy) -> bool:
         .group_by(AlertPagingRow.paged_severity)
     ).all()
     bar = max((SEVERITY_RANK.get(sev or "warning", 0) for _, sev in last), default=None)
-    paging = AlertPagingRow(alert_id=alert_id, level=-1, sends=0, state="paging")
+    paging = AlertPagingRow(alert_id=alert_id, level=-1, sends=0, state="paging", version=0,
+                            failures=0)
     if bar is not None and SEVERITY_RANK.get(alert.severity, 0) <= bar:
         paging.state = "suppressed"
         paging.paged_severity = next(s for _, s in last if SEVERITY_RANK.get(s, 0) == bar)
@@ -273,52 +429,45 @@ def _plan(alert: AlertRow, paging: AlertPagingRow, contacts: list[Contact],
         action = ("resend", paging.level)
     else:
         return None
-    quiet = contacts[action[1]].quiet_hours
-    if alert.severity != "critical" and quiet is not None and quiet.contains(now):
+    if _held(alert, contacts[action[1]], now):
         return None  # held, not dropped: due again when quiet hours end
     return action
 
 
+def _held(alert: AlertRow, contact: Contact, now: datetime) -> bool:
+    """Quiet hours hold a contact's non-critical pages (retries too)."""
+    quiet = contact.quiet_hours
+    return alert.severity != "critical" and quiet is not None and quiet.contains(now)
+
+
 def _after(kind: str, level: int, paging: AlertPagingRow, severity: str, now: datetime) -> dict:
+    """The claim's new state. `sends` is not touched here: only a delivery counts."""
     values = {"last_at": now, "paged_severity": severity, "state": "paging"}
     if kind in ("page", "escalate"):
-        values.update(level=level, level_at=now, sends=1)
-    elif kind == "resend":
-        values.update(sends=paging.sends + 1)
+        values.update(level=level, level_at=now, sends=0)
     return values
 
 
 def _send_and_record(store, channels, alert_id: int, contact: str, routes, kind: str,
                      level: int, now: datetime, policy: AlertPolicy, lang: str) -> int:
+    """The dashboard notice (never retried: the dashboard channel only writes a row)."""
     with store.session() as session:
         alert = session.get(AlertRow, alert_id)
-        link = (f"{policy.public_url.rstrip('/')}/ack/{ack_token(policy.ack_secret, alert_id, contact)}"
-                if policy.ack_secret and policy.public_url else "")
-        messages = {channel: alert_message(alert, channel, address, kind, link, lang)
+        messages = {channel: alert_message(alert, channel, address, kind, "", lang)
                     for channel, address in routes}
-        incident_id = alert.incident_id
     outcomes = []
     available = {"dashboard": DashboardChannel(), **channels}
     for channel_name, address in routes:
         outcome = deliver(available, channel_name, messages[channel_name], now, store=store,
                           purpose="page", ref=f"alert:{alert_id}:{contact}"[:128])
-        outcomes.append((channel_name, address, outcome.error, outcome.permanent,
-                         outcome.external_id))
+        outcomes.append((channel_name, address, outcome))
     with store.session() as session:
-        for channel_name, address, error, permanent, external in outcomes:
+        for channel_name, address, o in outcomes:
             session.add(AlertDeliveryRow(
                 alert_id=alert_id, contact=contact, channel=channel_name, address=address,
-                kind=kind, level=max(level, 0), at=now, ok=error is None, permanent=permanent,
-                external_id=external, error=error))
-        if incident_id is not None and contact != "dashboard":
-            ok = [c for c, _, e, _, _ in outcomes if e is None]
-            failed = [f"{c}: {e}" for c, _, e, _, _ in outcomes if e is not None]
-            detail = f"Alert #{alert_id} {kind} to {contact}" + (
-                f" by {', '.join(ok)}" if ok else "") + (
-                f"; failed {'; '.join(failed)}" if failed else "")
-            record(session, session.get(IncidentRow, incident_id), now, "alerting", "alert",
-                   detail)
-    return sum(1 for o in outcomes if o[2] is None)
+                kind=kind, level=max(level, 0), at=now, ok=o.ok, permanent=o.permanent,
+                external_id=o.external_id, error=o.error))
+    return sum(1 for *_, o in outcomes if o.ok)
 
 
 TEXT = {

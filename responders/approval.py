@@ -35,9 +35,32 @@ def lint_draft(session: Session, draft: DraftRow, now: datetime) -> list[Finding
     if draft.incident_id is not None:
         incident = session.get(IncidentRow, draft.incident_id)
         facts = facts_for(incident, draft.lang)
-    channel = draft.channel if draft.kind == "reply" or draft.channel == "sms" else None
+    channel = draft.channel if draft.kind in ("reply", "correction") or draft.channel == "sms" \
+        else None
     return lint(draft.body, audience=draft.audience, phase=draft.phase, lang=draft.lang,
                 channel=channel, facts=facts, now=now)
+
+
+def stale_reason(session: Session, draft: DraftRow, now: datetime) -> str | None:
+    """Why the draft can no longer go out as written, or None: it was built from an older
+    version of the incident (phase, facts or promised next update changed since), or the
+    next update it promises is already past. Drafts that record no version (typed by hand
+    outside crisiswatch's drafting) are judged by their promise alone."""
+    if draft.incident_id is None:
+        return None
+    incident = session.get(IncidentRow, draft.incident_id)
+    if incident is None:
+        return None
+    if draft.incident_version is not None and draft.incident_version != (incident.version or 0):
+        if draft.phase and draft.phase != incident.phase:
+            return (f"out of date: written during '{draft.phase}', the incident is now "
+                    f"'{incident.phase}'; a new text is being prepared")
+        return ("out of date: the facts or the promised next update changed after it was "
+                "written; a new text is being prepared")
+    if draft.promised_next_update is not None and draft.promised_next_update <= now:
+        return (f"out of date: it promises the next update by "
+                f"{draft.promised_next_update:%H:%M} UTC, which has passed")
+    return None
 
 
 def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now: datetime,
@@ -49,6 +72,9 @@ def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now:
         raise ApprovalError(f"draft #{draft.id} is {draft.status}, not awaiting approval")
     if two_person_rule and draft.author == approver:
         raise ApprovalError("two-person rule: the author of a draft cannot approve it")
+    stale = stale_reason(session, draft, now)
+    if stale:
+        raise ApprovalError(f"draft #{draft.id} is {stale}")
     findings = lint_draft(session, draft, now)
     errors = [f for f in findings if f.severity == "error"]
     if errors:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from responders import rumours
-from responders.drafts import Brand, suggest_replies, suggest_updates
+from responders.drafts import Brand, suggest_corrections, suggest_replies, suggest_updates
 from responders.incidents import Phase, active_incident, latest_resolved
 from responders.templates import TemplateLibrary
 from store.claims import try_lock
@@ -47,4 +47,5 @@ class Drafting:
                 return drafted
             return drafted + len(
                 suggest_updates(session, incident, self.library, self.brand, now)) + len(
-                suggest_replies(session, incident, self.library, self.brand, now))
+                suggest_replies(session, incident, self.library, self.brand, now)) + len(
+                suggest_corrections(session, incident, self.library, self.brand, now))

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from store.models import DraftRow, DraftStatus, IncidentRow, TimelineRow
+from store.models import DraftRow, DraftStatus, IncidentRow, StatusComponentRow, TimelineRow
 
 
 class Phase(StrEnum):
@@ -130,7 +130,8 @@ def transition(session: Session, incident: IncidentRow, to: Phase | str, *, acto
         allowed = ", ".join(TRANSITIONS[current]) or "nothing (final phase)"
         raise TransitionError(f"cannot go from {current} to {to}; allowed: {allowed}")
     incident.phase = to.value
-    incident.major_change_at = now
+    mark_major_change(session, incident, now)
+    bump_version(incident)
     if to is Phase.RESOLVED:
         incident.resolved_at = now
     record(session, incident, now, actor, "phase", f"{current} -> {to}")
@@ -164,18 +165,50 @@ def update_facts(session: Session, incident: IncidentRow, *, actor: str, now: da
     incident.translations = translated
     if changed:
         incident.facts_changed_at = now
+        bump_version(incident)
         if any(c.split(" ")[0] in MAJOR_FACTS for c in changed):
-            incident.major_change_at = now
+            mark_major_change(session, incident, now)
         record(session, incident, now, actor, "facts", "Updated " + ", ".join(changed))
     return changed
 
 
+def bump_version(incident: IncidentRow) -> None:
+    """A new version of what every message says: drafts built from an older one are stale."""
+    incident.version = (incident.version or 0) + 1
+
+
+def mark_major_change(session: Session, incident: IncidentRow, now: datetime) -> None:
+    """Record a major change (the CEO update is due at once), keeping the earliest one the
+    CEO has not yet heard about: a second change may make the update earlier, never later,
+    so the clock keeps showing how long the CEO has waited."""
+    briefed = _last_published(session, incident).get(Audience.CEO)
+    pending = incident.major_change_at
+    if pending is None or (briefed is not None and pending <= briefed):
+        incident.major_change_at = now
+
+
+TRANSLATED = ("title", "impact", "known", "unknown", "cause", "actions")
+
+
 def facts_for(incident: IncidentRow, lang: str) -> dict:
-    """The incident's facts in `lang`, falling back to English where not translated."""
+    """The incident's facts in `lang`, falling back to English where not translated;
+    ``untranslated`` names the text facts that fell back (the linter blocks such a draft
+    with a ``translate`` finding)."""
     base = {name: getattr(incident, name) for name in EDITABLE}
-    for name, value in (incident.translations or {}).get(lang, {}).items():
+    translated = (incident.translations or {}).get(lang, {})
+    for name, value in translated.items():
         if value not in (None, ""):
             base[name] = value
+    base["untranslated"] = [] if lang == "en" else [
+        name for name in TRANSLATED
+        if getattr(incident, name) not in (None, "") and translated.get(name) in (None, "")]
+    session = object_session(incident)
+    if lang != "en" and session is not None and incident.id is not None:
+        # The status page shows the components under the incident, in the reader's language.
+        names = session.execute(select(StatusComponentRow.names).where(
+            StatusComponentRow.incident_id == incident.id)).scalars().all()
+        if any(not (n or {}).get(lang) for n in names):
+            base["untranslated"].append("components")
     return base
 
 
@@ -212,6 +245,7 @@ def audience_clocks(session: Session, incident: IncidentRow, now: datetime) -> l
     update (or since declaration), overdue after a grace of a quarter of the cadence.
     A major change (phase, impact, ETA) makes the CEO update due at once."""
     last = _last_published(session, incident)
+    promised = _last_promise(session, incident)
     clocks = []
     for audience in Audience:
         owner = getattr(incident, OWNER[audience]) or OWNER[audience]
@@ -230,6 +264,8 @@ def audience_clocks(session: Session, incident: IncidentRow, now: datetime) -> l
             due = (sent or incident.declared_at) + cadence
             if sent is None:
                 due = incident.declared_at + min(cadence, timedelta(minutes=15))
+            elif audience is Audience.CUSTOMERS and promised.get(audience) is not None:
+                due = promised[audience]  # what the last status-page update promised
             if audience is Audience.CEO and incident.major_change_at and (
                 sent is None or incident.major_change_at > sent
             ):
@@ -244,14 +280,42 @@ def audience_clocks(session: Session, incident: IncidentRow, now: datetime) -> l
     return clocks
 
 
-def _last_published(session: Session, incident: IncidentRow) -> dict[Audience, datetime]:
-    rows = session.execute(
-        select(DraftRow.audience, DraftRow.published_at)
-        .where(DraftRow.incident_id == incident.id, DraftRow.status == DraftStatus.PUBLISHED)
+# Only these channels answer an audience's clock: a tweet reply is not the customers' update.
+CLOCK_CHANNELS = {Audience.CUSTOMERS: ("statuspage",)}
+
+
+def _published(session: Session, incident: IncidentRow):
+    return session.execute(
+        select(DraftRow.audience, DraftRow.channel, DraftRow.published_at,
+               DraftRow.promised_next_update)
+        .where(DraftRow.incident_id == incident.id, DraftRow.status == DraftStatus.PUBLISHED,
+               DraftRow.kind != "reply")
     ).all()
-    last: dict[Audience, datetime] = {}
-    for audience, at in rows:
+
+
+def _last_promise(session: Session, incident: IncidentRow) -> dict[Audience, datetime]:
+    """The next update promised by each audience's latest published update (if it said)."""
+    latest: dict[Audience, tuple] = {}
+    for audience, channel, at, promise in _published(session, incident):
         a = Audience(audience)
+        if channel not in CLOCK_CHANNELS.get(a, (channel,)):
+            continue
+        if a not in latest or at > latest[a][0]:
+            latest[a] = (at, promise)
+    return {a: p for a, (_, p) in latest.items() if p is not None}
+
+
+def public_promise(session: Session, incident: IncidentRow) -> datetime | None:
+    """The next update the status page promises now (its latest published update)."""
+    return _last_promise(session, incident).get(Audience.CUSTOMERS)
+
+
+def _last_published(session: Session, incident: IncidentRow) -> dict[Audience, datetime]:
+    last: dict[Audience, datetime] = {}
+    for audience, channel, at, _promise in _published(session, incident):
+        a = Audience(audience)
+        if channel not in CLOCK_CHANNELS.get(a, (channel,)):
+            continue
         if a not in last or at > last[a]:
             last[a] = at
     return last

@@ -1,25 +1,36 @@
 """The message linter: holds every draft to the rules of good crisis communication.
 
-``lint(text, audience=..., phase=..., lang=..., channel=..., facts=..., now=...)`` returns a list of
-``Finding`` (rule, severity, message, span). Rule ids:
+``lint(text, audience=..., phase=..., lang=..., channel=..., facts=..., now=..., tz=...,
+ui_lang=...)`` returns a list of ``Finding`` (rule, severity, message, span). Rule ids:
 
 - ``truth``        no certainty about the cause while investigating (error); say what is not known
                    yet when the cause is unknown (warning)
-- ``calm``         no panic words (error); no SHOUTING or repeated "!" (warning)
+- ``calm``         no panic words (error); no SHOUTING or repeated "!" (warning); acronyms
+                   (IBAN, SEPA, NIST: four or five capitals that are not a common word) pass
 - ``action``       before resolution, say when the next update comes (error) and what we are doing
-                   (warning)
+                   (warning); "Next sync in 30 min", "Point dans 30 min", "prochain point à
+                   16h" are next updates; "Failover to the secondary in progress", "Plan: ..."
+                   are actions
 - ``over_promise`` no ETA before the cause is known, earlier than the tech lead's estimate, or already
                    past; no guarantees (error); no minute-precise promises while investigating (warning)
+- ``stale``        a next-update time at or before ``now`` (the time the message is sent) (error)
 - ``vague``        no "technical problem in progress", no "some users" without a figure, an impact
                    statement, and not a one-liner on long-form channels (warning)
 - ``blameless``    post-mortems and board messages never blame a person (error)
+- ``blame``        no other message blames a person, a team or a supplier (error)
+- ``denial``       while an incident is open, no denial or minimisation (error)
+- ``mixed_language`` a sentence in the other language (error)
+- ``translate``    a fact (``facts["untranslated"]``) has no version in the message language (error)
 - ``length``       fits the channel (``responders.limits.check``; error)
 
 English and French phrasing are both understood: the patterns for ``lang`` are checked together
 with the English ones (English jargon such as "root cause" or "ETA" leaks into French messages).
-Finding messages are in English. ``facts`` holds raw values (``cause``: str | None, ``eta`` and
-``eta_estimate``: datetime | None, ``impact``: str); when it is None the fact-dependent checks are
-skipped. ``now`` is passed in, never read from the clock.
+Finding messages are in ``ui_lang`` (default English; ``responders.lint_messages``). ``facts``
+holds raw values (``cause``: str | None, ``eta`` and ``eta_estimate``: datetime | None,
+``impact``: str, optionally ``untranslated``: list of field names); when it is None the
+fact-dependent checks are skipped. ``now`` is passed in, never read from the clock; naive
+datetimes are UTC. Clock times in the message are read in ``tz`` (a zone name or tzinfo; the
+brand's zone for that language, default UTC) unless they say UTC.
 
 ``consistency(messages)`` checks that the messages of one update state the same impact percentages
 and the same ETA times.
@@ -29,14 +40,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from responders import limits
+from responders.lint_messages import FIELD_NAMES, LANG_NAMES, message
 from responders.lint_patterns import (
     ACRONYMS,
+    BLAME_ANY,
+    CLOCK,
+    DENIAL,
+    DURATION_BEFORE,
+    ENGLISH_CONTRACTION,
     ETA_CLAIM,
     FIGURE,
+    FRENCH_ELISION,
+    FRENCH_LETTERS,
     GAP_NOT_ETA,
     IMPACT_HINT,
     MINUTES_PROMISE,
@@ -45,7 +65,12 @@ from responders.lint_patterns import (
     PAST_BEFORE,
     PERCENT_RE,
     PHRASES,
+    PRESUPPOSED_BREACH,
+    SENTENCE_END,
     SHOUT,
+    SHOUTED_WORDS,
+    STOPWORDS,
+    UNCONFIRMED_IMPACT,
 )
 
 Severity = Literal["error", "warning"]
@@ -64,6 +89,47 @@ class Finding:
         d = asdict(self)
         d["span"] = list(self.span) if self.span else None
         return d
+
+
+def zone(tz: str | tzinfo | None) -> tzinfo:
+    """A tzinfo from a zone name (``Europe/Paris``), a tzinfo, or None (UTC). ValueError for
+    an unknown name."""
+    if tz is None or tz == "" or tz == "UTC":
+        return UTC
+    if isinstance(tz, tzinfo):
+        return tz
+    try:
+        return ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {tz!r}") from exc
+
+
+_CITY_ZONES: dict[str, str] = {}
+
+
+def label_zone(label: str | None, default: tzinfo) -> tzinfo:
+    """The zone a time's label names: ' UTC' -> UTC; ' (heure de Paris)' / ' (Paris time)'
+    -> Europe/Paris; no label -> `default`."""
+    text = (label or "").strip()
+    if not text:
+        return default
+    if text.upper() in ("UTC", "GMT", "Z"):
+        return UTC
+    city = re.sub(r"^\((?:heure de |heure d')?|(?: time)?\)$", "", text).strip()
+    if not _CITY_ZONES:
+        from zoneinfo import available_timezones
+
+        for name in available_timezones():
+            _CITY_ZONES.setdefault(name.split("/")[-1].replace("_", " ").lower(), name)
+    name = _CITY_ZONES.get(city.lower())
+    return ZoneInfo(name) if name else default
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    """Aware UTC; a naive datetime is UTC."""
+    if at is None:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _patterns(lang: str, key: str) -> list[re.Pattern]:
@@ -90,8 +156,8 @@ def _quote(text: str, m: re.Match) -> str:
 
 
 def _parse_clock(value: str) -> tuple[int, int]:
-    hours, minutes = re.split(r"\s?[:h]\s?", value.strip(), maxsplit=1)
-    return int(hours), int(minutes)
+    m = CLOCK.search(value)
+    return int(m.group("h")), int(m.group("m") or 0)
 
 
 def _parse_duration(value: str) -> timedelta:
@@ -110,11 +176,25 @@ def _eta_claims(text: str) -> list[re.Match]:
             continue
         if PAST_BEFORE.search(text[max(0, m.start() - 25) : m.start()]):
             continue
+        if GAP_NOT_ETA.search(text[m.end() : m.end() + 25].split(".")[0]):
+            continue  # "back in 30 minutes with an update" announces an update, not a fix
         claims.append(m)
     return claims
 
 
-def _claim_time(m: re.Match, reference: datetime | None, now: datetime | None) -> datetime | None:
+def _at_clock(hours: int, minutes: int, base: datetime, where: tzinfo) -> datetime:
+    """The moment hours:minutes (read in `where`) closest to `base` (within 12 h), in UTC."""
+    local = base.astimezone(where)
+    moment = local.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+    # 00:30 stated at 23:50 means tomorrow: pick the occurrence within 12 h of the reference.
+    if moment - local > timedelta(hours=12):
+        moment -= timedelta(days=1)
+    elif local - moment > timedelta(hours=12):
+        moment += timedelta(days=1)
+    return moment.astimezone(UTC)
+
+
+def _claim_time(m: re.Match, reference, now, where: tzinfo) -> datetime | None:
     """The moment an ETA claim promises, on the reference's day (closest occurrence)."""
     if m.group("dur"):
         return now + _parse_duration(m.group("dur")) if now else None
@@ -122,30 +202,25 @@ def _claim_time(m: re.Match, reference: datetime | None, now: datetime | None) -
     if base is None:
         return None
     hours, minutes = _parse_clock(m.group("time"))
-    moment = base.replace(hour=hours, minute=minutes, second=0, microsecond=0)
-    # 00:30 stated at 23:50 means tomorrow: pick the occurrence within 12 h of the reference.
-    if moment - base > timedelta(hours=12):
-        moment -= timedelta(days=1)
-    elif base - moment > timedelta(hours=12):
-        moment += timedelta(days=1)
-    return moment
+    label = CLOCK.match(m.string, m.start("time"))
+    stated_in = label_zone(label.group("zone") if label else None, where)
+    return _at_clock(hours, minutes, base, stated_in)
 
 
-def _truth(text, audience, phase, lang, facts) -> list[Finding]:
+def _hhmm(at: datetime, where: tzinfo, ui: str = "en") -> str:
+    local = at.astimezone(where)
+    clock = f"{local.hour} h {local:%M}" if ui == "fr" else f"{local:%H:%M}"
+    return clock + (" UTC" if where is UTC else f" {local.tzname() or ''}".rstrip())
+
+
+def _truth(text, audience, phase, lang, facts, ui) -> list[Finding]:
     out = []
     if phase == "investigating":
         for m in _find(text, lang, "cause_certain"):
             if _negated(text, m):
                 continue
-            out.append(
-                Finding(
-                    "truth",
-                    "error",
-                    f"Says the cause is known ('{_quote(text, m)}') while the incident is still "
-                    "investigating; say what is known and that the cause is not yet known.",
-                    m.span(),
-                )
-            )
+            out.append(Finding("truth", "error",
+                               message("truth.certain", ui, quote=_quote(text, m)), m.span()))
     cause_unknown = facts is not None and not facts.get("cause")
     if (
         cause_unknown
@@ -153,163 +228,133 @@ def _truth(text, audience, phase, lang, facts) -> list[Finding]:
         and phase in ACTIVE_PHASES
         and not _find(text, lang, "unknown_ack")
     ):
-        out.append(
-            Finding(
-                "truth",
-                "warning",
-                "The cause is not known yet but the message does not say so; add what is not known "
-                "yet (e.g. 'we don't know the cause yet' / 'la cause n'est pas encore connue').",
-            )
-        )
+        out.append(Finding("truth", "warning", message("truth.unknown", ui)))
+    if facts is not None and not facts.get("cause") and impact_unconfirmed(facts.get("impact")):
+        for m in PRESUPPOSED_BREACH.finditer(text):
+            out.append(Finding("truth", "error", message("truth.breach", ui,
+                                                         quote=_quote(text, m)), m.span()))
     return out
 
 
-def _calm(text, lang) -> list[Finding]:
+def impact_unconfirmed(impact: str | None) -> bool:
+    """True when the impact fact says nothing is confirmed yet ("may have been exposed")."""
+    return bool(impact) and bool(UNCONFIRMED_IMPACT.search(str(impact)))
+
+
+def _calm(text, lang, ui) -> list[Finding]:
     out = [
-        Finding(
-            "calm",
-            "error",
-            f"Alarm word '{_quote(text, m)}' spreads panic; describe the impact factually instead.",
-            m.span(),
-        )
+        Finding("calm", "error", message("calm.panic", ui, quote=_quote(text, m)), m.span())
         for m in _find(text, lang, "panic")
     ]
     for m in SHOUT.finditer(text):
         word = m.group(0)
         if word.upper() in ACRONYMS:
             continue
-        out.append(
-            Finding(
-                "calm",
-                "warning",
-                f"'{word}' is in capitals and reads as shouting; write it in normal case.",
-                m.span(),
-            )
-        )
+        if len(word) <= 5 and word.upper() not in SHOUTED_WORDS:
+            continue  # IBAN, SEPA, NIST: a short word in capitals is an acronym
+        out.append(Finding("calm", "warning", message("calm.shout", ui, quote=word), m.span()))
     bangs = [m for m in re.finditer(r"!", text)]
     if len(bangs) > 1:
-        out.append(
-            Finding(
-                "calm",
-                "warning",
-                f"{len(bangs)} exclamation marks make the message sound alarmed; keep at most one.",
-                (bangs[1].start(), bangs[1].end()),
-            )
-        )
+        out.append(Finding("calm", "warning", message("calm.bangs", ui, count=len(bangs)),
+                           (bangs[1].start(), bangs[1].end())))
     return out
 
 
-def _action(text, phase, lang) -> list[Finding]:
+def _action(text, phase, lang, ui) -> list[Finding]:
     if phase not in ACTIVE_PHASES:
         return []
     out = []
     if not _find(text, lang, "next_update"):
-        out.append(
-            Finding(
-                "action",
-                "error",
-                "Does not say when the next update comes; add e.g. 'Next update by 11:30 UTC' / "
-                "'Prochaine mise à jour à 11:30 UTC'.",
-            )
-        )
+        out.append(Finding("action", "error", message("action.next_update", ui)))
     if not _find(text, lang, "doing"):
-        out.append(
-            Finding(
-                "action",
-                "warning",
-                "Does not say what we are doing about it; add e.g. 'our engineers are rolling back "
-                "the change' / 'nos équipes ...'.",
-            )
-        )
+        out.append(Finding("action", "warning", message("action.doing", ui)))
     return out
 
 
-def _over_promise(text, phase, lang, facts, now) -> list[Finding]:
+def _over_promise(text, phase, lang, facts, now, where, ui) -> list[Finding]:
     out = [
-        Finding(
-            "over_promise",
-            "error",
-            f"'{_quote(text, m)}' promises more than we can know; state facts and what we are "
-            "doing instead.",
-            m.span(),
-        )
+        Finding("over_promise", "error",
+                message("over_promise.guarantee", ui, quote=_quote(text, m)), m.span())
         for m in _find(text, lang, "guarantee")
         if not _negated(text, m)
     ]
     claims = _eta_claims(text)
     if facts is not None:
-        estimate = facts.get("eta_estimate")
-        eta = facts.get("eta")
+        estimate = _utc(facts.get("eta_estimate"))
+        eta = _utc(facts.get("eta"))
         for m in claims:
             quoted = _quote(text, m)
             if not facts.get("cause"):
-                out.append(
-                    Finding(
-                        "over_promise",
-                        "error",
-                        f"Gives an ETA ('{quoted}') while the cause is not yet known; say the ETA is "
-                        "not yet known and give the next update time instead.",
-                        m.span(),
-                    )
-                )
+                out.append(Finding("over_promise", "error",
+                                   message("over_promise.no_cause", ui, quote=quoted), m.span()))
                 continue
             if eta is None and estimate is None:
-                out.append(
-                    Finding(
-                        "over_promise",
-                        "error",
-                        f"Gives an ETA ('{quoted}') but no ETA has been agreed in the incident facts.",
-                        m.span(),
-                    )
-                )
+                out.append(Finding("over_promise", "error",
+                                   message("over_promise.no_eta", ui, quote=quoted), m.span()))
                 continue
-            promised = _claim_time(m, estimate or eta, now)
+            promised = _claim_time(m, estimate or eta, now, where)
             if promised is None:
                 continue
             if estimate is not None and promised < estimate:
-                out.append(
-                    Finding(
-                        "over_promise",
-                        "error",
-                        f"Promises '{quoted}', earlier than the tech lead's estimate "
-                        f"({estimate:%H:%M}); never promise faster than engineering does.",
-                        m.span(),
-                    )
-                )
+                out.append(Finding("over_promise", "error", message(
+                    "over_promise.early", ui, quote=quoted, estimate=_hhmm(estimate, where, ui)),
+                    m.span()))
             elif now is not None and promised < now:
-                out.append(
-                    Finding(
-                        "over_promise",
-                        "error",
-                        f"States the ETA '{quoted}', which has already passed ({now:%H:%M} now); "
-                        "give a new estimate or say the ETA is uncertain.",
-                        m.span(),
-                    )
-                )
+                out.append(Finding("over_promise", "error", message(
+                    "over_promise.past", ui, quote=quoted, now=_hhmm(now, where, ui)), m.span()))
     if phase == "investigating":
         for m in MINUTES_PROMISE.finditer(text):
             before = text[max(0, m.start() - 40) : m.start()]
-            if re.search(r"update|mise à jour|point", before, re.IGNORECASE):
+            if re.search(r"update|mise à jour|point|sync|check-?in|bilan|briefing", before,
+                         re.IGNORECASE):
                 continue  # "next update in 30 minutes" is a cadence, not a fix promise
-            out.append(
-                Finding(
-                    "over_promise",
-                    "warning",
-                    f"'{_quote(text, m)}' is a minute-precise promise while still investigating; "
-                    "prefer 'ETA not yet known' with a next update time.",
-                    m.span(),
-                )
-            )
+            out.append(Finding("over_promise", "warning",
+                               message("over_promise.minutes", ui, quote=_quote(text, m)),
+                               m.span()))
+    return out
+
+
+def next_update_times(text: str, lang: str, where: tzinfo, now: datetime
+                      ) -> list[tuple[datetime, tuple[int, int]]]:
+    """Each next-update promise with a clock time, as (moment in UTC, span of the time)."""
+    out = []
+    for m in _find(text, lang, "next_update"):
+        window = text[m.end() : m.end() + 60]
+        end = SENTENCE_END.search(window)
+        window = window[: end.start()] if end else window
+        for t in CLOCK.finditer(window):
+            if DURATION_BEFORE.search(window[: t.start()]):
+                break  # "next update in 1 h" is a duration from now, never stale
+            hours, minutes = int(t.group("h")), int(t.group("m") or 0)
+            stated_in = label_zone(t.group("zone"), where)
+            span = (m.end() + t.start(), m.end() + t.end())
+            out.append((_at_clock(hours, minutes, now, stated_in), span))
+            break
+    return out
+
+
+def _stale(text, phase, lang, now, where, ui) -> list[Finding]:
+    if now is None or phase in ("resolved", "postmortem"):
+        return []
+    out = []
+    seen = set()
+    for promised, span in next_update_times(text, lang, where, now):
+        if span in seen:
+            continue
+        seen.add(span)
+        if promised <= now:
+            out.append(Finding("stale", "error", message(
+                "stale", ui, promised=text[span[0]:span[1]].strip(), now=_hhmm(now, where, ui)),
+                span))
     return out
 
 
 _BLANK_FACT = re.compile(r"[^\n.:!?]{0,40}\w[^\S\n]?:[^\S\n]*(?:\.|,|;|$)", re.MULTILINE)
 
 
-def _vague(text, audience, phase, lang, channel) -> list[Finding]:
+def _vague(text, audience, phase, lang, channel, ui) -> list[Finding]:
     out = [
-        Finding("vague", "error", "A fact is blank here ('" + m.group(0).strip() + "'); fill "
-                "it in on the incident page or remove the line.", m.span())
+        Finding("vague", "error", message("vague.blank", ui, quote=m.group(0).strip()), m.span())
         for m in _BLANK_FACT.finditer(text)
         if not re.match(r"\d", text[m.end():m.end() + 1])  # not a time like 10:30
     ]
@@ -321,51 +366,116 @@ def _vague(text, audience, phase, lang, channel) -> list[Finding]:
             and has_figure
         ):
             continue
-        out.append(
-            Finding(
-                "vague",
-                "warning",
-                f"'{quoted}' is vague; say who is affected, how many, and what they cannot do.",
-                m.span(),
-            )
-        )
+        out.append(Finding("vague", "warning", message("vague.phrase", ui, quote=quoted),
+                           m.span()))
     wants_impact = (audience == "board") or (
         audience in ("customers", "team", "ceo") and phase in ACTIVE_PHASES
     )
     if wants_impact and not IMPACT_HINT.search(text):
-        out.append(
-            Finding(
-                "vague",
-                "warning",
-                "No impact statement; say what customers cannot do and how many are affected.",
-            )
-        )
+        out.append(Finding("vague", "warning", message("vague.impact", ui)))
     long_form = channel is None or channel.lower() not in SHORT_CHANNELS
     if long_form and len(text.strip()) < 60:
-        out.append(
-            Finding(
-                "vague",
-                "warning",
-                f"Only {len(text.strip())} characters; a status or notification update needs impact, "
-                "actions and the next update time.",
-            )
-        )
+        out.append(Finding("vague", "warning",
+                           message("vague.short", ui, count=len(text.strip()))))
     return out
 
 
-def _blameless(text, audience, phase, lang) -> list[Finding]:
-    if phase != "postmortem" and audience != "board":
+def _blame(text, audience, phase, lang, ui) -> list[Finding]:
+    """Post-mortems and board messages: `blameless`; every other message: `blame`."""
+    if phase == "postmortem" or audience == "board":
+        return [
+            Finding("blameless", "error", message("blameless", ui, quote=_quote(text, m)),
+                    m.span())
+            for m in _find(text, lang, "blame")
+        ]
+    codes = ["en"] if lang not in BLAME_ANY or lang == "en" else ["en", lang]
+    found = sorted((m for code in codes for m in BLAME_ANY[code].finditer(text)),
+                   key=lambda m: m.start())
+    out, last_end = [], -1
+    for m in found:
+        if m.start() < last_end or not _quote(text, m):
+            continue
+        last_end = m.end()
+        start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        out.append(Finding("blame", "error", message("blame", ui, quote=_quote(text, m)),
+                           (start, m.end())))
+    return out
+
+
+def _denial(text, phase, lang, ui) -> list[Finding]:
+    if phase not in ACTIVE_PHASES:
         return []
-    return [
-        Finding(
-            "blameless",
-            "error",
-            f"'{_quote(text, m)}' blames a person; post-mortems are blameless: describe what in the "
-            "system or process allowed the failure.",
-            m.span(),
-        )
-        for m in _find(text, lang, "blame")
-    ]
+    codes = ["en"] if lang not in DENIAL or lang == "en" else ["en", lang]
+    out = []
+    for m in sorted((m for c in codes for m in DENIAL[c].finditer(text)), key=lambda m: m.start()):
+        before = text[max(0, m.start() - 30) : m.start()]
+        if re.search(r"\b(?:not|n't|pas|ne|whether|si|until|jusqu)\b[^.]{0,25}$", before,
+                     re.IGNORECASE):
+            continue  # "we cannot yet say there is no impact" is honesty, not denial
+        out.append(Finding("denial", "error", message("denial", ui, quote=_quote(text, m)),
+                           m.span()))
+    return out
+
+
+_SEGMENT = re.compile(r"[.!?;]+(?=\s|$)|:\s|\n|\s[–—-]\s")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|[@#][\w.-]+|«[^»]*»|\"[^\"]*\"|“[^”]*”|\S+@\S+")
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿœŒ]+(?:'[A-Za-zÀ-ÖØ-öø-ÿ]+)?")
+
+
+def _language_votes(segment: str) -> tuple[int, int, int]:
+    """(English markers, French markers, words) in one sentence."""
+    en = fr = 0
+    words = _WORD.findall(_NOISE.sub(" ", segment))
+    for word in words:
+        low = word.lower()
+        if FRENCH_ELISION.match(low):
+            fr += 1
+            low = low.split("'", 1)[1]
+        elif ENGLISH_CONTRACTION.search(low):
+            en += 1
+            continue
+        if FRENCH_LETTERS.search(low) or low in STOPWORDS["fr"]:
+            fr += 1
+        elif low in STOPWORDS["en"]:
+            en += 1
+    return en, fr, len(words)
+
+
+def _mixed_language(text, lang, ui) -> list[Finding]:
+    if lang not in ("en", "fr"):
+        return []
+    other = "fr" if lang == "en" else "en"
+    out, start = [], 0
+    bounds = [(m.start(), m.end()) for m in _SEGMENT.finditer(text)] + [(len(text), len(text))]
+    for cut, nxt in bounds:
+        segment = text[start:cut]
+        offset = start + (len(segment) - len(segment.lstrip()))
+        segment = segment.strip()
+        start = nxt
+        if not segment:
+            continue
+        en, fr, words = _language_votes(segment)
+        theirs, ours = (fr, en) if other == "fr" else (en, fr)
+        if words >= 3 and theirs >= 2 and theirs > 2 * ours:
+            out.append(Finding("mixed_language", "error", message(
+                "mixed_language", ui, quote=segment, other=LANG_NAMES[ui if ui in LANG_NAMES
+                                                                      else "en"][other],
+                lang=LANG_NAMES[ui if ui in LANG_NAMES else "en"][lang]),
+                (offset, offset + len(segment))))
+    return out
+
+
+def _translate(facts, lang, ui) -> list[Finding]:
+    missing = [f for f in (facts or {}).get("untranslated") or () if f]
+    if lang == "en" or not missing:
+        return []
+    names = FIELD_NAMES.get(ui, FIELD_NAMES["en"])
+    fields = ", ".join(names.get(f, f) for f in missing)
+    many = len(missing) > 1
+    lang_name = LANG_NAMES.get(ui, LANG_NAMES["en"]).get(lang, lang)
+    return [Finding("translate", "error", message(
+        "translate", ui, fields=fields, lang=lang_name, verb="have" if many else "has",
+        pronoun="they" if many else "it", pronoun2="them" if many else "it"))]
 
 
 def lint(
@@ -377,16 +487,24 @@ def lint(
     channel: str | None = None,
     facts: dict | None = None,
     now: datetime | None = None,
+    tz: str | tzinfo | None = None,
+    ui_lang: str = "en",
 ) -> list[Finding]:
     """All findings for one message, in rule order then position (see module docstring)."""
     text = text.replace("\u2019", "'")  # same length, so spans stay valid
+    where, now = zone(tz), _utc(now)
+    ui = ui_lang if ui_lang in ("en", "fr") else "en"
     findings = [
-        *_truth(text, audience, phase, lang, facts),
-        *_calm(text, lang),
-        *_action(text, phase, lang),
-        *_over_promise(text, phase, lang, facts, now),
-        *_vague(text, audience, phase, lang, channel),
-        *_blameless(text, audience, phase, lang),
+        *_translate(facts, lang, ui),
+        *_truth(text, audience, phase, lang, facts, ui),
+        *_calm(text, lang, ui),
+        *_action(text, phase, lang, ui),
+        *_stale(text, phase, lang, now, where, ui),
+        *_over_promise(text, phase, lang, facts, now, where, ui),
+        *_vague(text, audience, phase, lang, channel, ui),
+        *_blame(text, audience, phase, lang, ui),
+        *_denial(text, phase, lang, ui),
+        *_mixed_language(text, lang, ui),
     ]
     if channel:
         problem = limits.check(channel, text)
@@ -400,8 +518,22 @@ def _normalise_clock(value: str) -> str:
     return f"{hours:02d}:{minutes:02d}"
 
 
-def consistency(messages: list[str]) -> list[Finding]:
-    """Messages of one update must agree on impact percentages and ETA times.
+def _eta_utc(m: re.Match, now: datetime | None) -> str:
+    """An ETA claim's clock time in UTC when it names its zone ('15 h 30 (heure de Paris)'),
+    on `now`'s day (the offset depends on it), else as written."""
+    label = CLOCK.match(m.string, m.start("time"))
+    where = label_zone(label.group("zone") if label else None, UTC)
+    if where is UTC:
+        return _normalise_clock(m.group("time"))
+    hours, minutes = _parse_clock(m.group("time"))
+    base = _utc(now) or datetime(2000, 1, 1, 12, tzinfo=UTC)
+    return f"{_at_clock(hours, minutes, base, where):%H:%M}"
+
+
+def consistency(messages: list[str], *, ui_lang: str = "en",
+                now: datetime | None = None) -> list[Finding]:
+    """Messages of one update must agree on impact percentages and ETA times (compared in
+    UTC when a message names its zone; `now` gives the day for the offset).
 
     Only messages that state a percentage (or an ETA) are compared, since a short SMS may leave
     the figure out; but two messages stating different figures is an error.
@@ -413,21 +545,18 @@ def consistency(messages: list[str]) -> list[Finding]:
         found = {m.group(1).replace(",", ".") for m in PERCENT_RE.finditer(text)}
         if found:
             percents[i] = found
-        times = {_normalise_clock(m.group("time")) for m in _eta_claims(text) if m.group("time")}
+        times = {_eta_utc(m, now) for m in _eta_claims(text) if m.group("time")}
         if times:
             etas[i] = times
-    for label, sets, unit in (("impact figures", percents, "%"), ("ETA times", etas, "")):
+    labels = {"en": ("impact figures", "ETA times"),
+              "fr": ("chiffres d'impact", "heures de rétablissement")}[
+        ui_lang if ui_lang == "fr" else "en"]
+    for label, sets, unit in ((labels[0], percents, "%"), (labels[1], etas, "")):
         distinct = {frozenset(v) for v in sets.values()}
         if len(distinct) > 1:
             detail = "; ".join(
                 f"message {i + 1}: {', '.join(sorted(v))}{unit}" for i, v in sorted(sets.items())
             )
-            out.append(
-                Finding(
-                    "consistency",
-                    "error",
-                    f"Messages of the same update state different {label} ({detail}); "
-                    "every audience must hear the same facts.",
-                )
-            )
+            out.append(Finding("consistency", "error",
+                               message("consistency", ui_lang, label=label, detail=detail)))
     return out

@@ -46,7 +46,8 @@ PHRASES = {
             r"\bcrisis mode\b",
         ),
         "next_update": _rx(
-            r"\bnext update\b",
+            r"\bnext (?:update|sync|check-?in|briefing|status update|report|post)\b",
+            r"\b(?:update|sync|check-?in|briefing) (?:again )?in \d+\s*(?:min|minutes?|h|hours?)\b",
             r"\b(?:we will|we'll) (?:post|send|share|publish|give)(?: you)? (?:an|another|a further|the next) update\b",
             r"\bfurther updates?\b",
             r"\b(?:we will|we'll) (?:keep you (?:posted|updated|informed)|update you|update this)\b",
@@ -57,6 +58,10 @@ PHRASES = {
             r"\bour (?:team|teams|engineers|engineering team|on-call|security team|support team)\b",
             r"\b(?:engineers|the team|the on-call team) (?:are|is|have)\b",
             r"\bwe (?:\w+ )?(?:investigate|restore|roll|fix|monitor|work|contact|review)\w*\b",
+            r"\b(?:in progress|under ?way|ongoing|being (?:rolled|restored|fixed|deployed|applied)\w*)\b",
+            r"(?:^|\n)\s*(?:plan|actions?|next steps?|what we(?: are|'re) doing|doing)\s*:",
+            r"\b(?-i:[A-Z][a-z]+) (?:is |are )?(?:check|restart|roll|restor|migrat|deploy|"
+            r"investigat|monitor|review|patch|fix)\w*\b",
         ),
         "guarantee": _rx(
             r"\bguarantee(?:d|s)?\b",
@@ -125,7 +130,9 @@ PHRASES = {
         ),
         "next_update": _rx(
             r"\bprochaine mise à jour\b",
-            r"\bprochain point\b",
+            r"\bprochain (?:point|bilan|message|communiqué)\b",
+            r"\bprochaine communication\b",
+            r"\b(?:point|bilan|mise à jour) (?:dans|à|vers|d'ici|avant) (?:\d|une?\b)",
             r"\bnous reviendrons vers vous\b",
             r"\bnous vous tiendrons informée?s?\b",
             r"\bnouvelle mise à jour\b",
@@ -139,6 +146,10 @@ PHRASES = {
             r"\bnos (?:équipes|ingénieurs|experts)\b",
             r"\bnotre équipe\b",
             r"\bl'équipe (?:technique )?(?:travaille|est)\b",
+            r"\ben cours\b",
+            r"(?:^|\n)\s*(?:plan|actions?|prochaines étapes|ce que nous faisons)\s*:",
+            r"\b(?-i:[A-Z][a-zéèï]+) (?:vérifie|redémarre|restaure|bascule|analyse|surveille|"
+            r"déploie|corrige|examine)\b",
         ),
         "guarantee": _rx(
             r"\bgarantiss\w+",
@@ -182,7 +193,8 @@ ETA_CLAIM = re.compile(
     re.IGNORECASE,
 )
 GAP_NOT_ETA = re.compile(
-    r"update|mise à jour|point|since|depuis|started|commencé|déclaré|\bto you\b|vers vous",
+    r"update|mise à jour|point|sync|check-?in|bilan|briefing|since|depuis|started|commencé|"
+    r"déclaré|\bto you\b|vers vous",
     re.IGNORECASE,
 )
 # "was restored at 13:05" reports the past; it is not a promise.
@@ -222,5 +234,128 @@ ACRONYMS = {
     "URLS", "HTTP", "HTTPS", "DNS", "SSO", "SAML", "RGPD", "GDPR", "CNIL", "ICO", "FAQ",
     "VPN", "IOS", "AWS", "GCP", "SLA", "SLAS", "TLS", "SSL", "CDN", "SAAS", "JSON", "HIPAA",
     "SOC2", "ISO", "OAUTH", "LDAP", "SCIM", "IMAP", "SMTP", "WIFI", "NIST", "ANSSI", "PSSI",
-    "DPO",
+    "DPO", "IBAN", "BIC", "SWIFT", "SEPA", "RIB", "NASA", "NATO", "OTAN", "UNESCO", "AFNOR",
+    "CNAM", "URSSAF", "SIRET", "SIREN", "TVA", "HTML", "CSV", "XML", "YAML", "PDF", "RGAA",
+    "WCAG", "SAML2", "OIDC", "MFA", "OTP", "TOTP", "SIEM", "CERT", "CSIRT", "NCSC", "ENISA",
+    "ASAP", "FYI", "HTTP2", "IPV4", "IPV6", "UUID", "EMEA", "APAC", "AMER", "NYSE",
+    "NASDAQ", "GMT", "BST", "PST", "EST", "EDT", "PDT",
 }
+# Common words people shout ("we are WORKING on it", "Nimbus is DOWN"); a word of four or
+# five capitals that is not one of these reads as an acronym (IBAN, SEPA, NIST) and passes.
+SHOUTED_WORDS = {
+    "DOWN", "HELP", "STOP", "FAIL", "DEAD", "HUGE", "BAD", "WORK", "WORKS", "FIXED", "FIXING",
+    "SORRY", "NOW", "ASAP", "NEVER", "ALWAYS", "EVERY", "ALL", "NOT", "DONT", "WILL", "SAFE",
+    "URGENT", "ALERT", "BACK", "SOON", "OVER", "BUSY", "PANNE", "AIDE", "TOUT", "TOUS",
+    "RIEN", "JAMAIS", "VITE", "GRAVE", "ENFIN", "NOUS", "VOUS", "AVEC", "SANS", "TRES",
+    "TRÈS", "DATA", "LOST", "GONE", "HACK", "HACKED", "WHAT", "WHY", "THIS",
+    "THAT", "THEY", "WITH", "YOUR", "OUR", "FROM", "HAVE", "BEEN", "ARE", "YES", "OUI", "NON",
+}
+
+# Blame outside post-mortems too: a person, a team or a supplier held responsible in public.
+_PARTY_EN = (r"(?:supplier|vendor|provider|hosting provider|host|partner|contractor|"
+             r"subcontractor|intern|engineer|developer|employee|staff|team|colleague|"
+             r"admin|administrator|operator|third[- ]party|datacenter|data cent(?:er|re))s?")
+_PARTY_FR = (r"(?:fournisseur|prestataire|sous-traitant|hébergeur|partenaire|stagiaire|"
+             r"ingénieur|développeur|salarié|employé|équipe|collègue|administrateur|"
+             r"opérateur|datacenter|centre de données)s?")
+BLAME_ANY = {
+    "en": re.compile(
+        r"\b(?:it'?s|it is|it was|this is|this was|that'?s|entirely|all|totally)?\s*"
+        r"(?:our |the |their |an? )?" + _PARTY_EN + r"'s fault\b"
+        r"|\bfault of (?:our |the |their |an? )?" + _PARTY_EN + r"\b"
+        r"|\b(?:our |the |their |an? )" + _PARTY_EN + r" (?:is|are|was|were) (?:to blame|responsible)\b"
+        r"|\b(?:blame|blaming) (?:on )?(?:our |the |their |an? )?" + _PARTY_EN + r"\b"
+        r"|\b(?:caused|broken|made) by (?:our |the |their |an? )?(?:careless |junior |new )?"
+        r"(?:supplier|vendor|provider|partner|contractor|intern|engineer|developer|employee|"
+        r"colleague|operator)s?\b"
+        r"|\b(?:human|operator) error\b|\b(?-i:[A-Z][a-z]+)'s fault\b|\b(?:his|her|their) fault\b"
+        r"|\bnot our fault\b",
+        re.IGNORECASE),
+    "fr": re.compile(
+        r"\b(?:c'est |c'était )?(?:entièrement |totalement )?la faute (?:de |d'|à |du |des )"
+        r"(?:notre |nos |leur |leurs |l'|la |le |les |un |une )?"
+        r"(?:\w+)?"
+        r"|\b(?:notre|nos|le|la|l'|leur) ?" + _PARTY_FR + r" (?:est|sont|était|étaient) "
+        r"(?:responsables?|fautifs?|en faute)\b"
+        r"|\bà cause (?:de |d'|du |des )(?:notre |nos |leur |un |une )?" + _PARTY_FR + r"\b"
+        r"|\b(?:causée?|provoquée?) par (?:notre |nos |un |une |le |la |l')?" + _PARTY_FR + r"\b"
+        r"|\berreur humaine\b|\bsa faute\b|\bpas (?:de )?notre faute\b",
+        re.IGNORECASE),
+}
+
+# Denial or minimisation while an incident is open.
+DENIAL = {
+    "en": re.compile(
+        r"\beverything (?:is|'s) (?:working|running|fine|ok(?:ay)?|normal)(?: normally| fine)?\b"
+        r"(?! again)"
+        r"|\ball (?:systems|services) (?:are )?(?:operational|normal|working|up)\b(?! again)"
+        r"|\bworking (?:normally|as (?:normal|usual|expected))\b(?! again)"
+        r"|\b(?:there is|there's|there are) no (?:problem|issue|outage|incident)s?\b"
+        r"|\bnothing (?:to worry about|is wrong|serious)\b"
+        r"|\bno (?:cause for|need (?:for|to)) (?:concern|worry|panic)\b"
+        r"|\b(?:just|only|merely) (?:a |an )?(?:minor |small |tiny |little )?"
+        r"(?:glitch|blip|hiccup|bug|inconvenience|issue|problem)\b"
+        r"|\bnot (?:a )?(?:big|real) (?:deal|problem|issue)\b"
+        r"|\bno (?:real )?impact\b(?! (?:is |has been )?(?:yet )?(?:confirmed|known|identified))"
+        r"|\bno one is (?:really )?affected\b"
+        r"|\b(?:fake news|overblown|exaggerated)\b",
+        re.IGNORECASE),
+    "fr": re.compile(
+        r"\btout (?:fonctionne|marche|va) (?:normalement|bien|parfaitement)\b"
+        r"(?! (?:à nouveau|de nouveau))"
+        r"|\btous (?:les )?(?:systèmes|services) (?:sont )?(?:opérationnels|normaux)\b"
+        r"(?! (?:à nouveau|de nouveau))"
+        r"|\bfonctionne(?:nt)? normalement\b(?! (?:à nouveau|de nouveau))"
+        r"|\bil n'y a (?:aucun|pas de) (?:problème|incident|panne)\b"
+        r"|\baucun (?:problème|souci|incident)\b"
+        r"|\brien de (?:grave|sérieux|méchant)\b"
+        r"|\b(?:pas|aucune raison) d'(?:inquiétude|inquiéter|s'inquiéter)\b"
+        r"|\bpas de quoi s'inquiéter\b"
+        r"|\b(?:juste|simplement|seulement) (?:un |une )?(?:petit |petite |léger |légère )?"
+        r"(?:bug|souci|bogue|incident|problème|désagrément|contretemps)\b"
+        r"|\baucun impact\b(?! (?:n'est |n'a été )?(?:encore )?(?:confirmé|connu|identifié|établi))"
+        r"|\bpersonne n'est (?:vraiment )?(?:touché|concerné)\b"
+        r"|\b(?:exagéré|infox|fausse information)\b",
+        re.IGNORECASE),
+}
+
+# Clock times as people write them: 14:30, 14h30, 14 h 30, 16h, 16 h, optionally "UTC".
+CLOCK = re.compile(
+    r"(?<![\d:])(?P<h>[01]?\d|2[0-3])(?:(?::|\s?h\s?)(?P<m>[0-5]\d)|\s?h\b)(?![\d:])"
+    r"(?P<zone>\s*(?:UTC|GMT|Z)\b|\s*\((?:heure de |heure d')?[A-Z][\w' -]{1,30}?(?: time)?\))?",
+    re.IGNORECASE)
+DURATION_BEFORE = re.compile(r"\b(?:in|within|dans|sous|en|for|pour|pendant)\s*$", re.IGNORECASE)
+SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+
+# Function words that tell English from French; a sentence made of the other language's
+# words inside a message is a sentence left untranslated.
+STOPWORDS = {
+    "en": frozenset(["the", "and", "is", "are", "was", "were", "we", "our", "you", "your", "cannot", "not", "of", "to", "in", "for", "with", "have", "has", "been", "this", "that", "it", "its", "will", "be", "customers", "users", "files", "many", "some", "log", "sync", "failing", "fails", "fix", "fixed", "update", "next", "by", "or", "from", "at", "an", "they", "there", "what", "which", "who", "why", "how", "still", "yet", "now", "being", "down", "issue", "problem", "affected", "since", "about", "because", "do", "does", "sorry", "thanks", "please", "investigating", "known", "unknown", "whether", "if", "can", "could", "would", "should", "their", "them", "these", "those", "no", "any", "every", "all", "more", "than", "also", "into", "over", "after", "before", "until", "while", "when", "where", "here", "then", "only", "just", "very", "much", "most", "people", "account", "accounts", "logins", "login", "team", "engineers", "expected", "currently", "working"]),
+    "fr": frozenset(["le", "la", "les", "des", "du", "de", "un", "une", "et", "est", "sont", "nous", "vous", "notre", "nos", "votre", "vos", "pas", "ne", "que", "qui", "pour", "dans", "sur", "avec", "par", "au", "aux", "ce", "cette", "ces", "il", "elle", "ils", "elles", "se", "sa", "son", "ses", "leur", "leurs", "été", "être", "avons", "avez", "ont", "mise", "jour", "encore", "plus", "clients", "fichiers", "connexion", "travaillons", "désolés", "merci", "prochaine", "prochain", "point", "heure", "depuis", "vers", "mais", "ou", "donc", "car", "si", "comme", "tous", "toutes", "tout", "aucun", "aucune", "très", "déjà", "toujours", "quand", "où", "ici", "puis", "seulement", "nos", "équipes", "analysons", "savons", "connue", "connu", "ni", "leurs", "utilisateurs", "comptes", "synchronisation", "panne", "problème"]),
+}
+FRENCH_ELISION = re.compile(r"^(?:l|d|n|qu|c|s|j|m|t|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
+ENGLISH_CONTRACTION = re.compile(r"'(?:s|t|re|ve|ll|d|m)$", re.IGNORECASE)
+FRENCH_LETTERS = re.compile(r"[éèêëàâîïôûùüçœ]", re.IGNORECASE)
+
+
+# An impact statement that does not confirm anything happened ("may have been exposed",
+# "no confirmed impact", "aucun impact confirmé"): messages must not presuppose a breach.
+UNCONFIRMED_IMPACT = re.compile(
+    r"\b(?:no|not(?: yet)?|un)[ -]?confirmed\b|\bnot (?:yet )?(?:been )?(?:confirmed|established)\b"
+    r"|\b(?:may|might|could) have\b|\bpossibl\w*|\bpotential\w*|\bno (?:sign|evidence|trace)\b"
+    r"|\bwhether\b|\bclaim\w*|\brumou?r\w*|\ballegedly\b|\bno (?:known )?impact\b"
+    r"|\baucun\w* (?:\w+ ){0,3}confirmé\w*|\bpas (?:encore )?(?:été )?confirmé\w*"
+    r"|\b(?:ont|a|auraient|aurait) pu\b|\bpourrai\w*|\bpotentiel\w*|\baucune (?:trace|preuve)\b"
+    r"|\brumeur\w*|\baffirm\w*|\bprétend\w*|\baucun impact\b|\bsi des\b",
+    re.IGNORECASE,
+)
+# Wording that takes a breach for granted ("how this happened", "the stolen data").
+PRESUPPOSED_BREACH = re.compile(
+    r"\bhow (?:this|it) (?:could have |has |had )?happened\b|\bhow (?:this|it) was possible\b"
+    r"|\b(?:the|this) (?:breach|leak|intrusion|hack)\b|\b(?:stolen|leaked) (?:data|records)\b"
+    r"|\bexposure has been closed\b|\bunauthori[sz]ed access (?:has been|was) (?:closed|stopped)\b"
+    r"|\bcomment cela (?:a pu se produire|s'est produit|est arrivé)\b"
+    r"|\b(?:la|cette) (?:fuite|intrusion|violation)\b|\bdonnées (?:volées|dérobées|divulguées)\b"
+    r"|\bl'accès non autorisé a été (?:fermé|bloqué|coupé)\b",
+    re.IGNORECASE,
+)

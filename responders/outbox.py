@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from responders.approval import body_hash, valid_approval
+from responders.approval import body_hash, stale_reason, valid_approval, void_approvals
 from responders.channels.base import Channel, Delivery, Message
 from responders.delivery import deliver
 from responders.incidents import facts_for, record
@@ -116,7 +116,8 @@ def _publish_one(store, channels: dict[str, Channel], draft_id: int, now: dateti
         draft = session.get(DraftRow, draft_id)
         if draft is None:
             return False
-        if draft.status == DraftStatus.PUBLISHING:
+        retrying = draft.status == DraftStatus.PUBLISHING
+        if retrying:
             # A retry of an unconfirmed send on an idempotent channel: claim the open
             # attempt (closing it) so that only one worker retries.
             stale = _open_attempt(session, draft_id)
@@ -137,6 +138,14 @@ def _publish_one(store, channels: dict[str, Channel], draft_id: int, now: dateti
         session.refresh(draft)
         if valid_approval(session, draft) is None:
             draft.status = DraftStatus.DRAFT  # edited after approval by some path: ask again
+            return False
+        stale = None if retrying else stale_reason(session, draft, now)
+        if stale:  # approved, but the incident moved on meanwhile: never send it as is
+            draft.status, draft.updated_at = DraftStatus.DRAFT, now
+            void_approvals(session, draft)
+            if draft.incident_id is not None:
+                record(session, session.get(IncidentRow, draft.incident_id), now, "outbox",
+                       "delivery", f"Not sent: draft #{draft.id} is {stale}")
             return False
         message = _message(session, draft)
         attempt = DeliveryRow(

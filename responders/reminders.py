@@ -2,8 +2,11 @@
 
 Internal nudges, not public messages, so they need no approval (like alert pages). Each
 reminder is sent once per clock state: once when the update is due, once more if it becomes
-overdue. The reminder itself is the record: a `reminder` event on the incident's timeline,
-written before sending, so a crash never nags twice.
+overdue. A due state is (incident, audience, due | overdue, the update the clock counts
+from), claimed by inserting its `reminders` row under a unique key before sending: a second
+worker, a later cycle or a due time moved by a fact save never nags twice (the timeline
+text, which carries the due time, is not the key). The `reminder` timeline event is written
+with the claim, so a crash never nags twice either.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from responders.alerting import Contact
 from responders.channels.base import Channel, Message
 from responders.delivery import deliver
 from responders.incidents import ACTIVE, Audience, Clock, Phase, audience_clocks, record
-from store.models import IncidentRow, TimelineRow
+from store.models import IncidentRow, ReminderRow
 
 log = logging.getLogger("crisiswatch")
 REMINDER_ACTOR = "crisiswatch"
@@ -41,18 +45,27 @@ def remind_due_updates(store, channels: dict[str, Channel], contacts: list[Conta
     with store.session() as session:
         incidents = session.execute(select(IncidentRow).where(IncidentRow.phase.in_(
             [p.value for p in (*ACTIVE, Phase.RESOLVED)]))).scalars().all()
-        todo = []
+        owed = []
         for incident in incidents:
             for clock in audience_clocks(session, incident, now):
-                if clock.state not in ("due", "overdue"):
-                    continue
-                text = reminder_text(clock)
-                sent = session.execute(select(TimelineRow.id).where(
-                    TimelineRow.incident_id == incident.id, TimelineRow.kind == "reminder",
-                    TimelineRow.detail == text)).first()
-                if sent is None:
-                    record(session, incident, now, REMINDER_ACTOR, "reminder", text)
-                    todo.append((incident.id, incident.title, clock, text))
+                if clock.state in ("due", "overdue"):
+                    basis = clock.last_update or incident.declared_at
+                    if clock.audience is Audience.BOARD:
+                        basis = incident.resolved_at or basis
+                    owed.append((incident.id, incident.title, clock, basis))
+    todo = []
+    for incident_id, title, clock, basis in owed:
+        text = reminder_text(clock)
+        try:
+            with store.session() as session:
+                session.add(ReminderRow(incident_id=incident_id, audience=clock.audience.value,
+                                        state=clock.state, basis=basis, at=now))
+                session.flush()  # the unique key: whoever inserts first sends
+                record(session, session.get(IncidentRow, incident_id), now, REMINDER_ACTOR,
+                       "reminder", text)
+        except IntegrityError:
+            continue  # already reminded of this due state (another worker or cycle)
+        todo.append((incident_id, title, clock, text))
     sent = 0
     for incident_id, title, clock, text in todo:
         sent += _send(store, channels, contacts, incident_id, title, clock, text, now)

@@ -73,7 +73,29 @@ CONCEPTS = {
     "rembourse": "refund", "remboursement": "refund",
     "covering": "coverup", "cover": "coverup", "hiding": "coverup", "cachent": "coverup",
     "cache": "coverup",
+    # Seen on the drill's and the replayed breach's claims (issue 15): "they got hacked" and
+    # "s'est fait pirater" are one claim.
+    "pirater": "hack", "piraterie": "hack", "pirated": "hack", "hackes": "hack",
+    "true": "true", "vrai": "true", "vraie": "true", "real": "true",
+    "unconfirmed": "confirm", "confirmed": "confirm", "confirm": "confirm",
+    "confirme": "confirm", "confirmee": "confirm", "confirmer": "confirm",
+    "because": "cause", "due": "cause", "cause": "cause", "parce": "cause",
+    "exposed": "leak", "exposes": "leak", "exposees": "leak", "expose": "leak",
+    "sale": "sell", "vente": "sell", "sample": "sample", "echantillon": "sample",
+    "accounts": "account", "account": "account", "comptes": "account", "compte": "account",
+    "emails": "email", "email": "email", "mails": "email",
+    "database": "data", "base": "data",
 }
+# Concepts carry the claim across languages; other words only tell claims apart.
+CONCEPT_WEIGHT = 2.0
+# Filler that differs between languages and says nothing about the claim.
+FILLER = frozenset(["got", "get", "gets", "getting", "fait", "faire", "serait", "seraient",
+                    "aurait", "auraient", "rien", "ca", "cest", "est", "ete", "been", "one",
+                    "someone", "quelqu", "un", "friend", "ami", "works", "work", "travaille",
+                    "tell", "told", "dire", "says", "chez", "apparently", "apparemment"])
+
+
+_CONCEPT_NAMES = frozenset(CONCEPTS.values())
 
 
 def fold(text: str) -> str:
@@ -89,7 +111,7 @@ def terms(text: str, brand_words: tuple[str, ...] = ()) -> dict[str, float]:
     """The unit-length term vector of a mention: content words, concepts shared across
     languages, without the brand's own name (every mention has it)."""
     words = _WORD.findall(fold(_NOISE.sub(" ", strip_retweet(text))))
-    skip = STOPWORDS | {fold(w) for w in brand_words}
+    skip = STOPWORDS | FILLER | {fold(w) for w in brand_words}
     counts = Counter()
     for w in words:
         if w in skip or len(w) < 2:
@@ -97,7 +119,7 @@ def terms(text: str, brand_words: tuple[str, ...] = ()) -> dict[str, float]:
         w = CONCEPTS.get(w, w)
         if w not in CONCEPTS.values() and len(w) > 4 and w.endswith(("s", "x")):
             w = w[:-1]  # plural, both languages
-        counts[w] += 1
+        counts[w] += CONCEPT_WEIGHT if w in _CONCEPT_NAMES else 1
     norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
     return {w: v / norm for w, v in counts.items()}
 
@@ -172,6 +194,20 @@ def claim_of(session: Session, mention: MentionRow, now: datetime, *,
         session.flush()
         return claim
     return session.get(RumourClaimRow, row.claim_id)
+
+
+def is_claim_source(session: Session, mention: MentionRow, now: datetime) -> bool:
+    """Whether the mention is the first post of its claim (retweets aside): whoever broke a
+    story is its source, not a worried customer, and is never thanked or reassured."""
+    claim = claim_of(session, mention, now)
+    if claim is None:
+        return False
+    first = session.execute(
+        select(MentionRow.id).join(RumourMentionRow, RumourMentionRow.mention_id == MentionRow.id)
+        .where(RumourMentionRow.claim_id == claim.id, ~MentionRow.text.startswith("RT @"))
+        .order_by(MentionRow.created_at, MentionRow.id).limit(1)
+    ).scalar_one_or_none()
+    return first == mention.id
 
 
 def statement_url_for(session: Session, mention: MentionRow, now: datetime) -> str | None:

@@ -65,6 +65,46 @@ def set_component_state(session: Session, key: str, state: str, *, actor: str,
                f"Status page: {row.names.get('en', key)} {before} -> {state}")
 
 
+def set_incident_components(session: Session, incident: IncidentRow, states: dict[str, str],
+                            *, actor: str, now: datetime) -> list[str]:
+    """Show each component of `states` ({key: state}) as affected by `incident` (or, with
+    `operational`, as recovered); returns the keys whose state changed. Every key and state
+    is checked before anything changes."""
+    known = {c.key: c for c in session.execute(select(StatusComponentRow)).scalars()}
+    unknown = sorted(set(states) - set(known))
+    if unknown:
+        raise ValueError(f"no component {', '.join(unknown)} is configured")
+    bad = sorted({state for state in states.values() if state not in STATES})
+    if bad:
+        raise ValueError(f"unknown component state {', '.join(bad)}; one of {', '.join(STATES)}")
+    changed = []
+    for key, state in states.items():
+        if known[key].state == state:
+            continue  # unchanged: not re-tied, no timeline noise
+        before = (known[key].state, known[key].incident_id)
+        set_component_state(session, key, state, actor=actor, now=now, incident=incident)
+        if (known[key].state, known[key].incident_id) != before:
+            changed.append(key)
+    return changed
+
+
+def incident_components(session: Session, incident: IncidentRow) -> dict[str, str]:
+    """The components `incident` shows as affected, with their state."""
+    return {c.key: c.state for c in session.execute(
+        select(StatusComponentRow).where(StatusComponentRow.incident_id == incident.id)
+        .order_by(StatusComponentRow.position)).scalars()}
+
+
+def release_components(session: Session, incident: IncidentRow, *, actor: str,
+                       now: datetime) -> list[str]:
+    """The incident is resolved: the components it affected are operational again."""
+    keys = list(incident_components(session, incident))
+    for key in keys:
+        set_component_state(session, key, "operational", actor=actor, now=now,
+                            incident=incident)
+    return keys
+
+
 def schedule_maintenance(session: Session, *, texts: dict[str, dict], starts_at: datetime,
                          ends_at: datetime, components: list[str], actor: str, role: str,
                          now: datetime) -> MaintenanceRow:

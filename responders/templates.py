@@ -25,7 +25,20 @@ Context contract (exactly these keys; see ``example_context``)::
     mention:   {"author", "text", "category"}        (replies only)
     statement_url: str | None                        (the rumour reply cites it, else the status page)
 
-Facts are sentence fragments in the message language, without a trailing period.
+Facts are sentence fragments in the message language; a trailing full stop or semicolon a
+human typed is dropped, and a first word that is not a name is lowercased (a fact follows
+"Impact:" or sits inside a sentence), so punctuation joins facts cleanly.
+
+Language and place (``TemplateLibrary(timezones={"fr": "Europe/Paris"})``, from the brand):
+``facts.eta``, ``facts.next_update`` and ``incident.declared_at`` may be datetimes (naive =
+UTC) or ``"HH:MM UTC"`` strings; they are written in the audience's zone for the language
+(``11:30 UTC`` / ``12 h 30 (heure de Paris)``; a string is moved to the zone only when
+``render(now=...)`` gives the day, because the offset depends on it). French output gets its
+typography: U+00A0 before ``:``, U+202F before ``;`` ``?`` ``!`` (SMS templates excepted: GSM-7).
+``facts.impact_confirmed`` is derived (False when the impact says nothing is confirmed yet,
+"may have been exposed"), so data-leak wording never presupposes a breach.
+Filters: ``ucfirst``, ``lcfirst``, ``gsm7``, ``clock`` (a time, as above) and ``day``
+("3 déc. 2026" / "3 Dec 2026").
 """
 
 from __future__ import annotations
@@ -33,12 +46,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 import templates as templates_package
+from responders.lint_patterns import UNCONFIRMED_IMPACT
 
 KINDS = ("status", "notify", "postmortem", "replies")
 LANGS = ("en", "fr")
@@ -127,15 +143,111 @@ _EMPTY_LABELLED_LINE = re.compile(r"^[^\S\n]*[^:\n]{1,48}[^\S\n]?:[^\S\n]*\.?[^\
 
 def _clean(text: str) -> str:
     text = _EMPTY_LABELLED_LINE.sub("", text)
+    text = re.sub(r"(?<![.])\.\.(?![.])", ".", text)  # a fact's own full stop + the template's
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def french_typography(text: str) -> str:
+    """Espace insécable: U+00A0 before ':', U+202F before ';', '?', '!' and inside « »."""
+    text = re.sub(r"[ \u00a0\u202f]+:(?=\s|$)", "\u00a0:", text)
+    text = re.sub(r"[ \u00a0\u202f]+([;?!])", "\u202f\\1", text)
+    text = re.sub(r"«[ \u00a0\u202f]*", "«\u00a0", text)
+    return re.sub(r"[ \u00a0\u202f]*»", "\u00a0»", text)
+
+
+# A fact's first word stays capitalised only when it is a name or an acronym.
+_COMMON_FIRST = re.compile(
+    r"(?:l'|d'|l’|d’)|(?:the|a|an|about|around|almost|many|most|some|several|all|every|no|none|our|we|your|"
+    r"logins?|customers?|users?|files?|since|between|for|during|only|one|two|three|"
+    r"le|la|les|un|une|des|du|de|environ|près|plusieurs|certains?|certaines?|tous|toutes|"
+    r"aucun|aucune|nos|notre|nous|vos|votre|depuis|entre|pendant|seul|seuls|seules|si|"
+    r"pourquoi|why|whether|how|what|which|connexions?|clients?|utilisateurs?|fichiers?|"
+    r"échecs?|pannes?|exposition|rumeur|fuite|problèmes?|ralentissements?|failures?|outage|"
+    r"slow|customer|data|données|incident)\b",
+    re.IGNORECASE,
+)
+
+
+def _lcfirst(value: object) -> str:
+    """Lowercase the first letter when the first word is an ordinary word (not 'Nimbus',
+    'EU', 'API'): a fact placed after a colon or inside a sentence."""
+    text = str(value)
+    if text[:1].isupper() and not text[1:2].isupper() and _COMMON_FIRST.match(text):
+        return text[:1].lower() + text[1:]
+    return text
+
+
+_SENTENCE_FACTS = ("impact", "known", "unknown", "cause", "actions")
+
+
+def _fact_text(value):
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    while text.endswith((".", ";", ",")) and not text.endswith("..."):
+        text = text[:-1].rstrip()
+    return _lcfirst(text)
+
+
+_MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+           "nov.", "déc."),
+}
+_UTC_STRING = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*UTC\s*$")
+
+
+def _zone(name: str | tzinfo | None) -> tzinfo:
+    if name is None or name in ("", "UTC"):
+        return UTC
+    return name if isinstance(name, tzinfo) else ZoneInfo(str(name))
+
+
+def format_clock(value, lang: str, zone: str | tzinfo | None = None,
+                 reference: datetime | None = None):
+    """A time for the audience: ``11:30 UTC`` / ``11 h 30 UTC`` in UTC; in another zone
+    ``12:30 (Paris time)`` / ``12 h 30 (heure de Paris)``. `value`: a datetime (naive = UTC)
+    or an ``"HH:MM UTC"`` string (moved to `zone` only with a `reference` day); anything
+    else is returned as it is."""
+    where = _zone(zone)
+    if isinstance(value, str):
+        m = _UTC_STRING.match(value)
+        if not m:
+            return value
+        if reference is None:
+            where = UTC
+        base = reference.replace(tzinfo=UTC) if reference and reference.tzinfo is None else (
+            reference.astimezone(UTC) if reference else datetime(2000, 1, 1, tzinfo=UTC))
+        value = base.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0,
+                             microsecond=0)
+    elif not isinstance(value, datetime):
+        return value
+    at = (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(where)
+    hhmm = f"{at.hour} h {at.minute:02d}" if lang == "fr" else f"{at:%H:%M}"
+    if where is UTC:
+        return f"{hhmm} UTC"
+    city = str(getattr(where, "key", "") or at.tzname() or "").split("/")[-1].replace("_", " ")
+    return f"{hhmm} (heure de {city})" if lang == "fr" else f"{hhmm} ({city} time)"
+
+
+def format_day(value, lang: str, zone: str | tzinfo | None = None) -> str:
+    """'3 déc. 2026' / '3 Dec 2026' (in the audience's zone)."""
+    if not isinstance(value, datetime):
+        return str(value)
+    at = (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(_zone(zone))
+    months = _MONTHS.get(lang, _MONTHS["en"])
+    day = "1er" if lang == "fr" and at.day == 1 else str(at.day)
+    return f"{day} {months[at.month - 1]} {at.year}"
 
 
 class TemplateLibrary:
     """Finds and renders templates under ``root`` (default: the repository's ``templates/``)."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, timezones: dict[str, str] | None = None):
         self.root = Path(root) if root is not None else DEFAULT_ROOT
+        # The audience's zone per language (the brand's; UTC when not given).
+        self.timezones = dict(timezones or {})
         self.env = ImmutableSandboxedEnvironment(
             loader=FileSystemLoader(str(self.root)),
             undefined=StrictUndefined,
@@ -146,6 +258,12 @@ class TemplateLibrary:
         )
         self.env.filters["ucfirst"] = _ucfirst
         self.env.filters["gsm7"] = _gsm7
+        self.env.filters["lcfirst"] = _lcfirst
+        self.env.filters["clock"] = pass_context(
+            lambda ctx, value: format_clock(value, ctx.get("_lang", "en"), ctx.get("_zone"),
+                                            ctx.get("_now")))
+        self.env.filters["day"] = pass_context(
+            lambda ctx, value: format_day(value, ctx.get("_lang", "en"), ctx.get("_zone")))
 
     def candidates(self, kind: str, *, name: str, crisis_type: str, lang: str) -> list[str]:
         """Relative paths tried, most specific first."""
@@ -163,22 +281,54 @@ class TemplateLibrary:
             paths.append(f"{kind}/generic/{name}.{lang}.j2")
         return paths
 
+    def zone_for(self, lang: str) -> str:
+        return self.timezones.get(lang, "UTC")
+
+    def localise(self, context: dict, lang: str, now: datetime | None = None) -> dict:
+        """The context as the template sees it: facts cleaned (no trailing full stop, no
+        capital after a colon) and times written for the audience (see module docstring).
+        The caller's dict is not changed."""
+        zone = self.zone_for(lang)
+        ctx = dict(context)
+        if isinstance(ctx.get("facts"), dict):
+            facts = {k: _fact_text(v) if k in _SENTENCE_FACTS else v
+                     for k, v in ctx["facts"].items()}
+            # Derived, for wording that must not presuppose a breach ("how this happened").
+            facts.setdefault("impact_confirmed",
+                             not UNCONFIRMED_IMPACT.search(str(facts.get("impact") or "")))
+            for key in ("eta", "next_update"):
+                if facts.get(key) is not None:
+                    facts[key] = format_clock(facts[key], lang, zone, now)
+            ctx["facts"] = facts
+        if isinstance(ctx.get("incident"), dict):
+            incident = dict(ctx["incident"])
+            if incident.get("declared_at") is not None:
+                incident["declared_at"] = format_clock(incident["declared_at"], lang, zone, now)
+            ctx["incident"] = incident
+        ctx.update(_lang=lang, _zone=zone, _now=now)
+        return ctx
+
     def render(
-        self, kind: str, *, name: str, crisis_type: str, lang: str, context: dict
+        self, kind: str, *, name: str, crisis_type: str, lang: str, context: dict,
+        now: datetime | None = None,
     ) -> Rendered:
-        """Render the most specific template; split a leading ``Subject:`` line off the body."""
+        """Render the most specific template; split a leading ``Subject:`` line off the body.
+        `now` (optional) is the day times given as "HH:MM UTC" strings fall on."""
         tried = self.candidates(kind, name=name, crisis_type=crisis_type, lang=lang)
         for path in tried:
             try:
                 template = self.env.get_template(path)
             except TemplateNotFound:
                 continue
-            text = template.render(**context)
+            text = template.render(**self.localise(context, lang, now))
             subject = ""
             first, _, rest = text.lstrip().partition("\n")
             if first.startswith("Subject:"):
                 subject, text = first[len("Subject:") :].strip(), rest
-            return Rendered(subject=subject, body=_clean(text), template=path)
+            body = _clean(text)
+            if lang == "fr" and ".sms." not in f".{path.rsplit('/', 1)[-1]}":
+                subject, body = french_typography(subject), french_typography(body)
+            return Rendered(subject=subject, body=body, template=path)
         raise TemplateMissing(kind, name, crisis_type, lang, tried)
 
     def available(self) -> list[str]:

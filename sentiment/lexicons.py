@@ -10,15 +10,59 @@ from __future__ import annotations
 import re
 
 _HEDGES = [
-    r"apparently", r"reportedly", r"allegedly", r"unconfirmed", r"rumou?rs?", r"hearing",
-    r"i heard", r"someone (?:said|says|posted)", r"a friend who works", r"is it true",
-    r"can anyone confirm", r"not confirmed", r"supposedly", r"claims? to",
-    r"apparemment", r"il para[iî]t", r"rumeur", r"serait", r"seraient", r"aurait",
-    r"auraient", r"d'apr[eè]s un", r"on me l'a dit", r"c'est vrai que", r"non confirm[ée]",
-    r"quelqu'un peut confirmer", r"rien de confirm[ée]",
+    # English hedges, hearsay, attribution of an unconfirmed claim
+    r"apparently", r"reportedly", r"allegedly", r"unconfirmed", r"unverified", r"rumou?r(?:s|ed)?",
+    r"(?:i'?m |been |we'?re )?hearing", r"i heard", r"i'?ve heard", r"word is",
+    r"someone (?:said|says|posted|told)", r"people (?:are )?(?:saying|claiming)", r"people say",
+    r"a friend who works", r"sources? (?:say|says|said|tell|told|claim)", r"(?:un)?named sources?",
+    r"is (?:it|this|that) (?:true|real|legit)", r"can (?:anyone|someone|somebody) confirm",
+    r"any(?:one)? confirm(?:ation)?", r"(?:not|yet to be|not yet) (?:been )?confirmed", r"supposedly",
+    r"claims? (?:to|that)", r"said to (?:be|have)", r"believed to",
+    r"(?:un)?confirmed reports?", r"reports? (?:say|of|that|suggest)", r"according to (?:a |an |one )?(?:source|rumou?r|report|witness)",
+    # French
+    r"apparemment", r"il para[iî]t", r"para[iî]t-il", r"rumeurs?", r"serait", r"seraient", r"aurait",
+    r"auraient", r"pourrait", r"pourraient", r"il semblerait", r"semblerait",
+    r"(?:semble|semblent) (?:avoir|[eê]tre)", r"on dit que", r"on dirait que", r"il se dit",
+    r"selon (?:un|une|des|plusieurs|certains|nos) ", r"d'apr[eè]s (?:un|une|des|certains)",
+    r"on me l'a dit", r"on m'a dit", r"j'ai entendu", r"c'est vrai que", r"c'est vrai \?",
+    r"est-ce (?:que c'est )?vrai", r"non confirm[ée]e?s?", r"pas (?:encore )?confirm[ée]e?s?",
+    r"quelqu'un peut confirmer", r"quelqu'un (?:peut|pourrait) confirmer", r"rien de confirm[ée]",
+    r"qui peut confirmer", r"[àa] v[ée]rifier", r"[àa] confirmer", r"des sources",
+    r"circulerai(?:t|ent)",
 ]
-_HEDGE = re.compile(r"\b(?:" + "|".join(_HEDGES) + r")\b", re.IGNORECASE)
-_CONFIRM_QUESTION = re.compile(r"\b(?:real|true|confirm|vrai|r[ée]elle?|confirmer)\b[^.!]*\?", re.IGNORECASE)
+_HEDGE = re.compile(r"\b(?:" + "|".join(_HEDGES) + r")", re.IGNORECASE)
+_CONFIRM_QUESTION = re.compile(
+    r"\b(?:real|true|confirm|legit|vrai|r[ée]elle?|confirmer|s[ée]rieux)\b[^.!]*\?"
+    r"|\b(?:did|has|have|was|were|is|are)\b[^.!?]{0,60}\b(?:hack(?:ed)?|leak(?:ed)?|breach(?:ed)?|stolen|"
+    r"bankrupt|shut(?:ting)? down|arrested|dead|killed|resign(?:ed|ing)?)\b[^.!]*\?", re.IGNORECASE)
+# French journalistic conditional (hearsay): "X aurait perdu", "des fichiers circuleraient".
+_FR_CONDITIONAL = re.compile(r"\b\w{2,}(?:erait|eraient|irait|iraient|rait|raient)\b", re.IGNORECASE)
+# Claims of leaks, hacks, breaches (EN/FR).
+_LEAK_CLAIM = re.compile(
+    r"\b(?:hack(?:ed|ers?|é|ée|és)?|leak(?:ed|s)?|breach(?:ed)?|data (?:exposed|stolen|dump)|"
+    r"dark ?web|for sale|ransomware|stolen|pirat(?:é|ée|és|ées|age|er)|fuit(?:e|é|ées?|er)|fuité|"
+    r"vol(?:é|ées?) |en vente|pass(?:words?|eports?)|mots? de passe|donn[ée]es (?:client|perso)\w*)",
+    re.IGNORECASE)
+# First-hand experience: the writer reports what happens to them (complaints, outages).
+_FIRST_HAND = re.compile(
+    r"\b(?:for me|to me|my|"
+    r"i (?:can'?t|cannot|couldn'?t|have|had|was|got|paid|need|keep|tried)|i'?ve been|"
+    r"chez moi|pour moi|mon (?:compte|appli|colis|vol|forfait|t[ée]l[ée]phone)|ma (?:commande|carte|ligne|box|facture)|"
+    r"je (?:n'arrive|ne peux|peux pas|suis|dois)|j'attends|j'ai (?:pay|re[cç]u|eu)|m'a)\b",
+    re.IGNORECASE)
+# Service and billing complaints: a brand's problem the writer suffers, not hearsay.
+_COMPLAINT = re.compile(
+    r"\b(?:refund|fees?|charged|charging|cancel(?:led|lation|ed)?|customer service|on hold|waiting|"
+    r"worst|unacceptable|ridiculous|disgusting|terrible|awful|useless|still (?:no|not)|again|"
+    r"won'?t (?:load|work)|not working|doesn'?t work|down|outage|buffering|slow|"
+    r"rembours\w*|frais|factur\w*|pr[ée]lev\w*|annul\w*|service client|attends|nul(?:le)?|"
+    r"insupportable|inadmissible|scandale|encore|panne|ne marche (?:plus|pas)|rame)\b", re.IGNORECASE)
+# Official status updates.
+_STATUS = re.compile(
+    r"\b(?:we(?:'re| are) (?:aware|working|investigating|sorry)|restored|resolved|fixed|back up|"
+    r"next update|status page|our (?:team|engineers)|working on (?:a|the) fix|"
+    r"r[ée]tabli|r[ée]solu|nos [ée]quipes|mise [àa] jour|nous avons identifi[ée]|travaill\w+ [àa])",
+    re.IGNORECASE)
 
 CRISIS_TYPES: dict[str, list[str]] = {
     "data_leak": [r"hack(?:ed|ers?)?", r"leak(?:ed|s)?", r"breach", r"data (?:exposed|stolen)",
@@ -37,12 +81,18 @@ _CRISIS = {k: re.compile(r"\b(?:" + "|".join(v) + r")\b", re.IGNORECASE) for k, 
 
 
 def rumour_score(text: str) -> float:
-    """How likely the text passes on an unverified claim, in [0, 1]."""
-    hedges = len(_HEDGE.findall(text))
+    """How likely the text passes on an unverified claim, in [0, 1].
+
+    Hedges/hearsay and requests to confirm count; a hedge in a first-hand report ("apparently
+    the app won't load for me") counts half; a claim of a leak or hack adds to hearsay."""
+    hedges = len(_HEDGE.findall(text)) + (1 if _FR_CONDITIONAL.search(text) and not _HEDGE.search(text) else 0)
     asks = 1 if _CONFIRM_QUESTION.search(text) else 0
-    score = min(1.0, 0.45 * hedges + 0.3 * asks)
+    score = 0.45 * hedges + 0.3 * asks
+    if score and _FIRST_HAND.search(text) and not asks:
+        score *= 0.5
+    score = min(1.0, score)
     # Hearsay about a cause or a breach is the kind of rumour that spreads.
-    if score and _CRISIS["data_leak"].search(text):
+    if score and _LEAK_CLAIM.search(text):
         score = min(1.0, score + 0.2)
     return round(score, 3)
 
@@ -74,7 +124,8 @@ RUMOUR_FEATURES: tuple[str, ...] = (
     "lexicon_score", "hedges", "confirm_question", "question_marks", "exclamations",
     "breaking", "attribution", "speculation", "first_person", "media", "opinion",
     "leak_terms", "has_url", "has_digits", "hashtags", "handles", "log_words",
-    "upper_ratio",
+    "upper_ratio", "fr_conditional", "leak_claim", "first_hand", "complaint", "status",
+    "hedge_first_hand",
 )
 
 
@@ -103,6 +154,12 @@ def rumour_features(text: str) -> list[float]:
         min(5, text.count("@")),
         math.log1p(len(words)),
         sum(c.isupper() for c in letters) / len(letters) if letters else 0.0,
+        min(2, len(_FR_CONDITIONAL.findall(text))),
+        min(2, len(_LEAK_CLAIM.findall(text))),
+        min(2, len(_FIRST_HAND.findall(text))),
+        min(3, len(_COMPLAINT.findall(text))),
+        min(2, len(_STATUS.findall(text))),
+        1.0 if _HEDGE.search(text) and _FIRST_HAND.search(text) else 0.0,
     ]
 
 

@@ -20,8 +20,8 @@ Models:
   ``sentiment.lexicons``.
 
 ``Scores.model`` names every model that produced the score, e.g.
-``multilingual-e5-small-q4.v1+ft1-0a1b2c3d+int8.2+lr-head/ft1-ab12cd34;rumour-lr/1-..;crisis-lr/1-..`` or
-``test-words@1;rumour-lexicon/1;crisis-lexicon/1``.
+``multilingual-e5-small-q4.v1+ft1-0a1b2c3d+int8.2+lr-head/ft1-ab12cd34;rumour-lr/2-..;crisis-lr/1-..`` or
+``test-words@1;rumour-lexicon/2;crisis-lexicon/2``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from sentiment.rumour import RumourModel, load_rumour_model
 from store.claims import is_postgres, skip_locked
 from store.models import MentionRow, ScoreRow
 
-LEXICON_VERSION = "1"  # bump when sentiment.lexicons changes what it returns
+LEXICON_VERSION = "2"  # bump when sentiment.lexicons changes what it returns
 MODEL_NAME_MAX = 128  # ScoreRow.model is VARCHAR(128)
 _DEFAULT: Any = object()
 

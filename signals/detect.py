@@ -103,6 +103,9 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
     for bucket in buckets(session, start, end, own_accounts=own_accounts):
         signals = detector.update(bucket)
         if signals:
+            # quiet as of this minute, not as of the end of this run: the same alerts
+            # whether the minutes come one run at a time or many (several workers, a replay)
+            close_quiet_alerts(session, bucket.minute)
             alert = correlate(session, signals, bucket.minute + ONE_MINUTE, own_accounts)
             touched[alert.id] = alert
             raised += len(signals)

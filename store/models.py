@@ -183,6 +183,12 @@ class IncidentRow(Base):
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
     facts_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     major_change_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # One source of truth at send time (issue 15): bumped by every change of phase, facts or
+    # promised next update; a draft built from an older version is rewritten or voided.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The one promise of the update being prepared: the same time in every language and
+    # channel; once a status-page update carrying it is published, the customers' clock.
+    next_update_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     events: Mapped[list[TimelineRow]] = relationship(
         back_populates="incident", order_by="TimelineRow.at"
@@ -240,8 +246,34 @@ class DraftRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The incident version the text was built from, and the next update it promises.
+    incident_version: Mapped[int | None] = mapped_column(Integer)
+    promised_next_update: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when crisiswatch withdrew the draft (stale, incident over), not a human.
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    # A correction of a rumour claim (one per claim and language) says which claim. No
+    # foreign key: rumour_claims already points at drafts, and a cycle breaks drop_all.
+    claim_id: Mapped[int | None] = mapped_column(Integer)
 
     mention: Mapped[MentionRow | None] = relationship()
+
+
+class ReminderRow(Base):
+    """One reminder per (incident, audience, clock state, the update the clock counts
+    from): the unique key makes a second worker or cycle skip instead of nagging twice."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "audience", "state", "basis",
+                         name="uq_reminders_due_state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    audience: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    basis: Mapped[datetime] = mapped_column(DateTime)
+    at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ApprovalRow(Base):
@@ -326,6 +358,19 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Part of every session cookie; logout bumps it, so copies of the cookie stop working.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class RateCountRow(Base):
+    """Events counted for one rate-limit key since `window_start` (``dashboard.ratelimit``),
+    taken by one conditional UPSERT so the limit holds across threads and web processes."""
+
+    __tablename__ = "rate_counts"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime, index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditRow(Base):
@@ -473,6 +518,13 @@ class AlertPagingRow(Base):
     last_at: Mapped[datetime | None] = mapped_column(DateTime)
     paged_severity: Mapped[str | None] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), default="paging")  # paging|suppressed|done
+    # Bumped by every claim: the conditional UPDATE that lets one worker move the alert.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Channel sends still owed ({level, kind, channel, round, counted}): in flight, or failed
+    # transiently and retried at `retry_at` (backoff after `failures` failed cycles).
+    pending: Mapped[list | None] = mapped_column(JSON)
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AlertDeliveryRow(Base):
@@ -551,3 +603,129 @@ class StatusNotificationRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     ok: Mapped[bool | None] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- contacts and broadcasts (issue 18) ---
+
+
+class ContactRow(Base):
+    """A person or organisation to reach (GDPR-minded: only what is needed to reach them).
+
+    `segments` is a list (staff, on-call, management, board, customers, key-accounts,
+    partners, investors, regulators, press); `email` and `phone` (E.164) are unique, which
+    is what de-duplicates imports. `opted_out_at` (an SMS STOP, a request) keeps the row so
+    a re-import cannot opt them back in; deleting erases it."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("email", name="uq_contacts_email"),
+        UniqueConstraint("phone", name="uq_contacts_phone"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    organisation: Mapped[str] = mapped_column(String(128), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    slack: Mapped[str | None] = mapped_column(String(512))  # a Slack webhook (direct message)
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    owner: Mapped[str] = mapped_column(String(128), default="")  # key accounts' manager
+    segments: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class BroadcastRow(Base):
+    """One approved message to one or more segments, asking each recipient to confirm."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    segments: Mapped[list] = mapped_column(JSON, default=list)
+    channels: Mapped[list] = mapped_column(JSON, default=list)  # preference order
+    severity: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    subject: Mapped[str] = mapped_column(String(256), default="")
+    body: Mapped[str] = mapped_column(Text)
+    approved_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(16), default="active")  # active | closed
+
+
+class BroadcastRecipientRow(Base):
+    """One contact of one broadcast: where the confirmation stands and what is due next.
+
+    `step` counts the sends claimed (0 nothing yet; 1 the first send; then re-sends; the
+    last one the escalation to `alt_channel`); `version` is bumped by every claim (the
+    conditional UPDATE that lets one worker move it). After deletion of the contact the
+    row stays for the figures with `contact_id` and `address` erased."""
+
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "contact_id", name="uq_broadcast_recipients_contact"),
+        UniqueConstraint("token", name="uq_broadcast_recipients_token"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    segment: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    alt_channel: Mapped[str | None] = mapped_column(String(16))
+    token: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    confirmed_via: Mapped[str | None] = mapped_column(String(16))
+
+
+class BroadcastSendRow(Base):
+    """One send to one recipient, written in the same commit as its claim and before the
+    channel is called (`ok` NULL): a crash leaves it unknown, never sent twice."""
+
+    __tablename__ = "broadcast_sends"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "step", name="uq_broadcast_sends_step"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("broadcast_recipients.id"),
+                                              index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # send | resend | escalate
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(512))
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    segments: Mapped[int | None] = mapped_column(Integer)  # SMS segments billed
+    ok: Mapped[bool | None] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class RegulatorClockRow(Base):
+    """A regulator's deadline for one incident (GDPR art. 33: 72 hours from the moment the
+    company became aware of a personal-data breach), per jurisdiction; `checklist` records
+    which required items of the notification are filled in; `notified_at` stops the clock."""
+
+    __tablename__ = "regulator_clocks"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "jurisdiction", name="uq_regulator_clocks_jurisdiction"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    jurisdiction: Mapped[str] = mapped_column(String(32))
+    aware_at: Mapped[datetime] = mapped_column(DateTime)
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    notified_by: Mapped[str | None] = mapped_column(String(64))

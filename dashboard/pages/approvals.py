@@ -87,6 +87,9 @@ def render_card(d: dict, can_edit: bool, can_approve: bool):
             "This message is in " + ui.LANG_LABELS.get(d["lang"], d["lang"]) + " but these "
             "facts have no translation yet, so they appear in English: "
             + ", ".join(d["untranslated"]) + ". Add them on the Incident page.", "error"))
+    if d.get("stale"):
+        parts.append(ui.notice(
+            f"Cannot be approved or sent: this draft is {d['stale']}.", "error"))
     if d["subject"]:
         parts.append(html.Div(["Subject: ", html.B(d["subject"])], className="subject"))
     if d["status"] != "draft":
@@ -110,8 +113,9 @@ def render_card(d: dict, can_edit: bool, can_approve: bool):
             style=None if _has_warnings(d["findings"]) else {"display": "none"}),
         html.Div([
             html.Button("Approve and send", id={"type": "approvals-approve", "draft": did},
-                        className="btn primary", disabled=not can_approve,
-                        title=None if can_approve else "Only an approver or admin can approve"),
+                        className="btn primary", disabled=not can_approve or bool(d.get("stale")),
+                        title=d.get("stale") if d.get("stale") else (
+                            None if can_approve else "Only an approver or admin can approve")),
             html.Button("Save edit", id={"type": "approvals-save", "draft": did},
                         className="btn", disabled=not can_edit),
             html.Button("Reject", id={"type": "approvals-reject", "draft": did},
@@ -214,7 +218,7 @@ def refresh(_n, _version, old_sig, bodies, bases):
     ctx = current()
     now = ctx.clock()
     with ctx.store.session() as session:
-        sig = data.queue_signature(session)
+        sig = data.queue_signature(session, now)
         sent = render_sent(data.recently_sent(session))
         sig.append([d["id"] for d in needs_check(session)])  # the check list redraws too
         forced = dash.ctx.triggered_id == "approvals-version"

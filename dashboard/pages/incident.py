@@ -8,7 +8,7 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
-from dashboard import actions, data
+from dashboard import actions, data, status_admin_data
 from dashboard import components as ui
 from dashboard.context import current
 
@@ -36,6 +36,7 @@ def layout(**_):
     now = ctx.clock()
     with ctx.store.session() as session:
         inc = data.incident(session, now)
+        comps = status_admin_data.components(session, now)
     if inc is None:
         return html.Div([
             html.H1("Incident"),
@@ -54,6 +55,7 @@ def layout(**_):
                 html.Section([html.H2("Phase"), html.Div(id="incident-phase")],
                              className="panel"),
                 _facts_form(inc, ctx.playbook_facts),
+                _components_form(inc, comps),
                 _roles_form(inc),
             ], className="col-main"),
             html.Div([
@@ -116,6 +118,53 @@ def _facts_form(inc: dict, playbook_facts):
         html.Div([html.Button("Save facts", id="incident-facts-save", className="btn primary"),
                   html.Span(id="incident-facts-msg")], className="buttons"),
     ], className="panel facts")
+
+
+COMPONENT_STATES = (("operational", "Operational"), ("degraded", "Degraded performance"),
+                    ("partial_outage", "Partial outage"), ("major_outage", "Major outage"),
+                    ("maintenance", "Under maintenance"))
+
+
+def _components_form(inc: dict, comps: list[dict]):
+    """What the public page shows for each component, changed with every update."""
+    if not comps:
+        return None
+    rows = [html.Div([
+        html.Label(c["name"], htmlFor=f"incident-comp-{c['key']}"),
+        dcc.Dropdown(id={"type": "incident-comp", "key": c["key"]}, clearable=False,
+                     options=[{"label": label, "value": v} for v, label in COMPONENT_STATES],
+                     value=c["state"]),
+    ], className="third") for c in comps]
+    return html.Section([
+        html.H2("Status page components"),
+        html.P("What customers see for each component under this incident; change it with "
+               "every update. While the incident is open, at least one stays affected.",
+               className="muted"),
+        html.Div(rows, className="row"),
+        html.Div([html.Button("Update components", id="incident-comps-save", className="btn"),
+                  html.Span(id="incident-comps-msg")], className="buttons"),
+    ], className="panel components")
+
+
+@callback(
+    Output("incident-comps-msg", "children"),
+    Output("incident-version", "data", allow_duplicate=True),
+    Input("incident-comps-save", "n_clicks"),
+    State({"type": "incident-comp", "key": ALL}, "value"),
+    State({"type": "incident-comp", "key": ALL}, "id"),
+    State("incident-id", "data"), State("incident-version", "data"),
+    prevent_initial_call=True,
+)
+def save_components(n, states, ids, incident_id, version):
+    if not n:
+        raise PreventUpdate
+    wanted = {i["key"]: v for i, v in zip(ids, states, strict=True) if v}
+    try:
+        changed = actions.set_incident_components(current(), current_user, incident_id, wanted)
+    except actions.ActionError as exc:
+        return ui.notice(str(exc), "error"), no_update
+    return (ui.notice("Status page updated: " + ", ".join(changed) if changed
+                      else "Nothing changed.", "ok"), (version or 0) + 1)
 
 
 def _roles_form(inc: dict):

@@ -10,10 +10,13 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
-from dashboard import actions, data, figures
+from dashboard import actions, data, figures, status_admin_data
 from dashboard import components as ui
 from dashboard.context import current
 from responders.incidents import CRISIS_TYPES, SEVERITIES
+
+AFFECTED_STATES = (("degraded", "Degraded performance"), ("partial_outage", "Partial outage"),
+                   ("major_outage", "Major outage"))
 
 dash.register_page(__name__, path="/", name="Overview", order=0)
 callback = ui.Callbacks()  # registered on the app by create_app
@@ -36,20 +39,39 @@ def layout(**_):
                          className="panel chart"),
             html.Aside([
                 html.Div(id="overview-flash"),
-                _declare_form(),
+                _declare_form(_components()),
                 html.Div(id="overview-live"),
             ], className="side"),
         ], className="overview-grid"),
     ])
 
 
-def _declare_form():
+def _components() -> list[dict]:
+    ctx = current()
+    with ctx.store.session() as session:
+        return status_admin_data.components(session, ctx.clock())
+
+
+def _declare_form(components: list[dict] | None = None):
     options = [{"label": t.replace("_", " "), "value": t} for t in CRISIS_TYPES]
+    comps = components or []
     return html.Div([
         html.H2("Declare an incident"),
         html.Label("Title (what customers notice)", htmlFor="overview-declare-title"),
         dcc.Input(id="overview-declare-title", type="text", className="input wide",
                   placeholder="e.g. Login and file sync outage"),
+        html.Label("Title in French (titre en français)", htmlFor="overview-declare-title-fr"),
+        dcc.Input(id="overview-declare-title-fr", type="text", className="input wide",
+                  placeholder="ex. Panne de connexion et de synchronisation"),
+        html.Div([
+            html.Label("Affected on the status page"),
+            dcc.Checklist(id="overview-declare-components",
+                          options=[{"label": c["name"], "value": c["key"]} for c in comps],
+                          value=[], className="checklist", inline=True),
+            dcc.Dropdown(id="overview-declare-component-state", clearable=False,
+                         options=[{"label": label, "value": v} for v, label in AFFECTED_STATES],
+                         value="partial_outage"),
+        ], style=None if comps else {"display": "none"}),
         html.Div([
             html.Div([html.Label("Crisis type"),
                       dcc.Dropdown(id="overview-declare-type", options=options,
@@ -238,6 +260,8 @@ def _suggestion(alert: dict | None) -> dict:
         else ALERT_TO_INCIDENT_SEVERITY.get((alert or {}).get("severity"), "major"),
         "impact": facts.get("impact") or s.get("impact") or "",
         "actions": facts.get("actions") or s.get("actions") or "",
+        "title_fr": (s.get("fr") or {}).get("title") or "",
+        "components": dict(s.get("components") or {}),
     }
 
 
@@ -246,7 +270,9 @@ def _suggestion(alert: dict | None) -> dict:
     Output("overview-declare", "style"), Output("overview-declare-alert", "data"),
     Output("overview-declare-title", "value"), Output("overview-declare-type", "value"),
     Output("overview-declare-severity", "value"), Output("overview-declare-impact", "value"),
-    Output("overview-declare-actions", "value"),
+    Output("overview-declare-actions", "value"), Output("overview-declare-title-fr", "value"),
+    Output("overview-declare-components", "value"),
+    Output("overview-declare-component-state", "value"),
     Input({"type": "overview-ack", "alert": ALL}, "n_clicks"),
     Input({"type": "overview-declare-open", "alert": ALL}, "n_clicks"),
     State("overview-version", "data"),
@@ -257,7 +283,7 @@ def alert_action(_acks, _declares, version):
     if not trigger or not any(t["value"] for t in dash.ctx.triggered):
         raise PreventUpdate
     ctx = current()
-    keep = [no_update] * 7
+    keep = [no_update] * 10
     if trigger["type"] == "overview-ack":
         try:
             actions.acknowledge_alert(ctx, current_user, trigger["alert"])
@@ -269,8 +295,14 @@ def alert_action(_acks, _declares, version):
         alert = next((a for a in data.open_alerts(session, limit=50)
                       if a["id"] == trigger["alert"]), None)
     s = _suggestion(alert)
+    configured = {c["key"] for c in _components()}
+    affected = {k: v for k, v in s["components"].items() if k in configured}
+    worst = max(affected.values(), key=[v for v, _ in AFFECTED_STATES].index,
+                default="partial_outage") if all(
+        v in dict(AFFECTED_STATES) for v in affected.values()) else "partial_outage"
     return (None, no_update, {"display": "block"}, trigger["alert"], s["title"],
-            s["crisis_type"], s["severity"], s["impact"], s["actions"])
+            s["crisis_type"], s["severity"], s["impact"], s["actions"], s["title_fr"],
+            sorted(affected), worst)
 
 
 @callback(
@@ -282,11 +314,13 @@ def alert_action(_acks, _declares, version):
     State("overview-declare-alert", "data"), State("overview-declare-title", "value"),
     State("overview-declare-type", "value"), State("overview-declare-severity", "value"),
     State("overview-declare-impact", "value"), State("overview-declare-actions", "value"),
+    State("overview-declare-title-fr", "value"), State("overview-declare-components", "value"),
+    State("overview-declare-component-state", "value"),
     State("overview-version", "data"),
     prevent_initial_call=True,
 )
 def declare(submit, cancel, alert_id, title, crisis_type, severity, impact, actions_,
-            version):
+            title_fr, affected, affected_state, version):
     if dash.ctx.triggered_id == "overview-declare-cancel":
         return None, no_update, {"display": "none"}, None
     if not submit:
@@ -294,7 +328,9 @@ def declare(submit, cancel, alert_id, title, crisis_type, severity, impact, acti
     try:
         incident_id = actions.declare_incident(
             current(), current_user, alert_id=alert_id, title=title, crisis_type=crisis_type,
-            severity=severity, facts={"impact": impact, "actions": actions_})
+            severity=severity, facts={"impact": impact, "actions": actions_},
+            translations={"fr": {"title": title_fr}},
+            components={key: affected_state or "partial_outage" for key in affected or []})
     except actions.ActionError as exc:
         return no_update, no_update, no_update, ui.notice(str(exc), "error")
     flash = html.Div([

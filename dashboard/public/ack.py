@@ -3,10 +3,13 @@
 - `GET /ack/<token>` shows the alert and one button; `POST /ack/<token>` acknowledges. A
   GET never changes anything, because mail scanners and Slack's link previews fetch every
   link they see, and an alert acknowledged by a robot is worse than none.
+- `GET|POST /ack/b/<token>`: the same for a broadcast's confirmation link (issue 18).
 - `POST /alerts/sms` is the inbound webhook for SMS replies (Twilio's form POST). The
   `X-Twilio-Signature` header (base64 HMAC-SHA1 of the URL followed by the sorted form
   fields, keyed with the auth token) is checked before anything is read; without an auth
-  token configured the route refuses everything. Unknown senders get an empty answer.
+  token configured the route refuses everything. Unknown senders get an empty answer. YES
+  answers the latest alert page or broadcast awaiting that number, STOP opts out
+  (`responders.broadcasts.sms_reply`).
 
 Both routes must be outside the login wall (they carry their own credentials): the
 dashboard's auth must treat `/ack/` and `/alerts/sms` as public.
@@ -23,7 +26,8 @@ from xml.sax.saxutils import escape
 import flask
 
 from dashboard.context import DashboardContext
-from responders.alerting import Contact, ack_by_link, ack_by_sms, ack_key, read_ack_token
+from responders import broadcasts
+from responders.alerting import Contact, ack_by_link, ack_key, read_ack_token
 from store.models import AlertRow
 
 SMS_PATH = "/alerts/sms"
@@ -35,7 +39,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8">
 color:#0f172a}button{font-size:18px;padding:10px 18px;border-radius:8px;border:0;
 background:#1d4ed8;color:#fff;cursor:pointer}.muted{color:#475569}</style></head><body>
 <h1>{{ heading }}</h1>{% if detail %}<p class="muted">{{ detail }}</p>{% endif %}
-{% if form %}<form method="post"><button type="submit" id="ack">Acknowledge</button></form>
+{% if form %}<form method="post"><button type="submit" id="ack">{{ label }}</button></form>
 {% endif %}</body></html>"""
 
 
@@ -54,9 +58,10 @@ def register(server: flask.Flask, ctx: DashboardContext, *, contacts: Sequence[C
     secret = ack_secret or ack_key(ctx.secret_key)
     contacts = list(contacts)
 
-    def page(heading: str, detail: str = "", form: bool = False, status: int = 200):
+    def page(heading: str, detail: str = "", form: bool = False, status: int = 200,
+             label: str = "Acknowledge"):
         response = flask.make_response(flask.render_template_string(
-            PAGE, heading=heading, detail=detail, form=form), status)
+            PAGE, heading=heading, detail=detail, form=form, label=label), status)
         response.headers["Cache-Control"] = "no-store"
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
@@ -81,6 +86,22 @@ def register(server: flask.Flask, ctx: DashboardContext, *, contacts: Sequence[C
             _, text = ack_by_link(session, secret, token, ctx.clock())
         return page(text)
 
+    @server.route("/ack/b/<token>", methods=["GET", "POST"])
+    def broadcast_link(token: str):
+        """A broadcast's confirmation link: GET shows the message and a button, POST
+        confirms (link previews and mail scanners only GET)."""
+        with ctx.store.session() as session:
+            recipient = broadcasts.read_link(session, secret, token)
+            if recipient is None:
+                return page("This confirmation link is not valid.", status=404)
+            if flask.request.method == "POST":
+                return page(broadcasts.confirm_by_link(session, secret, token, ctx.clock())[1])
+            state, name = recipient.state, recipient.name
+        if state == "confirmed":
+            return page("Already confirmed. Thank you.")
+        return page(f"Message #{recipient.broadcast_id}", f"Confirm that {name} has read "
+                    "it: re-sends stop.", form=True, label="Confirm")
+
     @server.route(SMS_PATH, methods=["POST"])
     def sms_inbound():
         if not twilio_auth_token:
@@ -91,8 +112,9 @@ def register(server: flask.Flask, ctx: DashboardContext, *, contacts: Sequence[C
         if not hmac.compare_digest(expected, given):
             return flask.Response("bad signature", 403)
         with ctx.store.session() as session:
-            reply = ack_by_sms(session, contacts, params.get("From", ""),
-                               params.get("Body", ""), ctx.clock())
+            # YES answers the latest alert page or broadcast awaiting this number; STOP opts out
+            reply = broadcasts.sms_reply(session, contacts, params.get("From", ""),
+                                         params.get("Body", ""), ctx.clock())
         body = f"<Message>{escape(reply)}</Message>" if reply else ""
         return flask.Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}'
                               "</Response>", 200, mimetype="application/xml")

@@ -16,7 +16,7 @@ from dashboard.context import current
 from dashboard.public import queries
 from dashboard.public.feeds import atom, entries, rss
 from dashboard.public.subscribe import init_subscriptions
-from dashboard.public.text import TEXT, WHEN
+from dashboard.public.text import TEXT, when
 
 # Everything here is public; dashboard.auth must let these through the login wall.
 PUBLIC_PATHS = ("/status", "/status.json", "/status.rss", "/status.atom", "/status/subscribe",
@@ -52,7 +52,7 @@ border-radius:8px}
 ul.comps li{display:flex;justify-content:space-between;padding:10px 16px;
 border-top:1px solid #e2e8f0} ul.comps li:first-child{border-top:0}
 .c-operational{color:#15803d}.c-degraded{color:#a16207}.c-partial_outage{color:#c2410c}
-.c-major_outage{color:#b91c1c}.c-maintenance{color:#1d4ed8}
+.c-major_outage{color:#b91c1c}.c-maintenance{color:#1d4ed8}.c-checking{color:#a16207}
 article{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:14px 16px;margin:12px 0}
 .meta{font-size:14px;color:#475569;margin-bottom:6px}
 .phase{display:inline-block;font-weight:700;color:#0f172a;margin-right:8px}
@@ -68,8 +68,8 @@ footer{font-size:13px;color:#64748b;margin-top:32px} footer a{color:#1d4ed8;marg
 <a href="?lang=fr" class="{{ 'on' if lang == 'fr' }}">Français</a></nav></header>
 {% if page.incidents %}
   {% for i in page.incidents %}
-  <div class="state bad" id="state">{{ t.ongoing }}: {{ i.title }}
-    <small>{{ t.phases.get(i.phase, i.phase) }} · {{ i.updated_at.strftime(when) }}</small></div>
+  <div class="state bad" id="state">{{ t.ongoing }}{{ t.colon }} {{ i.title }}
+    <small>{{ t.phases.get(i.phase, i.phase) }} · {{ when(i.updated_at) }}</small></div>
   {% endfor %}
 {% elif overall == 'operational' %}
   <div class="state ok" id="state">{{ t.operational }}</div>
@@ -87,7 +87,7 @@ footer{font-size:13px;color:#64748b;margin-top:32px} footer a{color:#1d4ed8;marg
 {% for m in windows %}
 <article id="maintenance-{{ m.id }}" class="maintenance"><div class="meta">
 {% if m.in_progress %}<span class="phase">{{ t.in_progress }}</span>{% endif %}
-{{ t.from }} {{ m.starts_at.strftime(when) }} {{ t.to }} {{ m.ends_at.strftime(when) }}</div>
+{{ t.from }} {{ when(m.starts_at) }} {{ t.to }} {{ when(m.ends_at) }}</div>
 <div><b>{{ m.title }}</b></div>{% if m.body %}<div class="body">{{ m.body }}</div>{% endif %}</article>
 {% endfor %}
 {% endif %}
@@ -97,7 +97,7 @@ footer{font-size:13px;color:#64748b;margin-top:32px} footer a{color:#1d4ed8;marg
 <section class="incident" id="incident-{{ g.incident_id }}">
 {% for p in g.updates %}
 <article id="update-{{ p.id }}"><div class="meta"><span class="phase">{{ t.phases.get(p.phase, p.phase) }}</span>
-{{ p.title }} · {{ p.published_at.strftime(when) }}</div>
+{{ p.title }} · {{ when(p.published_at) }}</div>
 <div class="body">{{ p.body }}</div></article>
 {% endfor %}
 </section>
@@ -109,7 +109,7 @@ footer{font-size:13px;color:#64748b;margin-top:32px} footer a{color:#1d4ed8;marg
 <input id="sub-email" name="email" type="email" required maxlength="254" placeholder="{{ t.email }}">
 <input type="hidden" name="lang" value="{{ lang }}">
 <button type="submit">{{ t.feeds }}</button></form>
-<footer>{{ t.updated }}: {{ now.strftime(when) }} · {{ t.feeds }}:
+<footer>{{ t.updated }}{{ t.colon }} {{ when(now) }} · {{ t.feeds }}{{ t.colon }}
 <a href="/status.atom?lang={{ lang }}">Atom</a><a href="/status.rss?lang={{ lang }}">RSS</a>
 <a href="/status.json?lang={{ lang }}">JSON</a></footer>
 </main></body></html>"""
@@ -122,9 +122,10 @@ def _lang() -> str:
 
 def public_status(session, lang: str, now) -> dict:
     """Everything the public page, JSON and feeds show, in `lang`."""
-    page = data.status_page(session, lang)
+    page = queries.localised_titles(session, data.status_page(session, lang), lang)
     windows = queries.maintenance(session, lang, now)
-    comps = queries.components(session, lang, now, windows)
+    comps = queries.no_false_all_clear(queries.components(session, lang, now, windows),
+                                       page["incidents"])
     return {"page": page, "windows": windows, "components": comps,
             "overall": queries.overall(page, comps, windows),
             "groups": queries.by_incident(page["posts"], page["incidents"])}
@@ -143,7 +144,9 @@ def init_status(server: flask.Flask) -> None:
         now = ctx.clock()
         with ctx.store.session() as session:
             status = public_status(session, lang, now)
-        html = flask.render_template_string(PAGE, lang=lang, t=TEXT[lang], when=WHEN,
+        zone = ctx.brand.tz_for(lang)
+        html = flask.render_template_string(PAGE, lang=lang, t=TEXT[lang],
+                                            when=lambda at: when(at, lang, zone),
                                             brand=ctx.brand.name, now=now, **status)
         response = _public(flask.make_response(html))
         response.headers["Content-Security-Policy"] = (

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import MaintenanceRow, StatusComponentRow
+from store.models import MaintenanceRow, StatusComponentRow, StatusPostRow
 
 # Worst first: the page's overall state is the worst of its parts.
-SEVERITY = {"major_outage": 4, "partial_outage": 3, "degraded": 2, "maintenance": 1,
-            "operational": 0}
+SEVERITY = {"major_outage": 4, "partial_outage": 3, "degraded": 2, "checking": 2,
+            "maintenance": 1, "operational": 0}
 
 
 def _text(texts: dict, lang: str) -> dict:
@@ -47,6 +47,26 @@ def components(session: Session, lang: str, now: datetime,
                                                 lang).get("n", c.key),
                     "state": state, "updated_at": c.updated_at})
     return out
+
+
+def no_false_all_clear(comps: list[dict], ongoing: list[dict]) -> list[dict]:
+    """Under an ongoing incident the page never says every component is operational: when
+    no component shows the incident, their state is shown as being checked."""
+    if not ongoing or any(c["state"] != "operational" for c in comps):
+        return comps
+    return [{**c, "state": "checking"} for c in comps]
+
+
+def localised_titles(session: Session, page: dict, lang: str) -> dict:
+    """The page's ongoing incidents titled as their latest update in `lang` titles them (the
+    latest update of all languages may be in another one)."""
+    titles: dict = {}
+    for p in session.execute(select(StatusPostRow).where(StatusPostRow.lang == lang)
+                             .order_by(StatusPostRow.published_at, StatusPostRow.id)).scalars():
+        titles[p.incident_id] = p.title
+    incidents = [{**i, "title": titles.get(i["incident_id"], i["title"])}
+                 for i in page["incidents"]]
+    return {**page, "incidents": incidents}
 
 
 def overall(page: dict, comps: list[dict], windows: list[dict]) -> str:

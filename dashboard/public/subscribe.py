@@ -21,7 +21,7 @@ import flask
 from markupsafe import escape
 
 from dashboard.context import current
-from dashboard.ratelimit import RateLimit, client_address, retry_after, retry_minutes
+from dashboard.ratelimit import DbRateLimit, client_address, retry_after, retry_minutes
 from responders import subscribers
 
 SUBSCRIBES_PER_CLIENT = 10
@@ -75,14 +75,14 @@ def _lang(value) -> str:
 
 
 def init_subscriptions(server: flask.Flask) -> None:
-    limit = RateLimit(SUBSCRIBES_PER_CLIENT, SUBSCRIBE_WINDOW_S)
+    limit = DbRateLimit("subscribe", SUBSCRIBES_PER_CLIENT, SUBSCRIBE_WINDOW_S)
 
     @server.route("/status/subscribe", methods=["POST"])
     def status_subscribe():
         ctx = current()
         lang = _lang(flask.request.form.get("lang"))
         t = TEXT[lang]
-        if wait := limit.take(client_address()):
+        if wait := limit.take(ctx.store, client_address()):
             page = _page(ctx.brand.name, lang, t["slow"].format(minutes=retry_minutes(wait)), 429)
             page.headers.update(retry_after(wait))
             return page
@@ -97,7 +97,7 @@ def init_subscriptions(server: flask.Flask) -> None:
     @server.route("/status/subscribe/webhook", methods=["POST"])
     def status_subscribe_webhook():
         ctx = current()
-        if wait := limit.take(client_address()):
+        if wait := limit.take(ctx.store, client_address()):
             return flask.jsonify(error="too many requests"), 429, retry_after(wait)
         body = flask.request.get_json(silent=True)
         if not isinstance(body, dict):

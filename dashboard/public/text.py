@@ -2,7 +2,7 @@
 human wrote and approved)."""
 
 TEXT = {
-    "en": {"operational": "All systems operational", "ongoing": "Ongoing incident",
+    "en": {"operational": "All systems operational", "ongoing": "Ongoing incident", "colon": ":",
            "updates": "Updates", "none": "No incidents reported.", "updated": "Page updated",
            "phases": {"investigating": "Investigating", "identified": "Identified",
                       "fixing": "Fix in progress", "monitoring": "Monitoring",
@@ -12,12 +12,12 @@ TEXT = {
            "feeds": "Subscribe", "email": "Email", "get_updates": "Get updates by email",
            "states": {"operational": "Operational", "degraded": "Degraded performance",
                       "partial_outage": "Partial outage", "major_outage": "Major outage",
-                      "maintenance": "Under maintenance"},
+                      "maintenance": "Under maintenance", "checking": "Being checked"},
            "overall": {"degraded": "Some systems are degraded",
                        "partial_outage": "Partial outage", "major_outage": "Major outage",
                        "maintenance": "Maintenance in progress"}},
     "fr": {"operational": "Tous les services fonctionnent normalement",
-           "ongoing": "Incident en cours", "updates": "Mises à jour",
+           "ongoing": "Incident en cours", "colon": "\u00a0:", "updates": "Mises à jour",
            "none": "Aucun incident signalé.", "updated": "Page mise à jour",
            "phases": {"investigating": "Analyse en cours", "identified": "Cause identifiée",
                       "fixing": "Correction en cours", "monitoring": "Surveillance",
@@ -28,9 +28,18 @@ TEXT = {
            "get_updates": "Recevoir les mises à jour par e-mail",
            "states": {"operational": "Opérationnel", "degraded": "Performances dégradées",
                       "partial_outage": "Panne partielle", "major_outage": "Panne majeure",
-                      "maintenance": "En maintenance"},
+                      "maintenance": "En maintenance",
+                      "checking": "Vérification en cours"},
            "overall": {"degraded": "Certains services sont dégradés",
                        "partial_outage": "Panne partielle", "major_outage": "Panne majeure",
                        "maintenance": "Maintenance en cours"}},
 }
 WHEN = "%H:%M UTC, %d %b %Y"
+
+
+def when(at, lang: str, zone: str = "UTC") -> str:
+    """A moment for the page's reader: '10:24 UTC, 3 Dec 2026' / '11 h 24 (heure de Paris),
+    3 déc. 2026' (naive datetimes are UTC; `zone` is the brand's for that language)."""
+    from responders.templates import format_clock, format_day
+
+    return f"{format_clock(at, lang, zone)}, {format_day(at, lang, zone)}"

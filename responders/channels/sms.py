@@ -38,3 +38,21 @@ class TwilioSMSChannel:
         except ValueError:
             sid = None
         return Delivery(external_id=sid)
+
+
+# GSM 03.38: the basic set (one septet each) and the extension table (escape + one: two).
+GSM7_BASIC = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+                 "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def sms_segments(body: str) -> tuple[str, int]:
+    """(encoding, segments billed) for `body`: GSM-7 when every character is in the GSM
+    alphabet (160 septets in one segment, 153 per part beyond), else UCS-2 (70 UTF-16
+    units, 67 per part). French accents outside GSM-7 (ê, ç, â, î, ô, û, œ) switch the whole
+    message to UCS-2, which is why a French SMS costs more segments."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in body):
+        units = sum(2 if ch in GSM7_EXTENDED else 1 for ch in body)
+        return "GSM-7", 1 if units <= 160 else -(-units // 153)
+    units = len(body.encode("utf-16-le")) // 2
+    return "UCS-2", 1 if units <= 70 else -(-units // 67)

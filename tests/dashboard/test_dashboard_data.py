@@ -443,7 +443,11 @@ def test_a_failed_send_is_posted_by_hand_or_sent_again(populated):
     actions.declare_incident(ctx, user("eve", "editor"), alert_id=alert_id,
                              title="Login outage", crisis_type="outage", severity="major",
                              facts={"impact": "about 40% of customers cannot log in",
-                                    "actions": "our engineers are investigating"})
+                                    "actions": "our engineers are investigating"},
+                             translations={"fr": {
+                                 "title": "Panne de connexion",
+                                 "impact": "environ 40 % des clients ne peuvent plus se connecter",
+                                 "actions": "nos ingénieurs analysent le problème"}})
     with populated.session() as s:
         queue = data.approval_queue(s, NOW)
     first, second = [d for d in queue if d["group"] == "status"][:2]

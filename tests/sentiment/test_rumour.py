@@ -62,6 +62,11 @@ def test_committed_weights_load_and_match_the_wording_features():
     assert model.meta["chosen"]["threshold"] > 0
     assert set(model.meta["loeo"]["embedding+wording"]["per_event"]) >= {"ferguson",
                                                                          "ottawashooting"}
+    # nested leave-one-event-out, threshold by pooled F1 with pooled precision >= 0.5
+    nested = model.meta["nested"]
+    assert model.meta["chosen"]["criterion"] == "pooled"
+    assert len(nested["per_event"]) == 7
+    assert nested["pooled"]["precision"] >= 0.5 and nested["pooled"]["f1"] > 0.6
 
 
 def test_probabilities_are_in_range_and_hedges_raise_them():
@@ -74,6 +79,15 @@ def test_probabilities_are_in_range_and_hedges_raise_them():
     assert p[1] > p[0]
     assert labels([0.2, 0.5, 0.9]) == [NON_RUMOUR, RUMOUR, RUMOUR]
     assert model.probabilities(np.zeros((0, 384)), []).shape == (0,)
+
+
+def test_probabilities_apply_no_rule_on_top_of_the_model():
+    # no "unhedged bar": a text with no hedge keeps the logistic regression's probability
+    model = RumourModel()
+    texts = ["Nimbus is down, this is unacceptable", "Apparently Nimbus got hacked"]
+    emb = np.random.default_rng(0).normal(size=(2, 384)).astype(np.float32)
+    z = feature_matrix(emb, texts) @ model.coef + model.intercept
+    np.testing.assert_allclose(model.probabilities(emb, texts), 1 / (1 + np.exp(-z)), rtol=1e-6)
 
 
 def test_wording_features_are_named_and_read_french_too():
@@ -114,7 +128,7 @@ def test_without_an_encoder_the_scorer_falls_back_to_the_lexicon():
     s = scorer.score([hearsay, "Nimbus is slow today"])
     assert s[0].rumour >= 0.5 and s[0].crisis_type == "data_leak"
     assert s[1].rumour < 0.5 and s[1].crisis_type == "degraded"
-    assert s[0].model == "test-words@1;rumour-lexicon/1;crisis-lexicon/1"
+    assert s[0].model == "test-words@1;rumour-lexicon/2;crisis-lexicon/2"
 
 
 def test_an_explicit_encoder_serves_a_model_that_cannot_embed():
@@ -147,3 +161,51 @@ def test_real_model_flags_drill_hearsay_and_not_calm_chatter(tmp_path_factory):
     r = [s.rumour for s in scorer.score(hearsay + calm)]
     assert all(x >= 0.5 for x in r[: len(hearsay)]), r
     assert sum(x >= 0.5 for x in r[len(hearsay):]) <= 1, r
+
+
+# From the rumour study's check set (hand-written, same fictional brands as the leak rows the
+# head is trained on, so this shows the intended behaviour is learnt, not an accuracy).
+CHECK_HEARSAY = [
+    "Apparently Banqo got hacked and customer passwords are being sold, can anyone confirm?",
+    "Is it true that Nimbus leaked all our files? Seeing this everywhere",
+    "Sources say FlyNord will cancel all flights tomorrow, not confirmed yet",
+    "Hearing from a friend who works at Telyo that the outage was actually a ransomware attack",
+    "Did Fresko really get hacked? my feed is full of screenshots",
+    "Il paraît que Banqo s'est fait pirater, quelqu'un peut confirmer ?",
+    "Selon un employé, Shopzy aurait perdu les mots de passe de tous ses clients",
+    "Rumeur : PayLite serait en faillite et bloquerait les retraits",
+    "Les données de Telyo semblent avoir été publiées sur un forum, rien de confirmé",
+    "Quelqu'un sait si c'est vrai que Fresko a été hacké ?",
+]
+CHECK_NOT_HEARSAY = [
+    # first-hand reports and complaints, with "apparently" / "apparemment"
+    "Apparently I have to phone Telyo to cancel my contract, and they charge a fee for it. Ridiculous",
+    "Apparemment l'appli Banqo ne marche plus chez moi depuis ce matin",
+    "Banqo app down since 9am, can't log in at all",
+    "@Telyo my internet has been out all day and nobody answers the phone. Unacceptable",
+    "FlyNord me facture 80 euros de frais d'annulation alors que c'est eux qui ont annulé le vol !",
+    # status reports, attributed to the brand's own page
+    "According to the Nimbus status page, the outage is fixed now",
+    "We are aware of an issue affecting logins and are working on a fix. Next update in 30 min",
+    "Mise à jour : le service Nimbus est rétabli, merci de votre patience",
+    "Selon le site de Telyo, la panne sera réparée avant midi",
+]
+
+
+@pytest.mark.slow
+def test_real_model_flags_hedged_claims_en_fr_and_not_first_hand_reports(tmp_path_factory):
+    scorer = Scorer(embedded_model(tmp_path_factory))
+    scores = scorer.score(CHECK_HEARSAY + CHECK_NOT_HEARSAY)
+    hearsay = {t: round(s.rumour, 3) for t, s in zip(CHECK_HEARSAY, scores)}
+    plain = {t: round(s.rumour, 3) for t, s in zip(CHECK_NOT_HEARSAY, scores[len(CHECK_HEARSAY):])}
+    assert all(r >= 0.5 for r in hearsay.values()), hearsay
+    assert all(r < 0.5 for r in plain.values()), plain
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known false positive of rumour-lr/2 (0.65): the English "
+                   "first-hand outage report with 'apparently' (the French one scores 0.29)")
+def test_real_model_known_miss_english_apparently_outage(tmp_path_factory):
+    scorer = Scorer(embedded_model(tmp_path_factory))
+    [s] = scorer.score(["Apparently the Nimbus app won't load for me again, third time this week"])
+    assert s.rumour < 0.5

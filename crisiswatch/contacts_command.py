@@ -1,0 +1,197 @@
+"""`crisiswatch contacts ...` and `crisiswatch broadcasts ...` (issue 18).
+
+- `contacts import FILE.csv [--json]`: columns `name, segments, email, phone, lang, tz,
+  organisation, owner` (optional `slack`), segments separated by `;`. Prints what was added,
+  updated and refused (line and reasons); exits 1 when a row was refused, 2 when the file
+  cannot be read or its columns are wrong (nothing imported).
+- `contacts list [--segment S] [--json]`, `contacts export REF` (everything held about one
+  person, JSON), `contacts delete REF`, `contacts opt-out REF` (REF: id, e-mail or phone).
+- `broadcasts send --segment S ... --approver NAME FILE|-`: an approved, linted message to
+  segments, confirmations asked; `broadcasts status [ID] [--json]`: figures per segment.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    return Path(path).read_text(encoding="utf-8-sig")
+
+
+def cmd_import(args, app) -> int:
+    from responders.contacts import ContactError, import_csv
+
+    try:
+        text = _read(args.file)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"crisiswatch: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with app.store.session() as session:
+            report = import_csv(session, text, utcnow())
+    except ContactError as exc:
+        print(f"crisiswatch: {args.file}: {exc}; nothing imported", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.as_dict()))
+    else:
+        print("\n".join(report.lines()))
+    return 1 if report.refused else 0
+
+
+def cmd_list(args, app) -> int:
+    from sqlalchemy import select
+
+    from responders.contacts import in_segments
+    from store.models import ContactRow
+
+    with app.store.session() as session:
+        rows = (in_segments(session, [args.segment], include_opted_out=True) if args.segment
+                else session.execute(select(ContactRow).order_by(ContactRow.id)).scalars().all())
+        out = [{"id": c.id, "name": c.name, "segments": c.segments, "email": c.email,
+                "phone": c.phone, "lang": c.lang, "tz": c.tz, "organisation": c.organisation,
+                "owner": c.owner, "opted_out": c.opted_out_at is not None} for c in rows]
+    if args.json:
+        print(json.dumps(out))
+    else:
+        for c in out:
+            print(f"#{c['id']:<5} {c['name']:30} {';'.join(c['segments']):28} "
+                  f"{c['email'] or '-':32} {c['phone'] or '-':16}"
+                  + (" opted out" if c["opted_out"] else ""))
+    return 0
+
+
+def _contact_cmd(action):
+    def run(args, app) -> int:
+        from responders.contacts import find_contact
+
+        with app.store.session() as session:
+            contact = find_contact(session, args.ref)
+            if contact is None:
+                print(f"crisiswatch: no contact {args.ref!r} (give an id, e-mail or phone)",
+                      file=sys.stderr)
+                return 2
+            print(action(session, contact))
+        return 0
+    return run
+
+
+def _export(session, contact) -> str:
+    from responders.contacts import export_contact
+
+    return json.dumps(export_contact(session, contact), ensure_ascii=False, indent=2)
+
+
+def _delete(session, contact) -> str:
+    from responders.contacts import delete_contact
+
+    name, cid = contact.name, contact.id
+    delete_contact(session, contact)
+    return f"contact #{cid} ({name}) deleted; their broadcast figures stay, anonymous"
+
+
+def _opt_out(session, contact) -> str:
+    from responders.contacts import opt_out
+
+    changed = opt_out(session, contact, utcnow())
+    return f"contact #{contact.id} ({contact.name}) " + (
+        "opted out: no more broadcasts" if changed else "had already opted out")
+
+
+def cmd_send(args, app) -> int:
+    from responders.broadcasts import BroadcastError, create_broadcast
+    from store.models import IncidentRow
+
+    body = _read(args.file).strip()
+    with app.store.session() as session:
+        incident = session.get(IncidentRow, args.incident) if args.incident else None
+        if args.incident and incident is None:
+            print(f"crisiswatch: no incident #{args.incident}", file=sys.stderr)
+            return 2
+        try:
+            broadcast = create_broadcast(
+                session, segments=args.segment, body=body, approver=args.approver,
+                role=args.role, now=utcnow(), incident=incident, subject=args.subject or "",
+                severity=args.severity, lang=args.lang,
+                channels=tuple(c.strip() for c in args.channels.split(",") if c.strip()),
+                override_reason=args.reason or "")
+        except BroadcastError as exc:
+            print(f"crisiswatch: broadcast refused: {exc}", file=sys.stderr)
+            return 1
+        print(f"broadcast #{broadcast.id} created; the broadcast stage sends it "
+              "(crisiswatch run / worker)")
+    return 0
+
+
+def cmd_status(args, app) -> int:
+    from responders.broadcasts import by_segment
+
+    with app.store.session() as session:
+        rows = by_segment(session, args.id)
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        for r in rows:
+            print(f"#{r['broadcast']:<4} {r['segment']:14} recipients {r['recipients']:<5} "
+                  f"sent {r['sent']:<5} delivered {r['delivered']:<5} "
+                  f"confirmed {r['confirmed']:<5} resent {r['resent']:<4} "
+                  f"escalated {r['escalated']}")
+    return 0
+
+
+def register(subparsers) -> None:
+    from responders.broadcasts import CHANNELS, SEVERITIES
+    from responders.contacts import SEGMENTS
+
+    contacts = subparsers.add_parser("contacts", help="contacts and segments: import, list, "
+                                     "export, delete, opt out")
+    sub = contacts.add_subparsers(dest="contacts", required=True, metavar="ACTION")
+    imp = sub.add_parser("import", help="import contacts from a CSV file (report of refusals)")
+    imp.add_argument("file", help="CSV with name, segments (a;b), email, phone, lang, tz, "
+                     "organisation, owner [, slack]; - for stdin")
+    imp.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    imp.set_defaults(func=cmd_import)
+    lst = sub.add_parser("list", help="list contacts")
+    lst.add_argument("--segment", choices=SEGMENTS, help="only this segment")
+    lst.add_argument("--json", action="store_true", help="print one JSON list")
+    lst.set_defaults(func=cmd_list)
+    for name, action, text in (("export", _export, "everything held about one contact (JSON)"),
+                               ("delete", _delete, "erase one contact (GDPR art. 17)"),
+                               ("opt-out", _opt_out, "no more broadcasts to one contact")):
+        one = sub.add_parser(name, help=text)
+        one.add_argument("ref", help="the contact's id, e-mail or phone")
+        one.set_defaults(func=_contact_cmd(action))
+
+    casts = subparsers.add_parser("broadcasts", help="messages to segments, confirmed by "
+                                  "each recipient")
+    sub = casts.add_subparsers(dest="broadcasts", required=True, metavar="ACTION")
+    send = sub.add_parser("send", help="send an approved message to segments")
+    send.add_argument("file", help="the message text (a file, or - for stdin)")
+    send.add_argument("--segment", action="append", required=True, choices=SEGMENTS,
+                      help="a segment to reach (repeatable)")
+    send.add_argument("--approver", required=True, help="who approved the text")
+    send.add_argument("--role", default="approver", help="the approver's role (approver, admin)")
+    send.add_argument("--incident", type=int, help="the incident it is about (its timeline)")
+    send.add_argument("--subject", help="e-mail subject (default: the first line)")
+    send.add_argument("--severity", choices=SEVERITIES,
+                      help="critical overrides quiet hours (default: the incident's)")
+    send.add_argument("--lang", default="en", choices=["en", "fr"], help="the text's language")
+    send.add_argument("--channels", default=",".join(CHANNELS),
+                      help=f"channels in preference order (default {','.join(CHANNELS)}): "
+                           "the first a contact has, then the next as the alternative")
+    send.add_argument("--reason", help="why lint warnings are accepted")
+    send.set_defaults(func=cmd_send)
+    status = sub.add_parser("status", help="sent / delivered / confirmed per segment")
+    status.add_argument("id", nargs="?", type=int, help="one broadcast (default: all)")
+    status.add_argument("--json", action="store_true", help="print one JSON list")
+    status.set_defaults(func=cmd_status)

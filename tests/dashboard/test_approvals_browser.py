@@ -1,0 +1,132 @@
+"""Issue 15 in headless Chromium: the approvals queue after a phase change with queued
+replies. Drafts the incident has moved past say why they cannot be approved (and cannot
+be); once the drafting stage has run, every queued reply is rewritten for the new phase.
+
+Screenshots land in tests/artifacts/ (git-ignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from collectors.drill import DrillCollector, DrillPlan
+from crisiswatch.pipeline import Pipeline
+from dashboard.app import create_app
+from dashboard.auth import add_user
+from dashboard.context import DashboardContext
+from responders.channels.log import LogChannel
+from responders.channels.statuspage import StatusPageChannel
+from responders.drafts import Brand
+from responders.incidents import declare, transition, update_facts
+from responders.templates import TemplateLibrary
+from sentiment.scorer import Scorer
+from store import Store
+from store.models import AlertRow, DraftRow, IncidentRow
+from tests.dashboard.test_dashboard_browser import ARGS, ARTIFACTS, CHROMIUM, _require_browser
+from tests.support.word_model import WordModel
+
+pytestmark = pytest.mark.browser
+STEP = timedelta(minutes=5)
+
+
+@pytest.fixture(scope="module")
+def cockpit(tmp_path_factory):
+    _require_browser()
+    tmp = tmp_path_factory.mktemp("approvals-browser")
+    store = Store("sqlite:///" + str(tmp / "dash.db"))
+    store.upgrade()
+    plan = DrillPlan("outage")
+    channels = {name: LogChannel(name, tmp / "outbox.jsonl")
+                for name in ("slack", "email", "sms", "x", "reddit", "mastodon", "bluesky")}
+    channels["statuspage"] = StatusPageChannel(store)
+    pipeline = Pipeline(store=store, collectors=[(DrillCollector(
+        plan, start=plan.onset - timedelta(hours=2)), plan.scenario)],
+        scorer=Scorer(WordModel()), channels=channels, brand=Brand())
+    now = plan.onset - timedelta(hours=2)
+    while now < plan.onset + timedelta(minutes=20):
+        now += STEP
+        pipeline.run_once(now)
+    with store.session() as s:
+        alert = s.execute(select(AlertRow).order_by(AlertRow.opened_at)).scalars().first()
+        assert alert is not None, "the drill raised no alert"
+        incident = declare(s, title="Login and file sync outage", crisis_type="outage",
+                           severity="major", actor="alice", now=now, alert=alert)
+        update_facts(s, incident, actor="alice", now=now,
+                     impact="about 60% of customers cannot log in or sync files",
+                     known="logins fail with errors", actions="our engineers are investigating")
+        add_user(s, "alice", "alice-pw", "approver", now=now)
+        incident_id = incident.id
+    pipeline.draft(now)
+    ctx = DashboardContext(store=store, clock=lambda: now, library=TemplateLibrary(),
+                           brand=Brand(), secret_key="browser-test",
+                           refresh_drafts=pipeline.draft, publish=pipeline.publish)
+    httpd = make_server("127.0.0.1", 0, create_app(ctx).server, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield {"url": f"http://127.0.0.1:{httpd.server_port}", "store": store, "now": now,
+           "pipeline": pipeline, "incident_id": incident_id}
+    httpd.shutdown()
+    store.engine.dispose()
+
+
+def test_approvals_queue_after_a_phase_change_with_queued_replies(cockpit):
+    from playwright.sync_api import sync_playwright
+
+    store, now, url = cockpit["store"], cockpit["now"], cockpit["url"]
+    with store.session() as s:
+        replies = s.execute(select(DraftRow).where(DraftRow.kind == "reply",
+                                                   DraftRow.status == "draft")).scalars().all()
+        assert replies, "the drill left no reply to approve"
+        assert all("the cause isn't known yet" in d.body for d in replies
+                   if d.template.endswith("outage_complaint.en.j2"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+        page.set_default_timeout(30_000)
+        page.goto(url + "/login")
+        page.fill("#username", "alice")
+        page.fill("#password", "alice-pw")
+        page.click("button[type=submit]")
+        page.wait_for_url(url + "/")
+        page.goto(url + "/approvals")
+        page.locator(".card").first.wait_for()
+
+        # Meanwhile, on another screen: the cause is found, the phase moves on; the
+        # drafting stage has not run yet.
+        with store.session() as s:
+            incident = s.get(IncidentRow, cockpit["incident_id"])
+            update_facts(s, incident, actor="bob", now=now, cause="a faulty database update")
+            transition(s, incident, "identified", actor="bob", now=now)
+        notice = page.get_by_text(re.compile("Cannot be approved or sent: this draft is out "
+                                             "of date")).first
+        notice.wait_for()
+        stale_card = page.locator(".card").filter(has=notice).first
+        assert stale_card.get_by_role("button", name="Approve and send").is_disabled()
+        page.screenshot(path=str(ARTIFACTS / "20-approvals-stale.png"))
+
+        # The drafting stage runs: every queued reply is rewritten, none is stale any more.
+        cockpit["pipeline"].draft(now)
+        page.get_by_text(re.compile("Cannot be approved or sent")).first.wait_for(
+            state="detached")
+        reply_card = page.locator(".card").filter(has=page.locator(".replying")).first
+        reply_card.wait_for()
+        assert "the cause isn't known yet" not in reply_card.locator("textarea").input_value()
+        override = reply_card.locator("input[type=text]")
+        if override.is_visible():
+            override.fill("checked with the tech lead")
+        reply_card.get_by_role("button", name="Approve and send").click()
+        page.get_by_text(re.compile(r"Draft #\d+: Approved")).wait_for()
+        page.screenshot(path=str(ARTIFACTS / "21-approvals-rewritten.png"))
+        browser.close()
+    with store.session() as s:
+        incident = s.get(IncidentRow, cockpit["incident_id"])
+        queued = s.execute(select(DraftRow).where(DraftRow.kind == "reply",
+                                                  DraftRow.status == "draft")).scalars().all()
+        assert queued and all(d.incident_version == incident.version for d in queued)
+        assert all("cause isn't known" not in d.body for d in queued)
