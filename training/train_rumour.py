@@ -3,7 +3,7 @@
 Usage (from the repo root; ``make weights`` runs it with the defaults):
     python -m training.train_rumour [--criterion pooled|rebased] [--balance class|event]
         [--no-leak-rows] [--support N] [--data PHEME.csv] [--cache-dir DIR] [--out HEAD.npz]
-    python -m training.train_rumour --quick --out /tmp/rumour_head.npz   # smoke run, ~2 min
+    python -m training.train_rumour --quick --out /tmp/rumour_head.npz   # smoke run (one setting)
 
 Inputs, per text: the base multilingual-e5-small embedding (no sentiment adapters, the one
 ``EmbeddedSentiment.topic_encoder()`` gives; cached under ``<cache>/embeddings``, shared with

@@ -87,7 +87,7 @@ def test_probabilities_apply_no_rule_on_top_of_the_model():
     texts = ["Nimbus is down, this is unacceptable", "Apparently Nimbus got hacked"]
     emb = np.random.default_rng(0).normal(size=(2, 384)).astype(np.float32)
     z = feature_matrix(emb, texts) @ model.coef + model.intercept
-    np.testing.assert_allclose(model.probabilities(emb, texts), 1 / (1 + np.exp(-z)), rtol=1e-6)
+    assert np.allclose(model.probabilities(emb, texts), 1 / (1 + np.exp(-z)), rtol=1e-6)
 
 
 def test_wording_features_are_named_and_read_french_too():
