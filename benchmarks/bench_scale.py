@@ -44,7 +44,7 @@ from responders.channels.log import LogChannel
 from responders.drafts import Brand
 from sentiment.scorer import Scorer
 from store import Store
-from store.models import AlertRow, MentionRow, ScoreRow, SignalRow
+from store.models import AlertRow, DetectorStateRow, MentionRow, ScoreRow, SignalRow
 
 T0 = datetime(2026, 3, 2)
 STAGES = ("scored", "signals", "paged")
@@ -91,11 +91,14 @@ def worker(url: str, stream: str, model: str, outbox: str) -> None:
             time.sleep(0.2)
 
 
-def counts(store: Store) -> dict[str, int]:
+def counts(store: Store) -> dict:
     with store.session() as s:
-        return {name: s.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in (("mentions", MentionRow), ("scores", ScoreRow),
-                                    ("signals", SignalRow), ("alerts", AlertRow))}
+        out = {name: s.execute(select(func.count()).select_from(table)).scalar_one()
+               for name, table in (("mentions", MentionRow), ("scores", ScoreRow),
+                                   ("signals", SignalRow), ("alerts", AlertRow))}
+        state = s.get(DetectorStateRow, "brand")
+        out["detected_to"] = state.last_minute if state else datetime.min
+    return out
 
 
 def run(pg: str, n: int, workers: int, stream: Path, model: str, kill: bool) -> dict:
@@ -110,6 +113,9 @@ def run(pg: str, n: int, workers: int, stream: Path, model: str, kill: bool) -> 
     collect_once(store, ReplayCollector(str(stream), default_source="x"), "nimbus",
                  T0 + timedelta(days=8))
     ingest = n / (time.perf_counter() - t)
+    with store.session() as s:
+        last_minute = s.execute(select(func.max(MentionRow.created_at))).scalar().replace(
+            second=0, microsecond=0)
     store.engine.dispose()
     ctx = multiprocessing.get_context("fork")
     outbox = str(stream.parent / f"{name}-outbox.jsonl")
@@ -128,10 +134,8 @@ def run(pg: str, n: int, workers: int, stream: Path, model: str, kill: bool) -> 
             procs[0] = ctx.Process(target=worker, args=(url, str(stream), model, outbox))
             procs[0].start()
             killed = True
-        if last["scores"] >= n and last["signals"] and time.perf_counter() - (all_in or 0) > 5:
-            time.sleep(3)  # let detection and paging finish the last minutes
-            last = counts(store)
-            break
+        if last["scores"] >= n and last["detected_to"] >= last_minute:
+            break  # every mention scored and every minute through detection
         if time.perf_counter() - began > 3600:
             break
     done = time.perf_counter()
@@ -164,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     reference = None
     for w in (int(x) for x in args.workers.split(",")):
         r = run(args.pg, args.mentions, w, stream, args.model, kill=True)
-        reference = reference or r["counts"]
-        c = r["counts"]
+        reference = reference or {k: v for k, v in r["counts"].items() if k != "detected_to"}
+        c = {k: v for k, v in r["counts"].items() if k != "detected_to"}
         dup = sum(max(0, c[k] - reference[k]) for k in c) + max(0, c["scores"] - c["mentions"])
         lost = sum(max(0, reference[k] - c[k]) for k in c) + max(0, args.mentions - c["scores"])
         print(f"workers={w} killed_one={r['killed']} ingest_per_s={r['ingest_per_s']} "
