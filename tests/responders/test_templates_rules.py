@@ -36,6 +36,8 @@ def _messages(crisis_type, phase):
     jobs += [("notify", f"{who}.{phase}", who, None) for who in ("team", "ceo", "customers")]
     jobs.append(("notify", f"sms.{phase}", "customers", "sms"))
     jobs += [("replies", category, "customers", "x") for category in REPLY_CATEGORIES]
+    if phase not in ("resolved", "postmortem"):  # a rumour is corrected while it spreads
+        jobs.append(("replies", "correction", "customers", "x"))
     return jobs
 
 
