@@ -69,7 +69,8 @@ footer{font-size:13px;color:#64748b;margin-top:32px} footer a{color:#1d4ed8;marg
 {% if page.incidents %}
   {% for i in page.incidents %}
   <div class="state bad" id="state">{{ t.ongoing }}{{ t.colon }} {{ i.title }}
-    <small>{{ t.phases.get(i.phase, i.phase) }} · {{ when(i.updated_at) }}</small></div>
+    <small>{{ t.phases.get(i.phase, i.phase) }} · {{ when(i.updated_at) }}{% if i.next_update_at %}
+      · <span class="next-update">{{ t.next_update }} {{ when(i.next_update_at) }}</span>{% endif %}</small></div>
   {% endfor %}
 {% elif overall == 'operational' %}
   <div class="state ok" id="state">{{ t.operational }}</div>
@@ -169,7 +170,9 @@ def init_status(server: flask.Flask) -> None:
         return _public(flask.jsonify({
             "brand": ctx.brand.name, "lang": lang, "generated_at": iso(now),
             "state": page["state"], "overall": status["overall"],
-            "incidents": [{**i, "updated_at": iso(i["updated_at"])} for i in page["incidents"]],
+            "incidents": [{**i, "updated_at": iso(i["updated_at"]),
+                           "next_update_at": iso(i.get("next_update_at"))}
+                          for i in page["incidents"]],
             "updates": [{**p, "published_at": iso(p["published_at"])} for p in page["posts"]],
             "components": [{**c, "updated_at": iso(c["updated_at"])}
                            for c in status["components"]],

@@ -3,6 +3,7 @@ human wrote and approved)."""
 
 TEXT = {
     "en": {"operational": "All systems operational", "ongoing": "Ongoing incident", "colon": ":",
+           "next_update": "next update by",
            "updates": "Updates", "none": "No incidents reported.", "updated": "Page updated",
            "phases": {"investigating": "Investigating", "identified": "Identified",
                       "fixing": "Fix in progress", "monitoring": "Monitoring",
@@ -18,6 +19,7 @@ TEXT = {
                        "maintenance": "Maintenance in progress"}},
     "fr": {"operational": "Tous les services fonctionnent normalement",
            "ongoing": "Incident en cours", "colon": "\u00a0:", "updates": "Mises à jour",
+           "next_update": "prochain point à",
            "none": "Aucun incident signalé.", "updated": "Page mise à jour",
            "phases": {"investigating": "Analyse en cours", "identified": "Cause identifiée",
                       "fixing": "Correction en cours", "monitoring": "Surveillance",

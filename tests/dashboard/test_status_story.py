@@ -148,3 +148,29 @@ def test_french_public_page_is_typeset_titled_and_timed_in_french(ctx):
     assert "10:02 UTC, 3 Dec 2026" in english
     assert when(datetime(2026, 7, 1, 10, 24), "fr", "Europe/Paris") == (
         "12 h 24 (heure de Paris), 1er juil. 2026")
+
+
+def test_the_next_update_is_one_promise_shown_in_every_language(ctx):
+    import flask
+
+    from dashboard.context import CONFIG_KEY
+    from dashboard.public.page import init_status
+
+    incident_id = declare(ctx)
+    _publish(ctx, incident_id, "en", "Login and file sync outage", minutes=1)
+    _publish(ctx, incident_id, "fr", "Panne de connexion", minutes=1)
+    with ctx.store.session() as s:
+        for draft in s.query(DraftRow).filter(DraftRow.incident_id == incident_id):
+            draft.promised_next_update = NOW + timedelta(hours=1)
+    ctx.clock = lambda: NOW + timedelta(minutes=3)
+    server = flask.Flask(__name__)
+    server.config[CONFIG_KEY] = ctx
+    init_status(server)
+    client = server.test_client()
+    assert "next update by 11:00 UTC, 3 Dec 2026" in client.get("/status?lang=en").get_data(
+        as_text=True)
+    assert "prochain point à 11 h 00 UTC, 3 déc. 2026" in client.get(
+        "/status?lang=fr").get_data(as_text=True)
+    for lang in ("en", "fr"):
+        js = client.get(f"/status.json?lang={lang}").get_json()
+        assert js["incidents"][0]["next_update_at"] == "2026-12-03T11:00:00Z"
