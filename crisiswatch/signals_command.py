@@ -3,10 +3,12 @@
 Reads `timestamp,value` (a header row, one row per fixed interval, any interval; ISO 8601
 times such as `2015-02-26 21:42:53`, or Unix seconds) and writes
 `timestamp,value,anomaly_score`, the score in [0, 1], each row computed only from the rows
-before it and itself, by the streaming detector `signals.anomaly` (each row's value and its
-short-against-long window mean ranked against the series' own recent history, extended by
-a fitted exponential tail, Bonferroni-combined; a row keeps its score only if it beats the
-last 100 rows, so an anomaly gives a short peak, not a plateau). The score is
+before it and itself, by the streaming detector `signals.novelty`: the larger of a rank-tail
+surprise (`signals.anomaly`: each row's value and its short-against-long window mean ranked
+against the series' own recent history, extended by a fitted exponential tail,
+Bonferroni-combined) and a sequence novelty (the share of never-seen patterns of the
+quantised values); a row keeps its score only if it beats the last 100 rows, so an anomaly
+gives a short peak, not a plateau. The score is
 `s / (s + k)` of the surprise `s = -log10 p`: it ranks rows across series and never
 saturates. `--false-alarms-per-week F` sets `k` to the surprise that budget allows at the
 series' interval (median gap), so a score of 0.5 is then an alarm. Rows with an empty or
@@ -24,7 +26,7 @@ import sys
 from contextlib import nullcontext
 from datetime import UTC, datetime
 
-from signals import anomaly
+from signals import anomaly, novelty
 
 
 def register(subparsers) -> None:
@@ -70,7 +72,7 @@ def score_rows(rows: list[tuple[str, str]], false_alarms_per_week: float | None 
     if false_alarms_per_week is not None:  # 0.5 is then the alarm threshold of that budget
         per_week = 7 * 24 * 60 / (statistics.median(gaps) if gaps else 1.0)
         params["k"] = anomaly.threshold_for(false_alarms_per_week, per_week * 2)  # 2 tests
-    scores = anomaly.score_series([values[i] for i in present], **params)
+    scores = novelty.score_series([values[i] for i in present], **params)
     by_row = dict(zip(present, scores))
     return [(t, v, by_row.get(i, 0.0)) for i, (t, v) in enumerate(rows)]
 
