@@ -8,6 +8,8 @@
   person, JSON), `contacts delete REF`, `contacts opt-out REF` (REF: id, e-mail or phone).
 - `broadcasts send --segment S ... --approver NAME FILE|-`: an approved, linted message to
   segments, confirmations asked; `broadcasts status [ID] [--json]`: figures per segment.
+- `regulator start|set|notified|notice|status --incident ID`: the regulator clock (GDPR
+  art. 33: 72 hours from awareness), its checklist and the art. 34 notice.
 """
 
 from __future__ import annotations
@@ -149,6 +151,60 @@ def cmd_status(args, app) -> int:
     return 0
 
 
+def _clock(session, args):
+    from sqlalchemy import select
+
+    from store.models import RegulatorClockRow
+
+    return session.execute(select(RegulatorClockRow).where(
+        RegulatorClockRow.incident_id == args.incident,
+        RegulatorClockRow.jurisdiction == args.jurisdiction)).scalar_one_or_none()
+
+
+def cmd_regulator(args, app) -> int:
+    from responders import regulators
+    from store.models import IncidentRow
+
+    now = utcnow()
+    with app.store.session() as session:
+        incident = session.get(IncidentRow, args.incident)
+        if incident is None:
+            print(f"crisiswatch: no incident #{args.incident}", file=sys.stderr)
+            return 2
+        try:
+            if args.regulator == "start":
+                aware = datetime.fromisoformat(args.aware) if args.aware else None
+                if aware is not None and aware.tzinfo is not None:
+                    aware = aware.astimezone(UTC).replace(tzinfo=None)
+                regulators.start_clock(session, incident, actor=args.by, now=now,
+                                       aware_at=aware, jurisdiction=args.jurisdiction,
+                                       hours=args.hours)
+            clock = _clock(session, args)
+            if clock is None:
+                print(f"crisiswatch: no {args.jurisdiction} clock for incident "
+                      f"#{args.incident}; run `crisiswatch regulator start`", file=sys.stderr)
+                return 2
+            if args.regulator == "set":
+                regulators.set_item(session, clock, args.item, args.text, actor=args.by,
+                                    now=now)
+            elif args.regulator == "notified":
+                regulators.mark_notified(session, clock, actor=args.by, now=now)
+            elif args.regulator == "notice":
+                print(regulators.notice_to_affected(clock, args.lang))
+                return 0
+        except (regulators.RegulatorError, ValueError) as exc:
+            print(f"crisiswatch: {exc}", file=sys.stderr)
+            return 1
+        out = {"jurisdiction": clock.jurisdiction, "aware_at": clock.aware_at.isoformat(),
+               "due_at": clock.due_at.isoformat(), "state": regulators.state(clock, now),
+               "missing": regulators.missing(clock),
+               "notified_at": clock.notified_at.isoformat() if clock.notified_at else None}
+    print(json.dumps(out) if args.json else
+          f"{out['jurisdiction']}: due {out['due_at']} UTC ({out['state']}); missing: "
+          f"{', '.join(out['missing']) or 'nothing'}")
+    return 0
+
+
 def register(subparsers) -> None:
     from responders.broadcasts import CHANNELS, SEVERITIES
     from responders.contacts import SEGMENTS
@@ -195,3 +251,33 @@ def register(subparsers) -> None:
     status.add_argument("id", nargs="?", type=int, help="one broadcast (default: all)")
     status.add_argument("--json", action="store_true", help="print one JSON list")
     status.set_defaults(func=cmd_status)
+
+    from responders.regulators import CHECKLIST
+
+    reg = subparsers.add_parser("regulator", help="the regulator clock of a data-leak incident "
+                                "(GDPR art. 33: 72 hours)")
+    sub = reg.add_subparsers(dest="regulator", required=True, metavar="ACTION")
+    helps = {"start": "start the clock (once per incident and jurisdiction)",
+             "set": "fill one item of the notification's checklist",
+             "notified": "record the notification sent (refused while an item is missing)",
+             "notice": "print the art. 34 notice to the people affected",
+             "status": "when it is due and what is missing"}
+    for name, text in helps.items():
+        one = sub.add_parser(name, help=text)
+        one.add_argument("--incident", type=int, required=True, help="the incident's id")
+        one.add_argument("--jurisdiction", default="eu-gdpr",
+                         help="eu-gdpr (default), uk-gdpr, ch-ndsg, or any name with --hours")
+        one.add_argument("--by", default="cli", help="who does it (on the timeline)")
+        one.add_argument("--json", action="store_true", help="print one JSON object")
+        if name == "start":
+            one.add_argument("--aware", help="when the company became aware (ISO; default: "
+                             "the declaration)")
+            one.add_argument("--hours", type=float, help="hours to notify (default: the "
+                             "jurisdiction's, 72 under GDPR)")
+        if name == "set":
+            one.add_argument("item", choices=list(CHECKLIST), help="the checklist item")
+            one.add_argument("text", help="what to say for it")
+        if name == "notice":
+            one.add_argument("--lang", default="en", choices=["en", "fr"],
+                             help="the notice's language")
+        one.set_defaults(func=cmd_regulator)

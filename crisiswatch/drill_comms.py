@@ -5,7 +5,8 @@ way people do: three reply OUI/YES by SMS within minutes (through the same code 
 inbound SMS route), a wrong number answers too (ignored), one clicks the e-mail link after
 the reminder, one never answers and is escalated to e-mail. The broadcast stage of the
 pipeline does the sending, re-sending and escalating; `crisiswatch drill --json` reports
-the totals (`broadcasts`) and the deadline (`regulator_due`)."""
+the totals (`broadcasts`) and the deadline (`regulator_due`). The key account's owner
+calls the client, opens the shared channel and keeps its cadence."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from responders.broadcasts import BroadcastError, confirm, create_broadcast, sms_reply
-from responders.contacts import import_csv
+from responders.contacts import find_contact, import_csv
+from responders.key_accounts import complete
+from responders.key_accounts import plan as key_account_plan
 from responders.regulators import ensure_clock
 from store.models import BroadcastRecipientRow, IncidentRow
 
@@ -51,7 +54,7 @@ class DrillComms:
             import_csv(session, STAFF_CSV, now)
             ensure_clock(session, incident, actor=self.actor, now=now)
             text = TEXT.format(at=f"{incident.declared_at:%H:%M}",
-                               next=f"{now + timedelta(minutes=45):%H:%M}")
+                               next=f"{now + timedelta(minutes=90):%H:%M}")
             try:
                 create_broadcast(session, segments=["staff"], body=text, approver=self.actor,
                                  role="approver", now=now, incident=incident,
@@ -73,3 +76,11 @@ class DrillComms:
                     confirm(session, recipient, via="link", now=now)
             else:
                 sms_reply(session, [], who, body, now)
+        # The key account's owner calls first, then opens the shared channel, then keeps
+        # the 2-hour cadence.
+        for standing in key_account_plan(session, incident, now):
+            if standing.next_task in ("call", "channel", "followup") or (
+                    standing.next_task == "update" and standing.state != "ok"):
+                contact = find_contact(session, str(standing.contact_id))
+                complete(session, incident, contact, standing.next_task,
+                         actor=standing.owner, now=now, note="drill")

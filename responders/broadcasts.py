@@ -18,7 +18,9 @@ Exactly once: each step is claimed by a conditional UPDATE of the recipient's `v
 and its `broadcast_sends` row (unique per recipient and step, `ok` NULL) is written in the
 same commit, before `responders.delivery.deliver` is called. A crash after the claim leaves
 that step "outcome unknown", never sent again; the next step comes only after the delay.
-Every step goes on the incident timeline (grouped per broadcast and cycle).
+Every step goes on the incident timeline (grouped per broadcast and cycle). The next update
+the text promises is read when it is approved; once that time has passed, the message is
+no longer sent to anyone (held by quiet hours, or due a re-send): it would be false.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from responders.channels.sms import sms_segments
 from responders.contacts import SEGMENTS, channels_of, in_segments, normalise_phone, opt_out
 from responders.delivery import deliver
 from responders.incidents import facts_for, record
-from responders.lint import lint
+from responders.lint import lint, next_update_times, zone
 from store.models import (
     AlertDeliveryRow,
     AlertRow,
@@ -173,7 +175,7 @@ def create_broadcast(session: Session, *, segments: list[str], body: str, approv
                      role: str, now: datetime, incident: IncidentRow | None = None,
                      subject: str = "", severity: str | None = None, lang: str = "en",
                      channels: tuple[str, ...] | list[str] = CHANNELS,
-                     override_reason: str = "") -> BroadcastRow:
+                     override_reason: str = "", tz: str = "UTC") -> BroadcastRow:
     """A linted, approved broadcast with its recipients; raises BroadcastError."""
     if role not in APPROVER_ROLES:
         raise BroadcastError(f"{approver} ({role}) may not send a broadcast: approvers only")
@@ -191,7 +193,7 @@ def create_broadcast(session: Session, *, segments: list[str], body: str, approv
     facts = facts_for(incident, lang) if incident is not None else None
     findings = lint(body, audience=LINT_AUDIENCE.get(segments[0], "customers"),
                     phase=incident.phase if incident is not None else None, lang=lang,
-                    facts=facts, now=now)
+                    facts=facts, now=now, tz=tz)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise BroadcastError("the message does not pass the linter: " + "; ".join(
@@ -203,7 +205,10 @@ def create_broadcast(session: Session, *, segments: list[str], body: str, approv
     broadcast = BroadcastRow(incident_id=incident.id if incident is not None else None,
                              segments=list(segments), channels=list(channels),
                              severity=severity, lang=lang, subject=subject[:256], body=body,
-                             approved_by=approver[:64], created_at=now, state="active")
+                             approved_by=approver[:64], created_at=now, state="active",
+                             promised_next_update=min(
+                                 (at for at, _ in next_update_times(body, lang, zone(tz), now)),
+                                 default=None))
     session.add(broadcast)
     session.flush()
     by_channel: Counter = Counter()
@@ -294,7 +299,7 @@ def advance_broadcasts(store, channels: dict[str, Channel], now: datetime, *,
             steps[done[0]].append(done[1:])
     _to_timeline(store, steps, now)
     return sum(1 for entries in steps.values() for kind, _, ok, *_ in entries
-               if kind != "held" and ok)
+               if kind not in ("held", "stale") and ok)
 
 
 def _step(store, channels, policy: BroadcastPolicy, rid: int, now: datetime):
@@ -311,6 +316,12 @@ def _step(store, channels, policy: BroadcastPolicy, rid: int, now: datetime):
                 state="unconfirmed", next_at=None, version=r.version + 1))
             return None
         kind, channel = plan
+        promised = broadcast.promised_next_update
+        if promised is not None and now >= promised:
+            # Its next-update time has passed: the text is no longer true; never sent now.
+            moved = session.execute(update(BroadcastRecipientRow).where(*guard).values(
+                state="stale", next_at=None, version=r.version + 1)).rowcount
+            return (broadcast.id, "stale", channel, True, promised, r.segment) if moved else None
         rule = policy.quiet.get(r.segment)
         until = rule.held_until(now, contact.tz) if rule and broadcast.severity != "critical" \
             else None
@@ -340,9 +351,11 @@ def _step(store, channels, policy: BroadcastPolicy, rid: int, now: datetime):
         send.ok, send.error = outcome.ok, outcome.error
         send.external_id = (outcome.external_id or "")[:128] or None
         r = session.get(BroadcastRecipientRow, rid)
+        if outcome.ok:  # delivered, even if they confirmed (or opted out) meanwhile
+            session.execute(update(BroadcastRecipientRow).where(
+                BroadcastRecipientRow.id == rid).values(delivered=True, last_sent_at=now))
         values = {"version": r.version + 1}
         if outcome.ok:
-            values.update(delivered=True, last_sent_at=now)
             if r.state == "pending":
                 values["state"] = "sent"
         elif outcome.permanent and kind != "escalate" and r.alt_channel and policy.escalate:
@@ -374,6 +387,10 @@ def _to_timeline(store, steps: dict[int, list], now: datetime) -> None:
                              + (f" ({', '.join(f'{c} {n}' for c, n in sorted(ok.items()))})"
                                 if ok else "")
                              + (f", {len(failed)} failed ({failed[0]})" if failed else ""))
+            stale = [e for e in entries if e[0] == "stale"]
+            if stale:
+                parts.append(f"{len(stale)} not sent: the promised next update "
+                             f"({stale[0][3]:%H:%M} UTC) has passed; send a new message")
             held = [e for e in entries if e[0] == "held"]
             if held:
                 until = min(e[3] for e in held)
@@ -509,7 +526,7 @@ def totals(session: Session, broadcast_id: int | None = None) -> dict[str, int]:
 def by_segment(session: Session, broadcast_id: int | None = None) -> list[dict]:
     """One row per (broadcast, segment): recipients, sent, delivered, confirmed, held,
     resent, escalated, unconfirmed (every step made, no answer), failed (refused with no
-    alternative), opted out."""
+    alternative), stale (its promised next update passed before it could go), opted out."""
     q = select(BroadcastRecipientRow)
     if broadcast_id is not None:
         q = q.where(BroadcastRecipientRow.broadcast_id == broadcast_id)
@@ -532,8 +549,9 @@ def by_segment(session: Session, broadcast_id: int | None = None) -> list[dict]:
         g["escalated"] += made[r.id]["escalate"]
         g["unconfirmed"] += r.state == "unconfirmed"
         g["failed"] += r.state == "failed"
+        g["stale"] += r.state == "stale"
         g["opted_out"] += r.state == "opted-out"
     keys = ("recipients", "sent", "delivered", "confirmed", "held", "resent", "escalated",
-            "unconfirmed", "failed", "opted_out")
+            "unconfirmed", "failed", "stale", "opted_out")
     return [{"broadcast": b, "segment": s, **{k: g[k] for k in keys}}
             for (b, s), g in sorted(groups.items())]

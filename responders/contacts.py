@@ -23,7 +23,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from store.models import BroadcastRecipientRow, BroadcastRow, BroadcastSendRow, ContactRow
+from store.models import (
+    BroadcastRecipientRow,
+    BroadcastRow,
+    BroadcastSendRow,
+    ContactRow,
+    KeyAccountTaskRow,
+)
 
 SEGMENTS = ("staff", "on-call", "management", "board", "customers", "key-accounts",
             "partners", "investors", "regulators", "press")
@@ -298,6 +304,8 @@ def delete_contact(session: Session, contact: ContactRow) -> None:
         BroadcastRecipientRow.contact_id == contact.id).values(
         contact_id=None, name="(deleted)", next_at=None,
         state=_erased_state()))
+    session.execute(update(KeyAccountTaskRow).where(KeyAccountTaskRow.contact_id == contact.id)
+                    .values(contact_id=None))
     session.delete(contact)
 
 

@@ -653,6 +653,9 @@ class BroadcastRow(Base):
     approved_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     state: Mapped[str] = mapped_column(String(16), default="active")  # active | closed
+    # The next update the text promises, read when it was approved: a message held (quiet
+    # hours) or re-sent past it would be false, so it is not sent any more.
+    promised_next_update: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class BroadcastRecipientRow(Base):
@@ -729,3 +732,19 @@ class RegulatorClockRow(Base):
     checklist: Mapped[dict] = mapped_column(JSON, default=dict)
     notified_at: Mapped[datetime | None] = mapped_column(DateTime)
     notified_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class KeyAccountTaskRow(Base):
+    """One thing the owner of a key account did for one incident: `call` (personally,
+    first), `channel` (the shared channel opened), `update` (one per cadence), `followup`
+    (after resolution)."""
+
+    __tablename__ = "key_account_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    task: Mapped[str] = mapped_column(String(16))
+    done_at: Mapped[datetime] = mapped_column(DateTime)
+    done_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -4,6 +4,7 @@ send|status` end to end on a SQLite file (issue 18)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 from crisiswatch import cli
 
@@ -58,8 +59,9 @@ def test_export_opt_out_delete_and_a_broadcast(tmp_path, monkeypatch, capsys):
     code, out, _ = run(capsys, tmp_path, monkeypatch, "contacts", "opt-out", "ben@nimbus.example")
     assert code == 0 and "opted out" in out
     message = tmp_path / "msg.txt"
-    message.write_text("We are investigating an outage of the API since 10:00 UTC. We are "
-                       "restoring service. Next update by 11:00 UTC.", encoding="utf-8")
+    later = datetime.now(UTC) + timedelta(hours=2)  # the command sends at the wall clock
+    message.write_text("We are investigating an outage of the API. We are restoring service. "
+                       f"Next update by {later:%H:%M} UTC.", encoding="utf-8")
     code, out, err = run(capsys, tmp_path, monkeypatch, "broadcasts", "send", str(message),
                          "--segment", "staff", "--approver", "lead", "--severity", "major",
                          "--reason", "drill")
@@ -74,3 +76,29 @@ def test_export_opt_out_delete_and_a_broadcast(tmp_path, monkeypatch, capsys):
     code, _, err = run(capsys, tmp_path, monkeypatch, "broadcasts", "send", str(message),
                        "--segment", "staff", "--approver", "ed", "--role", "editor")
     assert code == 1 and "approvers only" in err
+
+
+def test_regulator_clock_from_the_command_line(tmp_path, monkeypatch, capsys):
+    from responders.incidents import declare
+    from store import Store
+
+    run(capsys, tmp_path, monkeypatch, "contacts", "list")  # creates the database
+    store = Store("sqlite:///" + str(tmp_path / "cw.db"))
+    with store.session() as session:
+        declare(session, title="Data exposed", crisis_type="data_leak", severity="major",
+                actor="lead", now=datetime(2026, 3, 10, 10, 0))
+    store.engine.dispose()
+    code, out, _ = run(capsys, tmp_path, monkeypatch, "regulator", "start", "--incident", "1",
+                       "--aware", "2026-03-10T08:00:00+01:00", "--json")
+    assert code == 0 and json.loads(out)["due_at"] == "2026-03-13T07:00:00"
+    code, _, err = run(capsys, tmp_path, monkeypatch, "regulator", "notified", "--incident", "1")
+    assert code == 1 and "lacks: nature of the breach" in err
+    for item in ("nature", "people", "records", "consequences", "measures", "contact"):
+        assert run(capsys, tmp_path, monkeypatch, "regulator", "set", "--incident", "1", item,
+                   f"our {item}")[0] == 0
+    code, out, _ = run(capsys, tmp_path, monkeypatch, "regulator", "notice", "--incident", "1",
+                       "--lang", "fr")
+    assert code == 0 and "Ce qui s'est passé : our nature" in out
+    code, out, _ = run(capsys, tmp_path, monkeypatch, "regulator", "notified", "--incident", "1",
+                       "--json")
+    assert code == 0 and json.loads(out)["state"] == "notified"

@@ -45,6 +45,11 @@ def test_data_leak_drill_broadcasts_and_runs_the_regulator_clock(sqlite_store, t
         incident.declared_at + timedelta(hours=72)
     assert any(t.startswith("Regulator clock started") for t in timeline)
     assert sum("confirmed by" in t for t in timeline) == 4
+    with sqlite_store.session() as session:
+        owner_steps = session.execute(select(TimelineRow.detail).where(
+            TimelineRow.kind == "key-account").order_by(TimelineRow.id)).scalars().all()
+    assert owner_steps[:2] == ["BigClient: call the client personally done by Drill Ana (drill)",
+                               "BigClient: open the shared channel done by Drill Ana (drill)"]
     lines = (tmp_path / "outbox.jsonl").read_text(encoding="utf-8")
     assert "Reply YES to confirm" in lines
 

@@ -26,6 +26,7 @@ from responders.broadcasts import (
 )
 from responders.channels.email import EmailChannel
 from responders.channels.http import Http
+from responders.channels.slack import SlackChannel
 from responders.channels.sms import TwilioSMSChannel, sms_segments
 from responders.contacts import find_contact, import_csv
 from responders.drafts import Brand
@@ -35,6 +36,7 @@ from store.models import (
     AlertRow,
     BroadcastRecipientRow,
     BroadcastSendRow,
+    ContactRow,
     IncidentRow,
     SendAttemptRow,
     TimelineRow,
@@ -242,6 +244,38 @@ def test_quiet_hours_hold_customers_unless_critical(store, world):
     # Critical: goes at once, night or not; staff have no quiet hours by default.
     broadcast(store, segments=("customers",), severity="critical", at=night, body=text)
     assert advance_broadcasts(store, channels, night, policy=POLICY) == 1
+
+
+def test_a_message_held_past_its_promised_update_is_never_sent(store, world):
+    twilio, _inbox, channels = world
+    night = datetime(2026, 3, 10, 22, 30)
+    broadcast(store, segments=("customers",), at=night,
+              body=TEXT.replace("12:00 UTC", "23:30 UTC"))
+    assert advance_broadcasts(store, channels, night, policy=POLICY) == 0  # held
+    assert advance_broadcasts(store, channels, datetime(2026, 3, 11, 7, 0), policy=POLICY) == 0
+    assert sms_sent(twilio) == [] and states(store)["Dan Client"] == ("stale", 0)
+    with store.session() as session:
+        assert session.execute(select(TimelineRow.detail).where(
+            TimelineRow.detail.like("%not sent: the promised next update (23:30 UTC)%"))
+        ).scalar_one()
+        assert by_segment(session)[0]["stale"] == 1
+
+
+def test_slack_direct_message_with_a_signed_link(store, world):
+    twilio, _inbox, channels = world
+    with store.session() as session:  # a contact's own Slack webhook (a direct message)
+        session.add(ContactRow(name="Sam Slack", segments=["board"], lang="en", tz="UTC",
+                               organisation="", owner="", slack=twilio.url + "/slack/sam",
+                               created_at=T0, updated_at=T0))
+    broadcast(store, segments=("board",), channels=("slack",))
+    slack = {"slack": SlackChannel("https://hooks.slack.invalid/none",
+                                   http=Http(timeout=2, retries=1, sleep=lambda s: None))}
+    assert advance_broadcasts(store, {**channels, **slack}, T0, policy=POLICY) == 1
+    (post,) = [r for r in twilio.requests if r.path == "/slack/sam"]
+    link = re.search(rf"{PUBLIC}(/ack/b/\S+)", post.json["text"]).group(1)
+    client = app(store, [T0 + timedelta(minutes=1)])
+    assert client.post(link).status_code == 200
+    assert states(store)["Sam Slack"] == ("confirmed", 1)
 
 
 def test_exactly_once_when_a_worker_dies_mid_send(store, world):

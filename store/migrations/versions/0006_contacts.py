@@ -1,4 +1,5 @@
-"""contacts, broadcasts, broadcast_recipients, broadcast_sends, regulator_clocks (issue 18)
+"""contacts, broadcasts, broadcast_recipients, broadcast_sends, regulator_clocks,
+key_account_tasks (issue 18)
 
 Revision ID: 0006
 Revises: 0004
@@ -46,6 +47,7 @@ def upgrade() -> None:
         sa.Column('approved_by', sa.String(length=64), nullable=False),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('state', sa.String(length=16), nullable=False),
+        sa.Column('promised_next_update', sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(['incident_id'], ['incidents.id']),
         sa.PrimaryKeyConstraint('id'),
     )
@@ -113,9 +115,25 @@ def upgrade() -> None:
                             name='uq_regulator_clocks_jurisdiction'),
     )
     op.create_index('ix_regulator_clocks_incident_id', 'regulator_clocks', ['incident_id'])
+    op.create_table(
+        'key_account_tasks',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('incident_id', sa.Integer(), nullable=False),
+        sa.Column('contact_id', sa.Integer(), nullable=True),
+        sa.Column('task', sa.String(length=16), nullable=False),
+        sa.Column('done_at', sa.DateTime(), nullable=False),
+        sa.Column('done_by', sa.String(length=64), nullable=False),
+        sa.Column('note', sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(['incident_id'], ['incidents.id']),
+        sa.ForeignKeyConstraint(['contact_id'], ['contacts.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    for col in ('incident_id', 'contact_id'):
+        op.create_index(f'ix_key_account_tasks_{col}', 'key_account_tasks', [col])
 
 
 def downgrade() -> None:
+    op.drop_table('key_account_tasks')
     op.drop_table('regulator_clocks')
     op.drop_table('broadcast_sends')
     op.drop_table('broadcast_recipients')

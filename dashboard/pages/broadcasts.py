@@ -1,0 +1,286 @@
+"""Broadcasts: messages to segments, each recipient asked to confirm (issue 18).
+
+Live (every few seconds): per broadcast and segment, recipients, sent, delivered, confirmed
+(with a bar), re-sent, escalated, held by quiet hours, and those who never answered or could
+not be reached; the contacts per segment. An approver sends a new broadcast from the active
+incident: segments, channels in preference order, the text (linted; warnings need a
+reason). The broadcast stage of the pipeline does the sending. Everything from the store is
+rendered as text."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import dash
+from dash import ALL, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+from flask_login import current_user
+from sqlalchemy import select
+
+from dashboard import components as ui
+from dashboard.context import current
+from responders import regulators
+from responders.broadcasts import CHANNELS, BroadcastError, by_segment, create_broadcast
+from responders.contacts import SEGMENTS, find_contact
+from responders.incidents import active_incident, latest_resolved
+from responders.key_accounts import LABELS, complete
+from responders.key_accounts import plan as key_account_plan
+from store.models import BroadcastRow, ContactRow, RegulatorClockRow
+
+dash.register_page(__name__, path="/broadcasts", name="Broadcasts", order=7)
+callback = ui.Callbacks()  # registered on the app by create_app
+
+REFRESH_MS = 3000
+FIGURES = [("recipients", "Recipients"), ("sent", "Sent"), ("delivered", "Delivered"),
+           ("confirmed", "Confirmed"), ("resent", "Re-sent"), ("escalated", "Escalated"),
+           ("held", "Held (quiet hours)"), ("unconfirmed", "No answer"),
+           ("failed", "Unreachable"), ("stale", "Out of date"), ("opted_out", "Opted out")]
+
+
+def layout(**_):
+    return html.Div([
+        dcc.Interval(id="broadcasts-tick", interval=REFRESH_MS),
+        html.H1("Broadcasts"),
+        html.P("Each recipient is asked to confirm: an SMS reply YES / OUI, or the link in "
+               "the e-mail or Slack message. Those who do not are re-sent the message, then "
+               "reached on their other channel. Quiet hours hold non-critical messages.",
+               className="muted"),
+        html.Div(id="broadcasts-list"),
+        html.H2("Key accounts"),
+        html.P("The owner calls the client first, then opens the shared channel and keeps "
+               "the client informed there every 2 hours; after resolution, the personal "
+               "follow-up.", className="muted"),
+        html.Div(id="broadcasts-keyaccounts"),
+        html.Div(id="broadcasts-ka-flash"),
+        html.H2("Regulator"),
+        html.Div(id="broadcasts-regulator"),
+        html.H2("Contacts"),
+        html.Div(id="broadcasts-contacts"),
+        dcc.Upload(id="broadcasts-upload", multiple=False, className="card",
+                   children=html.Div(["Import contacts: drop a CSV here or ",
+                                      html.A("choose a file"),
+                                      (" (name, segments, email, phone, lang, tz, organisation, "
+                                      "owner; segments separated by ;).")])),
+        html.Div(id="broadcasts-import-report"),
+        html.H2("New broadcast"),
+        html.Div(className="card", children=[
+            html.Label("Segments"),
+            dcc.Checklist(id="broadcasts-segments", inline=True, value=["staff"],
+                          options=[{"label": s, "value": s} for s in SEGMENTS]),
+            html.Label("Channels (in order of preference)"),
+            dcc.Checklist(id="broadcasts-channels", inline=True, value=list(CHANNELS),
+                          options=[{"label": c, "value": c} for c in CHANNELS]),
+            html.Label("Language"),
+            dcc.RadioItems(id="broadcasts-lang", inline=True, value="en",
+                           options=[{"label": "English", "value": "en"},
+                                    {"label": "Français", "value": "fr"}]),
+            html.Label("Subject (e-mail)"),
+            dcc.Input(id="broadcasts-subject", type="text", style={"width": "100%"}),
+            html.Label("Message"),
+            dcc.Textarea(id="broadcasts-body", style={"width": "100%", "height": "110px"}),
+            html.Label("Reason to send despite lint warnings (if any)"),
+            dcc.Input(id="broadcasts-reason", type="text", style={"width": "100%"}),
+            html.Button("Send broadcast", id="broadcasts-send", className="btn"),
+            html.Div(id="broadcasts-flash"),
+        ]),
+    ])
+
+
+def render_broadcasts(broadcasts: list[dict], rows: list[dict]):
+    if not broadcasts:
+        return html.P("No broadcast yet.", className="muted", id="broadcasts-empty")
+    out = []
+    for b in broadcasts:
+        mine = [r for r in rows if r["broadcast"] == b["id"]]
+        header = html.Tr([html.Th("Segment"), *[html.Th(label) for _, label in FIGURES]])
+        body = []
+        for r in mine:
+            share = r["confirmed"] / r["recipients"] if r["recipients"] else 0
+            body.append(html.Tr([
+                html.Td(r["segment"]),
+                *[html.Td(str(r[key]), className=f"broadcasts-{key}") for key, _ in FIGURES[:4]],
+                *[html.Td(str(r[key])) for key, _ in FIGURES[4:]],
+            ], className="broadcasts-row", **{"data-segment": r["segment"]}))
+            body.append(html.Tr(html.Td(colSpan=len(FIGURES) + 1, children=html.Div(
+                html.Div(style={"width": f"{share:.0%}", "height": "6px",
+                                "background": "#16a34a"}),
+                style={"background": "#e2e8f0", "height": "6px"},
+                title=f"{share:.0%} confirmed"))))
+        out.append(html.Div(className="card", id=f"broadcast-{b['id']}", children=[
+            html.H3(f"#{b['id']} · {', '.join(b['segments'])} · {b['severity']} · "
+                    f"{ui.hhmm(b['created_at'])} by {b['approved_by']}"),
+            html.P(b["body"], className="broadcasts-text"),
+            html.Table([html.Thead(header), html.Tbody(body)], className="table"),
+        ]))
+    return out
+
+
+def render_contacts(counts: Counter, opted_out: int):
+    if not counts:
+        return html.P("No contacts: run `crisiswatch contacts import FILE.csv`.",
+                      className="muted")
+    return html.P("; ".join(f"{s}: {counts[s]}" for s in SEGMENTS if counts[s])
+                  + (f" · {opted_out} opted out" if opted_out else ""))
+
+
+STATE_STYLE = {"ok": "#166534", "due": "#854d0e", "overdue": "#991b1b", "done": "#475569",
+               "notified": "#475569"}
+
+
+def render_key_accounts(rows: list, now):
+    if not rows:
+        return html.P("No incident, or no key account (segment key-accounts).",
+                      className="muted")
+    head = html.Tr([html.Th(h) for h in ("Client", "Owner", "Next", "Due", "State", "")])
+    body = [html.Tr([
+        html.Td(f"{r.organisation or r.name} ({r.name})"), html.Td(r.owner),
+        html.Td(LABELS.get(r.next_task, "—") if r.next_task else "—"),
+        html.Td(f"{r.due_at:%d %b %H:%M} UTC" if r.due_at else "—"),
+        html.Td(r.state, className="ka-state", style={"color": STATE_STYLE[r.state],
+                                                        "fontWeight": "700"}),
+        html.Td(html.Button("Done", id={"type": "broadcasts-ka-done", "contact": r.contact_id,
+                                        "task": r.next_task}, className="btn")
+                if r.next_task else ""),
+    ], className="ka-row") for r in rows]
+    return html.Table([html.Thead(head), html.Tbody(body)], className="table")
+
+
+def render_regulator(clocks: list[dict]):
+    if not clocks:
+        return html.P("No regulator clock (a data-leak incident starts one: GDPR art. 33, "
+                      "72 hours from awareness).", className="muted")
+    return [html.Div(className="card", children=[
+        html.Strong(f"{regulators.LABELS.get(c['jurisdiction'], c['jurisdiction'])}: "),
+        html.Span(f"due by {c['due_at']:%d %b %H:%M} UTC ({c['state']})",
+                  style={"color": STATE_STYLE[c["state"]], "fontWeight": "700"},
+                  id=f"regulator-{c['jurisdiction']}"),
+        html.P(f"Aware since {c['aware_at']:%d %b %H:%M} UTC."
+               + (" Still missing: " + ", ".join(regulators.CHECKLIST[k][0].lower()
+                                                 for k in c["missing"]) + "."
+                  if c["missing"] else " Notification complete."), className="muted"),
+    ]) for c in clocks]
+
+
+@callback(
+    Output("broadcasts-list", "children"), Output("broadcasts-contacts", "children"),
+    Output("broadcasts-keyaccounts", "children"), Output("broadcasts-regulator", "children"),
+    Input("broadcasts-tick", "n_intervals"), Input("broadcasts-flash", "children"),
+    Input("broadcasts-ka-flash", "children"), Input("broadcasts-import-report", "children"),
+)
+def refresh(_n, _flash, _ka, _imported):
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        incident = active_incident(session) or latest_resolved(session)
+        accounts = key_account_plan(session, incident, now) if incident else []
+        clocks = [{"jurisdiction": c.jurisdiction, "due_at": c.due_at, "aware_at": c.aware_at,
+                   "state": regulators.state(c, now), "missing": regulators.missing(c)}
+                  for c in session.execute(select(RegulatorClockRow).where(
+                      RegulatorClockRow.incident_id == incident.id)).scalars()] \
+            if incident else []
+        broadcasts = [{"id": b.id, "segments": b.segments, "severity": b.severity,
+                       "created_at": b.created_at, "approved_by": b.approved_by,
+                       "body": b.body} for b in session.execute(
+            select(BroadcastRow).order_by(BroadcastRow.id.desc()).limit(20)).scalars()]
+        rows = by_segment(session)
+        counts: Counter = Counter()
+        opted_out = 0
+        for segments, out in session.execute(select(ContactRow.segments,
+                                                    ContactRow.opted_out_at)):
+            if out is not None:
+                opted_out += 1
+                continue
+            counts.update(segments or [])
+    return (render_broadcasts(broadcasts, rows), render_contacts(counts, opted_out),
+            render_key_accounts(accounts, now), render_regulator(clocks))
+
+
+@callback(
+    Output("broadcasts-ka-flash", "children"),
+    Input({"type": "broadcasts-ka-done", "contact": ALL, "task": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def key_account_done(clicks):
+    trigger = dash.ctx.triggered_id
+    if not trigger or not any(clicks or []) or not dash.ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    user = current_user
+    if not getattr(user, "is_authenticated", False) or \
+            user.role not in ("editor", "approver", "admin"):
+        return ui.notice("Editors and approvers record key-account tasks.", "error")
+    ctx = current()
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        incident = active_incident(session) or latest_resolved(session)
+        contact = find_contact(session, str(trigger["contact"]))
+        if incident is None or contact is None:
+            return ui.notice("That key account or incident no longer exists.", "error")
+        complete(session, incident, contact, trigger["task"], actor=user.username, now=now)
+        name = contact.organisation or contact.name
+    return ui.notice(f"{name}: {LABELS[trigger['task']].lower()} recorded.", "info")
+
+
+@callback(
+    Output("broadcasts-flash", "children"),
+    Input("broadcasts-send", "n_clicks"),
+    State("broadcasts-segments", "value"), State("broadcasts-channels", "value"),
+    State("broadcasts-lang", "value"), State("broadcasts-subject", "value"),
+    State("broadcasts-body", "value"), State("broadcasts-reason", "value"),
+    prevent_initial_call=True,
+)
+def send(clicks, segments, channels, lang, subject, body, reason):
+    if not clicks:
+        raise PreventUpdate
+    user = current_user
+    if not getattr(user, "is_authenticated", False):
+        return ui.notice("Your session has ended: sign in again.", "error")
+    ctx = current()
+    # keep the page's order of preference, whatever order the boxes were ticked in
+    chosen = [c for c in CHANNELS if c in (channels or [])]
+    try:
+        with ctx.store.session() as session:
+            broadcast = create_broadcast(
+                session, segments=[s for s in SEGMENTS if s in (segments or [])],
+                body=body or "", approver=user.username, role=user.role, now=ctx.clock(),
+                incident=active_incident(session), subject=subject or "", lang=lang or "en",
+                channels=chosen, override_reason=reason or "")
+            bid = broadcast.id
+    except BroadcastError as exc:
+        return ui.notice(f"Not sent: {exc}", "error")
+    return ui.notice(f"Broadcast #{bid} is on its way; confirmations appear above.", "info")
+
+
+IMPORT_ROLES = ("approver", "admin")
+
+
+@callback(
+    Output("broadcasts-import-report", "children"),
+    Input("broadcasts-upload", "contents"), State("broadcasts-upload", "filename"),
+    prevent_initial_call=True,
+)
+def import_contacts(contents, filename):
+    """The same import as `crisiswatch contacts import`, report included."""
+    import base64
+    import binascii
+
+    from responders.contacts import ContactError, import_csv
+
+    if not contents:
+        raise PreventUpdate
+    user = current_user
+    if not getattr(user, "is_authenticated", False) or user.role not in IMPORT_ROLES:
+        return ui.notice("Only approvers and admins import contacts.", "error")
+    try:
+        text = base64.b64decode(contents.partition(",")[2]).decode("utf-8-sig")
+    except (binascii.Error, UnicodeDecodeError):
+        return ui.notice(f"{filename}: not a UTF-8 CSV file; nothing imported.", "error")
+    ctx = current()
+    try:
+        with ctx.store.session() as session:
+            report = import_csv(session, text, ctx.clock())
+    except ContactError as exc:
+        return ui.notice(f"{filename}: {exc}; nothing imported.", "error")
+    first, *refused = report.lines()
+    return html.Div([ui.notice(f"{filename}: {first}.", "error" if refused else "info"),
+                     html.Ul([html.Li(line) for line in refused], id="broadcasts-refused")
+                     if refused else None])

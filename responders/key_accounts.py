@@ -1,0 +1,126 @@
+"""Key accounts: the client who must hear it from a person first (issue 18).
+
+Every contact of the `key-accounts` segment has a named owner (the account or
+customer-success manager, the `owner` column of the contact import). When an incident is
+declared, each owner has a task list: call the client personally first (due within
+`CALL_WITHIN`), then open the shared channel, then keep the client informed there at a
+cadence of its own (every 2 hours by default) with due / overdue like the other audiences
+(overdue after a quarter of the cadence); after resolution, the personal follow-up
+(`followup_text`, EN and FR). `complete` records a task done (and puts it on the incident
+timeline); `plan` says where each key account stands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from responders.contacts import in_segments
+from responders.incidents import ACTIVE, Phase, record
+from store.models import ContactRow, IncidentRow, KeyAccountTaskRow
+
+TASKS = ("call", "channel", "update", "followup")
+CADENCE = timedelta(hours=2)
+CALL_WITHIN = timedelta(minutes=30)
+FOLLOWUP_WITHIN = timedelta(days=1)
+LABELS = {"call": "Call the client personally", "channel": "Open the shared channel",
+          "update": "Update in the shared channel", "followup": "Personal follow-up"}
+
+
+class KeyAccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Standing:
+    contact_id: int
+    name: str
+    organisation: str
+    owner: str
+    next_task: str | None  # call | channel | update | followup | None (all done)
+    due_at: datetime | None
+    state: str  # ok | due | overdue | done
+    last_update: datetime | None
+
+
+def _state(now: datetime, due: datetime, grace: timedelta) -> str:
+    if now < due:
+        return "ok"
+    return "overdue" if now >= due + grace else "due"
+
+
+def plan(session: Session, incident: IncidentRow, now: datetime, *,
+         cadence: timedelta = CADENCE) -> list[Standing]:
+    """Where each key account stands for this incident, in contact order."""
+    done: dict[int, dict[str, list[datetime]]] = {}
+    for row in session.execute(select(KeyAccountTaskRow).where(
+            KeyAccountTaskRow.incident_id == incident.id)).scalars():
+        done.setdefault(row.contact_id, {}).setdefault(row.task, []).append(row.done_at)
+    out = []
+    active = Phase(incident.phase) in ACTIVE
+    for c in in_segments(session, ["key-accounts"]):
+        mine = done.get(c.id, {})
+        updates = mine.get("update", []) + mine.get("channel", [])
+        last = max(updates) if updates else None
+        if "call" not in mine:
+            task, due, grace = "call", incident.declared_at + CALL_WITHIN, CALL_WITHIN
+        elif "channel" not in mine:
+            task, due, grace = "channel", max(mine["call"]) + CALL_WITHIN, CALL_WITHIN
+        elif active:
+            task, due, grace = "update", last + cadence, cadence / 4
+        elif "followup" not in mine and incident.resolved_at is not None:
+            task, due, grace = ("followup", incident.resolved_at + FOLLOWUP_WITHIN,
+                                FOLLOWUP_WITHIN / 4)
+        else:
+            task, due, grace = None, None, None
+        if not active and task in ("call", "channel", "update"):
+            # Resolved before the owner got to it: the follow-up is what is owed now.
+            task = "followup" if "followup" not in mine and incident.resolved_at else None
+            due = incident.resolved_at + FOLLOWUP_WITHIN if task else None
+            grace = FOLLOWUP_WITHIN / 4
+        state = "done" if task is None else _state(now, due, grace)
+        out.append(Standing(c.id, c.name, c.organisation, c.owner, task, due, state, last))
+    return out
+
+
+def complete(session: Session, incident: IncidentRow, contact: ContactRow, task: str, *,
+             actor: str, now: datetime, note: str = "") -> None:
+    if task not in TASKS:
+        raise KeyAccountError(f"unknown task {task!r} ({', '.join(TASKS)})")
+    if "key-accounts" not in (contact.segments or []):
+        raise KeyAccountError(f"{contact.name} is not a key account")
+    session.add(KeyAccountTaskRow(incident_id=incident.id, contact_id=contact.id, task=task,
+                                  done_at=now, done_by=actor[:64], note=note.strip()))
+    record(session, incident, now, actor, "key-account",
+           f"{contact.organisation or contact.name}: {LABELS[task].lower()} done by {actor}"
+           + (f" ({note.strip()})" if note.strip() else ""))
+
+
+FOLLOWUP = {
+    "en": ("Dear {name},\n\nThe incident \"{title}\" was resolved on {resolved} UTC. Thank you "
+           "for your patience while we worked on it with you.\n\nWhat happened: {impact}\n"
+           "What we did: {actions}\n\nWe will share the post-mortem and the measures that "
+           "keep this from happening again. I am available to go through it with you.\n\n"
+           "{owner}"),
+    "fr": ("Bonjour {name},\n\nL'incident « {title} » est résolu depuis le {resolved} UTC. "
+           "Merci pour votre patience pendant que nous le traitions avec vous.\n\n"
+           "Ce qui s'est passé : {impact}\nCe que nous avons fait : {actions}\n\n"
+           "Nous vous transmettrons le post-mortem et les mesures qui éviteront que cela se "
+           "reproduise. Je suis disponible pour le parcourir avec vous.\n\n{owner}"),
+}
+
+
+def followup_text(incident: IncidentRow, contact: ContactRow, lang: str | None = None) -> str:
+    """The personal follow-up after resolution, in the client's language, from the facts."""
+    from responders.incidents import facts_for
+
+    lang = lang or contact.lang
+    facts = facts_for(incident, lang)
+    resolved = incident.resolved_at.strftime("%Y-%m-%d %H:%M") if incident.resolved_at else "-"
+    return FOLLOWUP.get(lang, FOLLOWUP["en"]).format(
+        name=contact.name, title=facts.get("title") or incident.title, resolved=resolved,
+        impact=facts.get("impact") or "-", actions=facts.get("actions") or "-",
+        owner=contact.owner)
