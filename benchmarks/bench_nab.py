@@ -23,7 +23,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from crisiswatch.signals_command import score_rows  # noqa: E402
+from crisiswatch.signals_command import score_rows
 
 SHARED = PROJECT.parent / "shared"
 

@@ -39,8 +39,8 @@ def installed(tmp_path_factory):
     python = venv / "bin" / "python"
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
                     "--no-deps", str(wheel)], check=True, timeout=600)
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                           "['purelib'])"], capture_output=True, text=True, check=True)
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
     (Path(site.stdout.strip()) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env = {**os.environ, "CRISISWATCH_DATA_DIR": str(root / "data"), "PYTHONNOUSERSITE": "1",
            "CRISISWATCH_CACHE_DIR": os.environ.get(
@@ -52,9 +52,9 @@ def installed(tmp_path_factory):
 
 def test_the_installed_package_is_not_the_checkout(installed):
     python, env, root = installed
-    out = subprocess.run([str(python), "-c", "import crisiswatch, templates; "
-                          "print(crisiswatch.__file__); print(templates.__file__)"],
-                         capture_output=True, text=True, env=env, cwd=root, check=True)
+    code = "import crisiswatch, templates; print(crisiswatch.__file__, templates.__file__)"
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, env=env,
+                         cwd=root, check=True)
     assert str(PROJECT) not in out.stdout, out.stdout
 
 
@@ -62,7 +62,7 @@ def test_a_drill_runs_from_the_wheel(installed):
     python, env, root = installed
     out = subprocess.run([str(python), "-m", "crisiswatch.cli", "drill", "--scenario",
                           "outage", "--json"], capture_output=True, text=True, env=env,
-                         cwd=root, timeout=900)
+                         cwd=root, timeout=900, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
     assert result["alerts_before_onset"] == 0

@@ -28,7 +28,8 @@ from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
 from store import Store
 from store.models import AlertRow, DraftRow, IncidentRow
-from tests.dashboard.test_dashboard_browser import ARGS, ARTIFACTS, CHROMIUM, _require_browser
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.support.browser import require_browser as _require_browser
 from tests.support.word_model import WordModel
 
 pytestmark = pytest.mark.browser

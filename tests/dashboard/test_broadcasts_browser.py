@@ -6,10 +6,8 @@ shown as text. Screenshots land in tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -27,14 +25,11 @@ from responders.regulators import start_clock
 from responders.templates import TemplateLibrary
 from store import Store
 from store.models import IncidentRow
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.support.browser import require_browser as _require_browser
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run"]
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 T0 = datetime(2026, 3, 10, 10, 0)
 CSV = """name,segments,email,phone,lang,tz,organisation,owner
 Ana Martin,staff,ana@nimbus.example,+33600000001,fr,Europe/Paris,Nimbus,
@@ -46,18 +41,6 @@ Kim <b>Key</b>,key-accounts,kim@bigco.example,,en,UTC,BigCo,dana
 TEXT = ("We are investigating an outage of the API since 10:00 UTC. We are restoring "
         "service. Next update by 11:30 UTC.")
 
-
-def _require_browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CRISISWATCH_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CRISISWATCH_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
-        if os.environ.get("CRISISWATCH_REQUIRE_BROWSER") == "1":
-            raise
-        pytest.skip("playwright is not installed")
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ Screenshots of every step land in tests/artifacts/ for a human to look at.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -30,31 +28,16 @@ from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
 from store import Store
 from store.models import AlertRow, DraftRow, MentionRow, ScoreRow
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.support.browser import require_browser as _require_browser
 from tests.support.word_model import WordModel
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run"]
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"  # tests/artifacts/ (git-ignored)
 XSS = "<img src=x onerror=alert(1)><b>bold</b>"
 STEP = timedelta(minutes=5)
 TIMEOUT = 30_000  # generous: CI machines are shared and the pipeline thread competes
 
-
-def _require_browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CRISISWATCH_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CRISISWATCH_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright  # noqa: F401
-    except ImportError:
-        if os.environ.get("CRISISWATCH_REQUIRE_BROWSER") == "1":
-            raise
-        pytest.skip("playwright is not installed")
 
 
 @pytest.fixture(scope="module")

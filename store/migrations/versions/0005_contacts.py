@@ -1,14 +1,14 @@
 """contacts, broadcasts, broadcast_recipients, broadcast_sends, regulator_clocks,
 key_account_tasks (issue 18)
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
