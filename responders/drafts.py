@@ -193,7 +193,7 @@ def suggest_updates(session: Session, incident: IncidentRow, library: TemplateLi
             ctx["facts"].update(postmortem_facts(session, incident, plan.lang, plan.name, now))
         rendered = library.render(
             plan.kind, name=plan.name, crisis_type=incident.crisis_type, lang=plan.lang,
-            context=ctx,
+            context=ctx, now=now,
         )
         draft = _upsert(session, incident, plan, rendered, now, promise=promise)
         if draft is not None:
@@ -355,7 +355,7 @@ def _render_reply(session, incident, library, brand, now, mention, score, promis
     if category == "rumour":  # cite the statement that answers this claim, if any
         ctx["statement_url"] = statement_url_for(session, mention, now)
     rendered = library.render("replies", name=category, crisis_type=incident.crisis_type,
-                              lang=lang, context=ctx)
+                              lang=lang, context=ctx, now=now)
     plan = Plan("reply", category, Audience.CUSTOMERS, mention.source, lang)
     return _upsert(session, incident, plan, rendered, now, mention_id=mention.id,
                    promise=promise)
@@ -462,7 +462,7 @@ def suggest_corrections(session: Session, incident: IncidentRow, library: Templa
             try:
                 rendered = library.render("replies", name="correction",
                                           crisis_type=incident.crisis_type, lang=lang,
-                                          context=ctx)
+                                          context=ctx, now=now)
             except TemplateMissing:
                 continue
             plan = Plan("correction", "correction", Audience.CUSTOMERS, CORRECTION_CHANNEL,
