@@ -131,3 +131,59 @@ def test_approvals_queue_after_a_phase_change_with_queued_replies(cockpit):
                                                   DraftRow.status == "draft")).scalars().all()
         assert queued and all(d.incident_version == incident.version for d in queued)
         assert all("cause isn't known" not in d.body for d in queued)
+
+
+def test_status_page_after_the_phase_change_tells_one_story(cockpit):
+    """After the phase change above, the comms lead approves the rewritten status updates
+    in both languages: the public page, in English and in French, says the new phase, the
+    same next-update time, nothing of the stale 'cause unknown', and no English in French."""
+    from playwright.sync_api import sync_playwright
+
+    store, now, url = cockpit["store"], cockpit["now"], cockpit["url"]
+    with store.session() as s:
+        incident = s.get(IncidentRow, cockpit["incident_id"])
+        update_facts(s, incident, actor="alice", now=now, lang="fr",
+                     title="Panne de connexion et de synchronisation",
+                     impact="environ 60 % des clients ne peuvent pas se connecter ni "
+                            "synchroniser leurs fichiers",
+                     known="les connexions échouent avec des erreurs",
+                     actions="nos ingénieurs corrigent la mise à jour de la base",
+                     cause="une mise à jour défectueuse de la base de données")
+    cockpit["pipeline"].draft(now)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+        page.set_default_timeout(30_000)
+        page.goto(url + "/login")
+        page.fill("#username", "alice")
+        page.fill("#password", "alice-pw")
+        page.click("button[type=submit]")
+        page.wait_for_url(url + "/")
+        page.goto(url + "/approvals")
+        for language in ("English", "French"):
+            card = page.locator(".card").filter(has_text="Status Page").filter(
+                has_text=language).first
+            card.wait_for()
+            override = card.locator("input[type=text]")
+            if override.is_visible():
+                override.fill("checked with the tech lead")
+            card.get_by_role("button", name="Approve and send").click()
+            page.get_by_text(re.compile(r"Draft #\d+: Approved")).first.wait_for()
+        cockpit["pipeline"].publish(now)
+        pages = {}
+        for lang in ("en", "fr"):
+            page.goto(f"{url}/status?lang={lang}")
+            pages[lang] = page.locator("main").inner_text()
+            page.screenshot(path=str(ARTIFACTS / f"22-status-after-phase-change-{lang}.png"),
+                            full_page=True)
+        browser.close()
+    en, fr = pages["en"], pages["fr"]
+    assert "Identified" in en and "Cause identifiée" in fr
+    assert "cause isn't known" not in en and "Panne de connexion" in fr
+    promised = re.search(r"next update by (\d\d:\d\d) UTC", en)
+    assert promised, en
+    hh, mm = promised.group(1).split(":")
+    assert f"prochain point à {int(hh)} h {mm}" in fr.replace("\u202f", " ").replace(
+        "\u00a0", " ")
+    for english in ("customers cannot", "logins fail", "our engineers"):
+        assert english not in fr, f"English in the French page: {english!r}"
