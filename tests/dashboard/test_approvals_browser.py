@@ -15,44 +15,24 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from collectors.drill import DrillCollector, DrillPlan
-from crisiswatch.pipeline import Pipeline
 from dashboard.app import create_app
 from dashboard.auth import add_user
 from dashboard.context import DashboardContext
-from responders.channels.log import LogChannel
-from responders.channels.statuspage import StatusPageChannel
 from responders.drafts import Brand
 from responders.incidents import declare, transition, update_facts
 from responders.templates import TemplateLibrary
-from sentiment.scorer import Scorer
-from store import Store
 from store.models import AlertRow, DraftRow, IncidentRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, drilled, log_in
 from tests.support.browser import require_browser as _require_browser
-from tests.support.word_model import WordModel
 
 pytestmark = pytest.mark.browser
-STEP = timedelta(minutes=5)
 
 
 @pytest.fixture(scope="module")
 def cockpit(tmp_path_factory):
     _require_browser()
-    tmp = tmp_path_factory.mktemp("approvals-browser")
-    store = Store("sqlite:///" + str(tmp / "dash.db"))
-    store.upgrade()
-    plan = DrillPlan("outage")
-    channels = {name: LogChannel(name, tmp / "outbox.jsonl")
-                for name in ("slack", "email", "sms", "x", "reddit", "mastodon", "bluesky")}
-    channels["statuspage"] = StatusPageChannel(store)
-    pipeline = Pipeline(store=store, collectors=[(DrillCollector(
-        plan, start=plan.onset - timedelta(hours=2)), plan.scenario)],
-        scorer=Scorer(WordModel()), channels=channels, brand=Brand())
-    now = plan.onset - timedelta(hours=2)
-    while now < plan.onset + timedelta(minutes=20):
-        now += STEP
-        pipeline.run_once(now)
+    store, pipeline, now = drilled(tmp_path_factory.mktemp("approvals-browser"),
+                                   before=timedelta(hours=2), after=timedelta(minutes=20))
     with store.session() as s:
         alert = s.execute(select(AlertRow).order_by(AlertRow.opened_at)).scalars().first()
         assert alert is not None, "the drill raised no alert"
@@ -88,13 +68,7 @@ def test_approvals_queue_after_a_phase_change_with_queued_replies(cockpit):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
-        page.set_default_timeout(30_000)
-        page.goto(url + "/login")
-        page.fill("#username", "alice")
-        page.fill("#password", "alice-pw")
-        page.click("button[type=submit]")
-        page.wait_for_url(url + "/")
+        page = log_in(browser, url, "alice", "alice-pw")
         page.goto(url + "/approvals")
         page.locator(".card").first.wait_for()
 
@@ -152,13 +126,7 @@ def test_status_page_after_the_phase_change_tells_one_story(cockpit):
     cockpit["pipeline"].draft(now)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
-        page.set_default_timeout(30_000)
-        page.goto(url + "/login")
-        page.fill("#username", "alice")
-        page.fill("#password", "alice-pw")
-        page.click("button[type=submit]")
-        page.wait_for_url(url + "/")
+        page = log_in(browser, url, "alice", "alice-pw")
         page.goto(url + "/approvals")
         for language in ("English", "French"):
             card = page.locator(".card").filter(has_text="Status Page").filter(

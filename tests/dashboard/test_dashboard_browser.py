@@ -15,27 +15,21 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from collectors.drill import DrillCollector, DrillPlan
-from crisiswatch.pipeline import Pipeline
 from crisiswatch.playbook import PLAYBOOK
 from dashboard.app import create_app
 from dashboard.auth import add_user
 from dashboard.context import DashboardContext
-from responders.channels.log import LogChannel
-from responders.channels.statuspage import StatusPageChannel
 from responders.drafts import Brand
 from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
-from store import Store
 from store.models import AlertRow, DraftRow, MentionRow, ScoreRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, drilled
 from tests.support.browser import require_browser as _require_browser
 from tests.support.word_model import WordModel
 
 pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=alert(1)><b>bold</b>"
-STEP = timedelta(minutes=5)
 TIMEOUT = 30_000  # generous: CI machines are shared and the pipeline thread competes
 
 
@@ -45,19 +39,7 @@ def server(tmp_path_factory):
     """The dashboard on a free port, over a store 15 minutes into a drilled outage."""
     _require_browser()
     tmp = tmp_path_factory.mktemp("browser")
-    store = Store("sqlite:///" + str(tmp / "dash.db"))
-    store.upgrade()
-    plan = DrillPlan("outage")
-    channels = {name: LogChannel(name, tmp / "outbox.jsonl")
-                for name in ("slack", "email", "sms", "x", "reddit", "mastodon", "bluesky")}
-    channels["statuspage"] = StatusPageChannel(store)
-    pipeline = Pipeline(store=store, collectors=[(DrillCollector(
-        plan, start=plan.onset - timedelta(hours=3)), plan.scenario)],
-        scorer=Scorer(WordModel()), channels=channels, brand=Brand())
-    now = plan.onset - timedelta(hours=3)
-    while now < plan.onset + timedelta(minutes=15):
-        now += STEP
-        pipeline.run_once(now)
+    store, pipeline, now = drilled(tmp, before=timedelta(hours=3), after=timedelta(minutes=15))
     clock = {"now": now}
     with store.session() as s:
         assert s.execute(select(AlertRow)).first(), "the drill raised no alert"

@@ -5,6 +5,7 @@ keep it off this machine's closed network), where screenshots go, and the skip-o
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,43 @@ def require_browser() -> None:
         if os.environ.get("CRISISWATCH_REQUIRE_BROWSER") == "1":
             raise
         pytest.skip("playwright is not installed")
+
+
+def drilled(tmp, before, after):
+    """(store, pipeline, now): a fresh SQLite store in ``tmp`` with the outage drill played
+    through every stage (word model, log channels) from ``before`` the onset to ``after`` it."""
+    from collectors.drill import DrillCollector, DrillPlan
+    from crisiswatch.pipeline import Pipeline
+    from responders.channels.log import LogChannel
+    from responders.channels.statuspage import StatusPageChannel
+    from responders.drafts import Brand
+    from sentiment.scorer import Scorer
+    from store import Store
+    from tests.support.word_model import WordModel
+
+    store = Store("sqlite:///" + str(tmp / "dash.db"))
+    store.upgrade()
+    plan = DrillPlan("outage")
+    channels = {name: LogChannel(name, tmp / "outbox.jsonl")
+                for name in ("slack", "email", "sms", "x", "reddit", "mastodon", "bluesky")}
+    channels["statuspage"] = StatusPageChannel(store)
+    pipeline = Pipeline(store=store, collectors=[(DrillCollector(
+        plan, start=plan.onset - before), plan.scenario)],
+        scorer=Scorer(WordModel()), channels=channels, brand=Brand())
+    now = plan.onset - before
+    while now < plan.onset + after:
+        now += timedelta(minutes=5)
+        pipeline.run_once(now)
+    return store, pipeline, now
+
+
+def log_in(browser, url: str, username: str, password: str):
+    """A 1440x1000 page of ``browser``, logged in as ``username``, on the overview."""
+    page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/")
+    return page
