@@ -11,13 +11,14 @@ from __future__ import annotations
 from contextlib import nullcontext
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from collectors.backoff import naive_utc
 from collectors.base import Batch, TicketCount
 from collectors.ingest import _insert, no_nul, quarantine, save_batch, text_problem
+from store.claims import is_postgres, wait_for_lock
 from store.models import InboundTicketRow
 
 
@@ -62,16 +63,14 @@ def savepoint(session: Session):
     SQLite: pysqlite's SAVEPOINT would start and commit a transaction of its own, breaking
     the batch's atomicity (and the recount's lock); SQLite refuses nothing the per-record
     validation lets through."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return session.begin_nested()
     return nullcontext()
 
 
 def recount(session: Session, source: str, minute: datetime, channel: str) -> TicketCount:
-    if session.get_bind().dialect.name == "postgresql":
-        # Two posts for the same minute: the second waits, then sees the first's ticket.
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                        {"k": f"{source}|{minute.isoformat()}|{channel}"})
+    # Two posts for the same minute: the second waits, then sees the first's ticket.
+    wait_for_lock(session, f"tickets:{source}|{minute.isoformat()}|{channel}")
     where = (InboundTicketRow.source == source, InboundTicketRow.minute == minute,
              InboundTicketRow.channel == channel)
     n = session.execute(select(func.count()).select_from(InboundTicketRow).where(*where)).scalar()

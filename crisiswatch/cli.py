@@ -10,13 +10,12 @@ import json
 import logging
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 from crisiswatch import settings as config
 from crisiswatch.config_check import EXIT_CODE as CONFIG_EXIT
 from crisiswatch.config_check import ConfigError
-from crisiswatch.wiring import App
+from crisiswatch.wiring import App, utcnow
 
 # Commands that live in their own module: each has `register(subparsers)`, setting
 # `func(args, app) -> int` on its parser (lint sets `run(args)` and needs no app).
@@ -33,9 +32,6 @@ def version() -> str:
     except PackageNotFoundError:
         return "unknown (not installed)"
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def cmd_demo(args, app: App) -> int:
@@ -63,12 +59,8 @@ def cmd_drill(args, app: App) -> int:
 def cmd_run(args, app: App) -> int:
     """Every stage on a schedule against the configured sources, with the dashboard."""
     from crisiswatch import serve
-    from crisiswatch.sources import configured_collectors
 
-    pipeline = app.pipeline(configured_collectors(app.settings, store=app.store))
-    # Real sources deliver a minute's mentions late; detection waits this long before it
-    # closes a minute (the drill and demo are exact and need no wait).
-    pipeline.settle = timedelta(minutes=2)
+    pipeline = app.live_pipeline()
     if not pipeline.collectors:
         print("no sources configured; add [sources.*] to the config file "
               "(see config.example.toml)", file=sys.stderr)

@@ -19,9 +19,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+from crisiswatch.wiring import utcnow
 
 
 def _read(path: str) -> str:

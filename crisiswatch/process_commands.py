@@ -13,13 +13,9 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
 
 from crisiswatch.pipeline import STAGE_NAMES
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+from crisiswatch.wiring import utcnow
 
 
 def stages_arg(text: str) -> tuple[str, ...]:
@@ -46,18 +42,10 @@ def register(subparsers) -> None:
     worker.set_defaults(func=cmd_worker)
 
 
-def _pipeline(app):
-    from crisiswatch.sources import configured_collectors
-
-    pipeline = app.pipeline(configured_collectors(app.settings, store=app.store))
-    pipeline.settle = timedelta(minutes=2)  # real sources deliver a minute's posts late
-    return pipeline
-
-
 def cmd_web(args, app) -> int:
     from crisiswatch import serve
 
-    serve.serve_wsgi(app, serve.dashboard(app, _pipeline(app), utcnow), threads=args.threads)
+    serve.serve_wsgi(app, serve.dashboard(app, app.live_pipeline(), utcnow), threads=args.threads)
     return 0
 
 
@@ -69,7 +57,7 @@ def cmd_worker(args, app) -> int:
     except ValueError as exc:
         print(f"crisiswatch worker: --stages: {exc}", file=sys.stderr)
         return 2
-    pipeline = _pipeline(app)
+    pipeline = app.live_pipeline()
     if args.once:
         now = utcnow()
         print(json.dumps({key: pipeline.run_stage(key, now) for key in stages}))

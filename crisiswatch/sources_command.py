@@ -7,10 +7,7 @@ import sys
 from datetime import UTC, datetime
 
 from crisiswatch import sources
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+from crisiswatch.wiring import utcnow
 
 
 def cmd_sources_check(args, app) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from crisiswatch.pipeline import Pipeline
 from crisiswatch.settings import Settings, channel_secrets
+from crisiswatch.sources import configured_collectors
 from responders import broadcasts
 from responders.alerting import ack_key, contacts_from_config, policy_from_config
 from responders.channels.dashboard import DashboardChannel
@@ -19,6 +21,14 @@ from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
 from signals.detectors import Settings as DetectorSettings
 from store import Store
+
+LIVE_SETTLE = timedelta(minutes=2)
+
+
+def utcnow() -> datetime:
+    """The wall clock as the store keeps time (naive UTC); only commands read it, and
+    hand it down."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 # A channel without credentials goes to the log channel: what would have been sent is
 # kept, nothing leaves the machine (the demo and drills run this way).
@@ -64,6 +74,14 @@ class App:
                                                    page_url=self.settings.brand.status_url)
         channels["dashboard"] = DashboardChannel()
         return channels
+
+    def live_pipeline(self) -> Pipeline:
+        """The pipeline over the configured sources, as `run` and `worker` use it: real
+        sources deliver a minute's mentions late, so detection waits this long before it
+        closes a minute (the drill, demo and replay are exact and need no wait)."""
+        pipeline = self.pipeline(configured_collectors(self.settings, store=self.store))
+        pipeline.settle = LIVE_SETTLE
+        return pipeline
 
     def pipeline(self, collectors) -> Pipeline:
         alerting = self.settings.alerting

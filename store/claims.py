@@ -5,6 +5,7 @@
   claim is gone with its connection. Used where one worker at a time must run a stage
   (detection walks minutes in order; drafting upserts one set of drafts; a source's cursor
   moves forward once). SQLite has one writer at a time anyway, so there it is always True.
+  ``wait_for_lock`` is the same lock, waited for.
 - ``skip_locked(query, *tables)``: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers
   claim disjoint rows of a queue (mentions waiting for a score); unchanged on SQLite.
 """
@@ -32,6 +33,13 @@ def try_lock(session: Session, name: str) -> bool:
         return True
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
                                 {"k": _key(name)}).scalar())
+
+
+def wait_for_lock(session: Session, name: str) -> None:
+    """Wait until this transaction holds the lock ``name`` (PostgreSQL; SQLite serialises
+    writers already): for work that must queue rather than be skipped."""
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _key(name)})
 
 
 def skip_locked(session: Session, query, *of):
