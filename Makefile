@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test test-fast drill install lint weights
+.PHONY: demo test test-fast drill install lint weights screenshots
 
 demo: $(VENV)/.installed
 	$(BIN)/crisiswatch demo --no-browser
@@ -27,7 +27,12 @@ lint: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-# Rebuild every committed head and adapter from ../shared/data (about an hour on 2 cores), in
+# The README's screenshots (docs/img/), taken from the real demo in headless Chromium.
+screenshots: $(VENV)/.installed
+	$(BIN)/python docs/screenshots.py
+
+# Rebuild every committed head and adapter from ../shared/data (about two hours on 2 cores:
+# the fine-tuning alone took 75 minutes, sentiment/weights/MODEL_CARD.md), in
 # dependency order: the frozen baseline head starts the fine-tuning, whose encoder the rumour
 # and crisis-type heads then read. See sentiment/weights/MODEL_CARD.md.
 weights: $(VENV)/.installed
@@ -43,5 +48,6 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[test]"
+	# (setuptools warns about every editable install; nothing a newcomer can act on)
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q -e ".[test]"
 	touch $@

@@ -30,9 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from support import WordModel
+sys.path.insert(0, str(ROOT))
 
 from collectors.drill import DrillCollector, DrillPlan
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
@@ -40,6 +38,7 @@ from sentiment.scorer import Scorer
 from signals.alerts import QUIET_CLOSE
 from signals.detectors import Bucket, Detector, Settings, reach_weight
 from signals.terms import terms_of
+from tests.support.word_model import WordModel
 
 T0 = datetime(2026, 3, 2)  # a Monday
 
@@ -63,9 +62,19 @@ def throughput(brands: int, minutes: int) -> float:
     return brands * minutes / (time.perf_counter() - began)
 
 
-def drill_delays() -> list[dict]:
-    from test_drill_cli import word_pipeline
+def word_pipeline(store):
+    """The drill's pipeline with the word model (no transformer to build)."""
+    from crisiswatch.pipeline import Pipeline
+    from responders.channels.statuspage import StatusPageChannel
+    from responders.drafts import Brand
 
+    def factory(collectors):
+        return Pipeline(store=store, collectors=collectors, scorer=Scorer(WordModel()),
+                        channels={"statuspage": StatusPageChannel(store)}, brand=Brand())
+    return factory
+
+
+def drill_delays() -> list[dict]:
     from crisiswatch.drill import run_drill
     from store import Store
 

@@ -20,8 +20,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from collectors.base import Batch, Collector, CollectorError
+from store.bulk import insert_mentions
 from store.claims import try_lock
-from store.models import CursorRow, MentionRow, QuarantineRow, TicketCountRow
+from store.models import CursorRow, QuarantineRow, TicketCountRow
 
 log = logging.getLogger("crisiswatch")
 
@@ -54,12 +55,7 @@ def save_batch(session: Session, source: str, query: str, batch: Batch, now: dat
             })
             for m in batch.mentions
         ]
-        stmt = (
-            _insert(session, MentionRow)
-            .on_conflict_do_nothing(index_elements=["source", "external_id"])
-            .returning(MentionRow.id)
-        )
-        new = len(session.execute(stmt, rows).all())
+        new = len(insert_mentions(session, rows))
     for t in batch.tickets:
         stmt = _insert(session, TicketCountRow).values(
             source=t.source, minute=t.minute, channel=_no_nul(t.channel), count=t.count,

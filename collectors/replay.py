@@ -36,13 +36,16 @@ class ReplayCollector:
 
     def __init__(self, path: str | Path, *, start: datetime | None = None,
                  speed: float = 1.0, default_source: str = "replay",
-                 default_lang: str | None = None):
+                 default_lang: str | None = None, rows: list | None = None):
+        """`rows`, when given, are the records already read (an exercise keeps its
+        recording in the store); `path` then only names them in messages."""
         if speed <= 0:
             raise CollectorError("replay: speed must be positive", permanent=True)
         self.path, self.speed, self.default_source = Path(path), float(speed), default_source
         self.start, self.default_lang = start, default_lang
         self.since: datetime | None = None
         self._records: list[tuple[datetime | None, dict | str, str | None]] | None = None
+        self._rows = rows
 
     @classmethod
     def from_config(cls, conf: dict) -> ReplayCollector:
@@ -63,7 +66,7 @@ class ReplayCollector:
         """(recorded time, record, error) sorted: unreadable first, then by time and id."""
         if self._records is None:
             try:
-                raw = list(_read(self.path))
+                raw = list(self._rows) if self._rows is not None else list(_read(self.path))
             except OSError as exc:
                 raise CollectorError(f"replay: cannot read {self.path}: {exc.strerror}",
                                      permanent=True) from exc
@@ -148,6 +151,12 @@ def stable_id(rec: dict) -> str:
     """The same id for the same record on every run, so a replay never stores it twice."""
     key = "\0".join(str(rec.get(k) or "") for k in ("created_at", "author", "text"))
     return "h" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def read_records(path: str | Path) -> list[dict | str]:
+    """The raw records of a `.jsonl` or `.csv` recording (a line that is not JSON is kept
+    as its text, for `ReplayCollector` to quarantine); raises OSError."""
+    return list(_read(Path(path)))
 
 
 def _read(path: Path) -> Iterator[dict | str]:

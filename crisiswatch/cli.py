@@ -20,7 +20,7 @@ from crisiswatch.wiring import App, utcnow
 # Commands that live in their own module: each has `register(subparsers)`, setting
 # `func(args, app) -> int` on its parser (lint sets `run(args)` and needs no app).
 COMMAND_MODULES = ("lint_command", "signals_command", "sources_command", "sentiment_command",
-                   "replay_command", "process_commands", "contacts_command")
+                   "replay_command", "process_commands", "contacts_command", "plan_command")
 
 
 def version() -> str:
@@ -61,7 +61,7 @@ def cmd_run(args, app: App) -> int:
     from crisiswatch import serve
 
     pipeline = app.live_pipeline()
-    if not pipeline.collectors:
+    if all(c.name == "exercise" for c, _ in pipeline.collectors):  # the exercise feed only
         print("no sources configured; add [sources.*] to the config file "
               "(see config.example.toml)", file=sys.stderr)
     if args.once:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from responders.cell import config_problems
+
 EXIT_CODE = 2
 
 
@@ -105,7 +107,7 @@ TOP = {
     "trusted_proxies": number(0, True, example="1"), "two_person_rule": boolean,
     "secure_cookies": boolean,
     "brand": table, "sources": table, "alerting": table, "channels": table, "status": table,
-    "detection": table, "broadcasts": table,
+    "detection": table, "broadcasts": table, "cell": table,
 }
 BRAND = {
     "name": string("Nimbus"), "handle": string("@nimbushq"),
@@ -172,6 +174,8 @@ def problems(raw: Mapping, environ: Callable[[str], str | None]) -> list[str]:
             if not isinstance(conf, dict):
                 lines.append(f"sources.{name}: expected a table [sources.{name}]; got "
                              f"{_kind(conf)}")
+    if isinstance(raw.get("cell"), dict):
+        lines += config_problems(raw["cell"])
     detection = raw.get("detection")
     if isinstance(detection, dict) and "false_alarms_per_week" in detection and (
             wrong := number(0.0001, example="1.0")(detection["false_alarms_per_week"])):

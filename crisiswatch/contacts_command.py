@@ -6,8 +6,11 @@
   cannot be read or its columns are wrong (nothing imported).
 - `contacts list [--segment S] [--json]`, `contacts export REF` (everything held about one
   person, JSON), `contacts delete REF`, `contacts opt-out REF` (REF: id, e-mail or phone).
-- `broadcasts send --segment S ... --approver NAME FILE|-`: an approved, linted message to
-  segments, confirmations asked; `broadcasts status [ID] [--json]`: figures per segment.
+- `broadcasts send --segment S ... [--author NAME] [--approver NAME] FILE|-`: a linted
+  message to segments, confirmations asked, queued for approval (the Approvals page, or
+  `broadcasts approve ID --approver NAME`); with `--approver` it is approved at once
+  (refused under the two-person rule when the approver wrote it). Exits 1 when refused.
+  `broadcasts status [ID] [--json]`: figures per segment.
 - `regulator start|set|notified|notice|status --incident ID`: the regulator clock (GDPR
   art. 33: 72 hours from awareness), its checklist and the art. 34 notice.
 """
@@ -109,27 +112,64 @@ def _opt_out(session, contact) -> str:
 
 
 def cmd_send(args, app) -> int:
-    from responders.broadcasts import BroadcastError, create_broadcast
+    from responders.broadcasts import BroadcastError, approve_broadcast, create_broadcast
     from store.models import IncidentRow
 
     body = _read(args.file).strip()
+    author = args.author or args.approver
+    if not author:
+        print("crisiswatch: say who wrote it (--author) or who approves it (--approver)",
+              file=sys.stderr)
+        return 2
     with app.store.session() as session:
         incident = session.get(IncidentRow, args.incident) if args.incident else None
         if args.incident and incident is None:
             print(f"crisiswatch: no incident #{args.incident}", file=sys.stderr)
             return 2
+        now = utcnow()
         try:
             broadcast = create_broadcast(
-                session, segments=args.segment, body=body, approver=args.approver,
-                role=args.role, now=utcnow(), incident=incident, subject=args.subject or "",
+                session, segments=args.segment, body=body, author=author,
+                role=args.role, now=now, incident=incident, subject=args.subject or "",
                 severity=args.severity, lang=args.lang,
-                channels=tuple(c.strip() for c in args.channels.split(",") if c.strip()),
-                override_reason=args.reason or "")
+                channels=tuple(c.strip() for c in args.channels.split(",") if c.strip()))
+            if args.approver:
+                approve_broadcast(session, broadcast, approver=args.approver, role=args.role,
+                                  now=now, override_reason=args.reason,
+                                  two_person_rule=app.settings.two_person_rule)
         except BroadcastError as exc:
+            session.rollback()  # neither queued nor approved: nothing half-done
             print(f"crisiswatch: broadcast refused: {exc}", file=sys.stderr)
             return 1
-        print(f"broadcast #{broadcast.id} created; the broadcast stage sends it "
-              "(crisiswatch run / worker)")
+        if args.approver:
+            print(f"broadcast #{broadcast.id} approved by {args.approver}; the broadcast stage "
+                  "sends it (crisiswatch run / worker)")
+        else:
+            print(f"broadcast #{broadcast.id} waiting for approval (draft #{broadcast.draft_id}"
+                  f"): the Approvals page, or crisiswatch broadcasts approve {broadcast.id} "
+                  "--approver NAME")
+    return 0
+
+
+def cmd_approve(args, app) -> int:
+    from responders.broadcasts import BroadcastError, approve_broadcast
+    from store.models import BroadcastRow
+
+    with app.store.session() as session:
+        broadcast = session.get(BroadcastRow, args.id)
+        if broadcast is None:
+            print(f"crisiswatch: no broadcast #{args.id}", file=sys.stderr)
+            return 2
+        try:
+            approve_broadcast(session, broadcast, approver=args.approver, role=args.role,
+                              now=utcnow(), override_reason=args.reason,
+                              two_person_rule=app.settings.two_person_rule)
+        except BroadcastError as exc:
+            session.rollback()
+            print(f"crisiswatch: not approved: {exc}", file=sys.stderr)
+            return 1
+        print(f"broadcast #{broadcast.id} approved by {args.approver}; the broadcast stage "
+              "sends it (crisiswatch run / worker)")
     return 0
 
 
@@ -229,12 +269,16 @@ def register(subparsers) -> None:
     casts = subparsers.add_parser("broadcasts", help="messages to segments, confirmed by "
                                   "each recipient")
     sub = casts.add_subparsers(dest="broadcasts", required=True, metavar="ACTION")
-    send = sub.add_parser("send", help="send an approved message to segments")
+    send = sub.add_parser("send", help="queue a message to segments for approval (or "
+                          "approve it at once with --approver)")
     send.add_argument("file", help="the message text (a file, or - for stdin)")
     send.add_argument("--segment", action="append", required=True, choices=SEGMENTS,
                       help="a segment to reach (repeatable)")
-    send.add_argument("--approver", required=True, help="who approved the text")
-    send.add_argument("--role", default="approver", help="the approver's role (approver, admin)")
+    send.add_argument("--author", help="who wrote the text (default: the approver)")
+    send.add_argument("--approver", help="who approves the text now (else it waits in the "
+                                         "approvals queue)")
+    send.add_argument("--role", default="approver",
+                      help="the role of the author and approver (editor, approver, admin)")
     send.add_argument("--incident", type=int, help="the incident it is about (its timeline)")
     send.add_argument("--subject", help="e-mail subject (default: the first line)")
     send.add_argument("--severity", choices=SEVERITIES,
@@ -245,6 +289,12 @@ def register(subparsers) -> None:
                            "the first a contact has, then the next as the alternative")
     send.add_argument("--reason", help="why lint warnings are accepted")
     send.set_defaults(func=cmd_send)
+    approve = sub.add_parser("approve", help="approve a broadcast waiting for approval")
+    approve.add_argument("id", type=int, help="the broadcast")
+    approve.add_argument("--approver", required=True, help="who approves the text")
+    approve.add_argument("--role", default="approver", help="their role (approver, admin)")
+    approve.add_argument("--reason", help="why lint warnings are accepted")
+    approve.set_defaults(func=cmd_approve)
     status = sub.add_parser("status", help="sent / delivered / confirmed per segment")
     status.add_argument("id", nargs="?", type=int, help="one broadcast (default: all)")
     status.add_argument("--json", action="store_true", help="print one JSON list")

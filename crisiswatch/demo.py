@@ -17,6 +17,7 @@ from crisiswatch import serve
 from crisiswatch.drill import CALM_BEFORE, drill_pipeline
 from crisiswatch.playbook import suggestion
 from crisiswatch.wiring import App
+from responders.plan_defaults import seed_default_plan
 
 LEAD_IN = timedelta(minutes=20)  # simulated calm the user watches live before the onset
 # What the drill brand's status page lists (config `[status] components` in production).
@@ -60,6 +61,7 @@ def start_demo(app: App, scenario: str = "outage", speed: float = 20.0, seed: in
     with app.store.session() as session:
         for username, password, role in DEMO_USERS:
             add_user(session, username, password, role, now=now)
+        seed_default_plan(session, actor="demo", now=now)  # the Plan page's register
 
     log(f"Loading the sentiment model (first run builds it into {app.settings.cache_dir}) ...")
     pipeline, _ = drill_pipeline(app.pipeline, plan)

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from collectors.drill import DrillCollector, DrillPlan
 from collectors.health import Tracked
+from crisiswatch.drill_cell import DRILL_CELL, DrillCell
+from crisiswatch.drill_cell import totals as cell_totals
 from crisiswatch.drill_comms import DrillComms
 from crisiswatch.pipeline import Pipeline
 from crisiswatch.playbook import PLAYBOOK, facts_at
@@ -23,18 +25,23 @@ from responders.incidents import (
     transition,
     update_facts,
 )
+from responders.plan_defaults import seed_default_plan
 from responders.regulators import regulator_due
+from responders.scorecard import scorecard
 from responders.statusboard import release_components, set_incident_components
 from signals.alerts import acknowledge
 from store.models import (
     AlertAckRow,
     AlertDeliveryRow,
     AlertRow,
+    BroadcastRow,
+    CursorRow,
     DraftRow,
     IncidentRow,
     MentionRow,
     ScoreRow,
     StatusComponentRow,
+    TimelineRow,
 )
 
 CALM_BEFORE = timedelta(hours=6)
@@ -68,6 +75,37 @@ class Responder:
         self.step = 0
         self.approval_errors: list[str] = []
         self.comms = DrillComms(plan.scenario, DRILL_ACTOR)  # staff broadcast, regulator
+        self.cell = DrillCell()  # the crisis cell's people answering their pages
+        self.resume()
+
+    def resume(self) -> None:
+        """Take up a drill a killed process left in the store (`drill --keep`): its
+        incident, and how far the playbook got.
+
+        A playbook step is played in one transaction with the phase or facts events it
+        writes, so the latest such event by the drill's commander (at time L) shows that
+        every step due by L was played and none due after. Without an incident of the
+        drill's commander, the responder starts from scratch."""
+        with self.pipeline.store.session() as session:
+            incident = session.execute(
+                select(IncidentRow).where(IncidentRow.declared_by == DRILL_ACTOR,
+                                          IncidentRow.title == self.book["title"])
+                .order_by(IncidentRow.declared_at.desc()).limit(1)).scalar_one_or_none()
+            if incident is None:
+                return
+            played_until = session.execute(
+                select(func.max(TimelineRow.at)).where(
+                    TimelineRow.incident_id == incident.id, TimelineRow.actor == DRILL_ACTOR,
+                    TimelineRow.kind.in_(("declared", "phase", "facts")))).scalar_one()
+            broadcast_at = session.execute(
+                select(func.min(BroadcastRow.created_at))
+                .where(BroadcastRow.incident_id == incident.id)).scalar_one()
+            self.incident_id, self.declared = incident.id, incident.declared_at
+        self.step = sum(1 for minutes, *_ in self.book["steps"]
+                        if self.declared + timedelta(minutes=minutes) <= played_until)
+        # The staff broadcast is created in the declaring transaction; the replies after it
+        # are confirmations, which a second time change nothing.
+        self.comms.broadcast_at = broadcast_at if self.comms.active else None
 
     def act(self, now: datetime) -> None:
         with self.pipeline.store.session() as session:
@@ -108,6 +146,7 @@ class Responder:
                     update_facts(session, incident, actor=DRILL_ACTOR, now=now, eta=now + eta)
                 self.step += 1
             self.comms.act(session, incident, now)
+            self.cell.act(session, incident, now)
         self.pipeline.draft(now)
         with self.pipeline.store.session() as session:
             incident = session.get(IncidentRow, self.incident_id)
@@ -129,14 +168,36 @@ class Responder:
                     self.approval_errors.append(f"draft #{draft.id}: {exc}")
 
 
+def resume_tick(store, plan: DrillPlan, start: datetime) -> datetime:
+    """The simulated time the drill loop continues from: the drill's start on a fresh
+    store; after a killed run (`drill --keep`), the tick its collector last reached, which
+    is played again (every stage claims its work, so nothing is done twice)."""
+    with store.session() as session:
+        position = session.execute(select(CursorRow.position).where(
+            CursorRow.source == DrillCollector.name, CursorRow.query == plan.scenario)
+        ).scalar_one_or_none()
+    if position is None:
+        return start
+    # The collector's cursor is the last complete minute before the tick that read it.
+    reached = datetime.fromisoformat(position) + timedelta(minutes=1)
+    return min(max(start, reached - STEP), plan.onset + AFTER)
+
+
 def run_drill(pipeline_factory, plan: DrillPlan) -> dict:
-    """Run the whole drill; returns the figures `crisiswatch drill --json` prints."""
+    """Run the whole drill; returns the figures `crisiswatch drill --json` prints.
+
+    On a store a killed drill left (`crisiswatch drill --keep`), the drill resumes where
+    it stopped, the playbook included, and ends with the same mentions, drafts and posts
+    as an uninterrupted run."""
     pipeline, start = drill_pipeline(pipeline_factory, plan)
     pipeline.contacts = pipeline.contacts or DRILL_CONTACTS
+    pipeline.cell = DRILL_CELL  # its own simulated people, whatever [cell] says
+    with pipeline.store.session() as session:  # the crisis plan it rehearses (issue 19)
+        seed_default_plan(session, actor=DRILL_ACTOR, now=start)
     responder = Responder(pipeline, plan)
     began = time.perf_counter()
     totals = {"collected": 0, "scored": 0, "signals": 0, "published": 0}
-    now = start
+    now = resume_tick(pipeline.store, plan, start)
     while now < plan.onset + AFTER:
         now += STEP
         done = pipeline.run_once(now)
@@ -151,15 +212,20 @@ def run_drill(pipeline_factory, plan: DrillPlan) -> dict:
         after = [a for a in alerts if a.opened_at >= plan.onset]
         mentions = session.execute(select(func.count()).select_from(MentionRow)).scalar_one()
         scored = session.execute(select(func.count()).select_from(ScoreRow)).scalar_one()
-        drafts = session.execute(select(func.count()).select_from(DraftRow)).scalar_one()
+        # The outbox's messages; broadcast drafts are counted in `broadcasts` (issue 18).
+        outbox = DraftRow.kind != "broadcast"
+        drafts = session.execute(select(func.count()).select_from(DraftRow)
+                                 .where(outbox)).scalar_one()
         published = session.execute(select(func.count()).select_from(DraftRow)
-                                    .where(DraftRow.status == "published")).scalar_one()
+                                    .where(outbox, DraftRow.status == "published")).scalar_one()
         phase = session.execute(select(IncidentRow.phase)).scalars().first()
         pages = session.execute(select(func.count()).select_from(AlertDeliveryRow)
                                 .where(AlertDeliveryRow.ok.is_(True))).scalar_one()
         acked = session.execute(select(AlertAckRow).order_by(AlertAckRow.at)).scalars().first()
         broadcasts = broadcast_totals(session)
+        cell = cell_totals(session, pipeline.cell)
         due = regulator_due(session)
+        card = scorecard(session, start, now)  # the bot's play, scored like a team's
     first = after[0].opened_at if after else None
     return {
         "scenario": plan.scenario,
@@ -181,6 +247,8 @@ def run_drill(pipeline_factory, plan: DrillPlan) -> dict:
         "approval_errors": responder.approval_errors + responder.comms.errors,
         "broadcasts": broadcasts,
         "regulator_due": due.isoformat() if due else None,
+        "cell": cell,
+        "scorecard": card,
         "simulated_minutes": int((now - start).total_seconds() // 60),
         "elapsed_s": round(elapsed, 2),
         "mentions_per_s": round(mentions / elapsed, 1) if elapsed else None,

@@ -1,6 +1,7 @@
 """The drill's stakeholder communication (issue 18), played for the data-leak scenario: the
 staff list is imported, the regulator clock starts at declaration (GDPR art. 33: 72 hours),
-and a staff broadcast goes out asking each person to confirm. Simulated people answer the
+and a staff broadcast goes out asking each person to confirm (written by the drill's
+comms lead and approved in the approvals queue, like any broadcast). Simulated people answer the
 way people do: three reply OUI/YES by SMS within minutes (through the same code as the
 inbound SMS route), a wrong number answers too (ignored), one clicks the e-mail link after
 the reminder, one never answers and is escalated to e-mail. The broadcast stage of the
@@ -14,7 +15,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from responders.broadcasts import BroadcastError, confirm, create_broadcast, sms_reply
+from responders.broadcasts import (
+    BroadcastError,
+    approve_broadcast,
+    confirm,
+    create_broadcast,
+    sms_reply,
+)
 from responders.contacts import find_contact, import_csv
 from responders.key_accounts import complete
 from responders.key_accounts import plan as key_account_plan
@@ -56,11 +63,13 @@ class DrillComms:
             text = TEXT.format(at=f"{incident.declared_at:%H:%M}",
                                next=f"{now + timedelta(minutes=90):%H:%M}")
             try:
-                create_broadcast(session, segments=["staff"], body=text, approver=self.actor,
-                                 role="approver", now=now, incident=incident,
-                                 subject="Security incident: please confirm you have read",
-                                 channels=("sms", "email"),
-                                 override_reason="drill: warnings accepted")
+                broadcast = create_broadcast(
+                    session, segments=["staff"], body=text, author=self.actor,
+                    role="approver", now=now, incident=incident,
+                    subject="Security incident: please confirm you have read",
+                    channels=("sms", "email"))
+                approve_broadcast(session, broadcast, approver=self.actor, role="approver",
+                                  now=now, override_reason="drill: warnings accepted")
             except BroadcastError as exc:
                 self.errors.append(f"broadcast: {exc}")
             self.broadcast_at = now

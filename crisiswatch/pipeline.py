@@ -1,5 +1,5 @@
 """All stages, in data-flow order, as one `run_once(now)`: collect, score, detect, page,
-draft, remind, broadcast, publish. The same code runs the live `crisiswatch run`, the
+cell (page the crisis cell), draft, remind, broadcast, publish. The same code runs the live `crisiswatch run`, the
 headless drill and the demo.
 
 Every stage has one interface, `run_once(store, now) -> int`, and opens its own
@@ -17,6 +17,8 @@ from collectors import Collector
 from collectors.ingest import Collecting
 from responders.alerting import AlertPolicy, Contact, Paging
 from responders.broadcasts import Broadcasting, BroadcastPolicy
+from responders.cell import CellConfig
+from responders.cell_paging import CellPaging
 from responders.channels.base import Channel
 from responders.drafting import Drafting
 from responders.drafts import Brand
@@ -27,15 +29,16 @@ from sentiment.scorer import Scorer, Scoring
 from signals.detect import Detection
 from signals.detectors import Settings as DetectorSettings
 from store import Store
+from store.statistics import Statistics
 
 log = logging.getLogger("crisiswatch")
 
 # run_once's keys, in the order the stages run
-STAGES = ("collected", "scored", "signals", "paged", "drafts", "reminded", "broadcast",
-          "published")
+STAGES = ("collected", "scored", "signals", "paged", "cell_paged", "drafts", "reminded",
+          "broadcast", "published")
 # The stages by the names `crisiswatch worker --stages` takes
-STAGE_NAMES = dict(zip(("collect", "score", "detect", "page", "draft", "remind", "broadcast",
-                        "publish"), STAGES, strict=True))
+STAGE_NAMES = dict(zip(("collect", "score", "detect", "page", "cell", "draft", "remind",
+                        "broadcast", "publish"), STAGES, strict=True))
 
 
 @dataclass
@@ -51,8 +54,10 @@ class Pipeline:
     contacts: list[Contact] = field(default_factory=list)
     alert_policy: AlertPolicy = field(default_factory=AlertPolicy)
     broadcast_policy: BroadcastPolicy = field(default_factory=BroadcastPolicy)
+    cell: CellConfig = field(default_factory=CellConfig)  # [cell]: roster, ack, fatigue
     source_errors: dict[str, str] = field(default_factory=dict)
     stage_errors: dict[str, str] = field(default_factory=dict)
+    statistics: Statistics = field(default_factory=Statistics)
 
     def stages(self) -> dict[str, object]:
         """The stages, built from the current settings (the drill and the CLI adjust
@@ -62,9 +67,12 @@ class Pipeline:
             "scored": Scoring(self.scorer),
             "signals": Detection(self.detector, self.settle, self.brand.own_accounts),
             "paged": Paging(self.channels, self.contacts, self.alert_policy),
+            "cell_paged": CellPaging(self.channels, self.contacts, self.cell,
+                                     self.alert_policy.ack_secret, self.alert_policy.public_url),
             "drafts": Drafting(self.brand, self.library),
-            "reminded": Reminding(self.channels, self.contacts),
-            "broadcast": Broadcasting(self.channels, self.broadcast_policy),
+            "reminded": Reminding(self.channels, self.contacts, self.cell),
+            "broadcast": Broadcasting(self.channels, self.broadcast_policy,
+                                      self.brand.public_langs),
             "published": Publishing(self.channels, self.brand),
         }
 
@@ -86,5 +94,16 @@ class Pipeline:
     def publish(self, now: datetime) -> int:
         return self.run_stage("published", now)
 
+    def refresh_statistics(self, now: datetime) -> None:
+        """The planner statistics, refreshed when due (``store.statistics``: hourly, or
+        after the mentions grew by a fifth, as after a bulk ingest); a failure is logged,
+        never fatal to the cycle."""
+        try:
+            self.statistics.run_once(self.store, now)
+        except Exception:
+            log.exception("refreshing the planner statistics failed")
+
     def run_once(self, now: datetime) -> dict[str, int]:
-        return {key: self.run_stage(key, now) for key in STAGES}
+        done = {key: self.run_stage(key, now) for key in STAGES}
+        self.refresh_statistics(now)
+        return done

@@ -46,7 +46,7 @@ def dashboard(app: App, pipeline: Pipeline, clock: Callable[[], datetime],
         playbook_facts=playbook_facts, contacts=pipeline.contacts,
         twilio_auth_token=channel_secrets()["twilio_auth_token"],
         trusted_proxies=app.settings.trusted_proxies,
-        secure_cookies=app.settings.secure_cookies,
+        secure_cookies=app.settings.secure_cookies, cell=pipeline.cell,
     )
     dash_app = create_app(ctx)
     inbound = webhook_config(app.settings)
@@ -63,6 +63,7 @@ def run_stages(pipeline: Pipeline, clock: Callable[[], datetime], interval: floa
     while not stop.is_set():
         now = clock()
         done = {key: pipeline.run_stage(key, now) for key in (stages or STAGES)}
+        pipeline.refresh_statistics(now)
         log.debug("cycle: %s", done)
         stop.wait(interval)
 

@@ -53,6 +53,7 @@ class Settings:
     sources: dict = field(default_factory=dict)
     alerting: dict = field(default_factory=dict)  # [alerting] with [[alerting.contacts]]
     broadcasts: dict = field(default_factory=dict)  # [broadcasts]: re-sends, quiet hours
+    cell: dict = field(default_factory=dict)  # [cell]: roles' primary and deputies, timings
     channels: dict = field(default_factory=dict)  # [channels.x|reddit|mastodon|bluesky]
     status_components: list = field(default_factory=list)  # [status] components
     false_alarms_per_week: float = 1.0  # [detection]: how often the detector may cry wolf
@@ -75,6 +76,7 @@ def load(config_path: str | None = None) -> Settings:
     s.sources = raw.get("sources", {})
     s.alerting = raw.get("alerting", {})
     s.broadcasts = raw.get("broadcasts", {})
+    s.cell = raw.get("cell", {})
     s.channels = social_channels(raw.get("channels", {}))
     s.status_components = raw.get("status", {}).get("components", [])
     s.false_alarms_per_week = float(raw.get("detection", {}).get("false_alarms_per_week", 1.0))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
+from crisiswatch import exercise_mode
 from crisiswatch.pipeline import Pipeline
 from crisiswatch.settings import Settings, channel_secrets
 from crisiswatch.sources import configured_collectors
 from responders import broadcasts
 from responders.alerting import ack_key, contacts_from_config, policy_from_config
+from responders.cell import cell_from_config
 from responders.channels.dashboard import DashboardChannel
 from responders.channels.email import EmailChannel
 from responders.channels.log import LogChannel
@@ -73,13 +75,17 @@ class App:
         channels["statuspage"] = StatusPageChannel(self.store,
                                                    page_url=self.settings.brand.status_url)
         channels["dashboard"] = DashboardChannel()
-        return channels
+        # While a team exercise runs, every send goes to the exercise's log instead.
+        return exercise_mode.guarded(channels, self.store,
+                                     self.settings.data_dir / "exercise-outbox.jsonl")
 
     def live_pipeline(self) -> Pipeline:
         """The pipeline over the configured sources, as `run` and `worker` use it: real
         sources deliver a minute's mentions late, so detection waits this long before it
         closes a minute (the drill, demo and replay are exact and need no wait)."""
         pipeline = self.pipeline(configured_collectors(self.settings, store=self.store))
+        # The running team exercise, if any, plays into the live pipeline (nothing otherwise).
+        pipeline.collectors.append(exercise_mode.feed(self.store, self.settings.brand))
         pipeline.settle = LIVE_SETTLE
         return pipeline
 
@@ -95,6 +101,7 @@ class App:
                 self.settings.broadcasts,
                 ack_key(self.settings.secret_key) if self.settings.secret_key else "",
                 alerting.get("public_url", "")),
+            cell=cell_from_config(self.settings.cell),
         )
 
 

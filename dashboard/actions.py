@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from responders import approval, drafts, incidents, outbox, statusboard
+from dashboard.i18n import N_
+from responders import approval, cell, cell_paging, drafts, incidents, outbox, statusboard
 from responders.approval import APPROVER_ROLES, EDITOR_ROLES, ApprovalError
 from signals import alerts
 from store.models import (
     AlertRow,
     AuditRow,
+    CellPageRow,
     DraftRow,
     IncidentRow,
     MaintenanceRow,
@@ -26,6 +28,19 @@ ROLE_WORDS = {"approve": "an approver or admin", "edit": "an editor, approver or
 
 class ActionError(Exception):
     """A refused or failed action, worded for the person who tried it."""
+
+
+class SecondIncident(ActionError):
+    """Declaring while another incident is still active, without saying that is meant: two
+    incidents split the response (two clocks, two sets of updates to the same people), so
+    the second one is declared only on an explicit confirmation."""
+
+    def __init__(self, active_id: int, title: str, phase: str):
+        self.active_id, self.title, self.phase = active_id, title, phase
+        super().__init__(
+            f"Incident #{active_id} ({title}) is still active ({phase}). A second incident "
+            f"splits the response: add what is new to #{active_id}, or confirm that this is a "
+            "separate incident and declare again.")
 
 
 def audit(session, *, actor: str, action: str, target: str, detail: str,
@@ -58,8 +73,12 @@ def acknowledge_alert(ctx, user, alert_id: int) -> None:
 def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type: str,
                      severity: str, facts: dict | None = None,
                      translations: dict[str, dict] | None = None,
-                     components: dict[str, str] | None = None) -> int:
+                     components: dict[str, str] | None = None,
+                     confirm_second: bool = False) -> int:
     """Declare an incident (from an alert when given); returns its id.
+
+    While another incident is active this raises `SecondIncident` (naming it) unless
+    `confirm_second` says the person means a separate incident; the audit row says so.
 
     `translations` ({"fr": {"title": ..., "impact": ...}}) are the facts in the other public
     languages; `components` ({key: state}) the status-page components it affects (none is
@@ -81,6 +100,9 @@ def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type
         alert = session.get(AlertRow, alert_id) if alert_id is not None else None
         if alert is not None and alert.incident_id is not None:
             raise ActionError(f"This alert is already part of incident #{alert.incident_id}.")
+        active = incidents.active_incident(session)
+        if active is not None and not confirm_second:
+            raise SecondIncident(active.id, active.title, active.phase)
         if alert is not None:  # declaring from an alert is the strongest acknowledgement
             alerts.acknowledge(session, alert, actor=user.username, now=now)
         try:
@@ -106,7 +128,9 @@ def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type
         audit(session, actor=user.username, action="incident.declare",
               target=f"incident:{incident.id}",
               detail=f"{severity} {crisis_type}: {title}"
-              + (f" (from alert #{alert.id})" if alert is not None else ""), now=now)
+              + (f" (from alert #{alert.id})" if alert is not None else "")
+              + (f" (confirmed while incident #{active.id} is active)" if active else ""),
+              now=now)
         incident_id = incident.id
     ctx.refresh_drafts(now)
     return incident_id
@@ -252,12 +276,15 @@ def approve(ctx, user, draft_id: int, *, seen: str | None = None, base: str | No
                       if (override_reason or "").strip() else ""), now=now)
     ctx.publish(now)
     with ctx.store.session() as session:
-        status = _draft(session, draft_id).status
+        done = _draft(session, draft_id)
+        status, kind = done.status, done.kind
+    if kind == "broadcast":  # to contact segments: the broadcast stage, not the outbox
+        return N_("Approved; the broadcast stage sends it on its next run.")
     if status == "published":
-        return "Approved and sent."
+        return N_("Approved and sent.")
     if status == "failed":
-        return "Approved, but sending failed: see Recently sent."
-    return "Approved; the outbox will send it on its next run."
+        return N_("Approved, but sending failed: see Recently sent.")
+    return N_("Approved; the outbox will send it on its next run.")
 
 
 def reject(ctx, user, draft_id: int) -> None:
@@ -432,6 +459,43 @@ def cancel_maintenance(ctx, user, maintenance_id: int) -> None:
         title = ((row.texts or {}).get("en") or next(iter((row.texts or {}).values()), {}))
         audit(session, actor=user.username, action="status.maintenance.cancel",
               target=f"maintenance:{maintenance_id}", detail=title.get("title", ""), now=now)
+
+
+def acknowledge_cell_page(ctx, user, page_id: int, person: str) -> bool:
+    """Record that `person`, paged for a crisis-cell role, answered (told the user, who
+    confirms it here); False when the page had already ended."""
+    require(user, EDITOR_ROLES, "acknowledge a cell page")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        page = session.get(CellPageRow, page_id)
+        if page is None:
+            raise ActionError(f"Cell page #{page_id} no longer exists.")
+        try:
+            done = cell_paging.acknowledge(session, page, person, now=now, via="dashboard",
+                                           actor=user.username)
+        except cell.CellError as exc:
+            raise ActionError(str(exc)) from exc
+        if done:
+            audit(session, actor=user.username, action="cell.acknowledge",
+                  target=f"incident:{page.incident_id}", detail=f"{page.role}: {person}",
+                  now=now)
+    return done
+
+
+def hand_over(ctx, user, incident_id: int, role: str, new_holder: str, note: str) -> None:
+    """Hand a crisis-cell role to `new_holder` with a note (`responders.cell.hand_over`)."""
+    require(user, EDITOR_ROLES, "hand over a role")
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        incident = _incident(session, incident_id)
+        try:
+            cell.hand_over(session, incident, role, new_holder, note, actor=user.username,
+                           now=now)
+        except cell.CellError as exc:
+            raise ActionError(str(exc)) from exc
+        audit(session, actor=user.username, action="cell.handover",
+              target=f"incident:{incident_id}", detail=f"{role}: {new_holder.strip()}",
+              now=now)
 
 
 def _incident(session, incident_id: int) -> IncidentRow:

@@ -34,6 +34,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from collectors.webhook import WEBHOOK_PATH
 from dashboard import actions
 from dashboard.context import current
+from dashboard.i18n import _, current_lang
 from dashboard.public.page import PUBLIC_PATHS as STATUS_PATHS
 from dashboard.public.page import PUBLIC_PREFIXES as STATUS_PREFIXES
 from dashboard.ratelimit import DbRateLimit, client_address, retry_after, retry_minutes
@@ -92,8 +93,10 @@ class User(UserMixin):
     bumps the user's generation in the database, so every copy of an earlier cookie stops
     loading a user (server-side revocation, on every web process)."""
 
-    def __init__(self, id: int, username: str, role: str, generation: int = 0):
+    def __init__(self, id: int, username: str, role: str, generation: int = 0,
+                 lang: str | None = None, timezone: str | None = None):
         self.id, self.username, self.role, self.generation = id, username, role, generation
+        self.lang, self.timezone = lang, timezone  # None: the brand's (dashboard.i18n)
 
     def get_id(self) -> str:
         return f"{self.id}.{self.generation}"
@@ -147,7 +150,8 @@ def init_auth(server: flask.Flask) -> None:
             row = session.get(UserRow, uid)
             if row is None or row.session_generation != generation:
                 return None  # logged out since this cookie was made
-            return User(row.id, row.username, row.role, row.session_generation)
+            return User(row.id, row.username, row.role, row.session_generation,
+                        row.lang, row.timezone)
 
     @server.before_request
     def login_wall():
@@ -184,8 +188,10 @@ def init_auth(server: flask.Flask) -> None:
                     per_client.give_back(ctx.store, client)
             if wait:
                 minutes = retry_minutes(wait)
-                page = _login_page(ctx.brand.name, nxt, "Too many failed attempts. Try again "
-                                   f"in {minutes} minute{'s' if minutes > 1 else ''}.")
+                page = _login_page(ctx.brand.name, nxt, (
+                    _("Too many failed attempts. Try again in {n} minutes.") if minutes > 1
+                    else _("Too many failed attempts. Try again in 1 minute.")).format(
+                        n=minutes))
                 return page, 429, retry_after(wait)
             with ctx.store.session() as session:
                 row = authenticate(session, username, password)
@@ -200,7 +206,7 @@ def init_auth(server: flask.Flask) -> None:
                 flask.session.clear()
                 login_user(user)
                 return flask.redirect(nxt)
-            error = "Wrong username or password."
+            error = _("Wrong username or password.")
         return _login_page(ctx.brand.name, nxt, error), (401 if error else 200)
 
     @server.route("/logout", methods=["POST"])
@@ -221,7 +227,8 @@ def init_auth(server: flask.Flask) -> None:
 def _login_page(brand: str, nxt: str, error: str) -> str:
     err = f'<p class="err" role="alert">{escape(error)}</p>' if error else ""
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in · {escape(brand)} crisiswatch</title>
+<html lang="{current_lang()}"><head><meta charset="utf-8">
+<title>{escape(_("Sign in"))} · {escape(brand)} crisiswatch</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#0f172a;
@@ -236,11 +243,11 @@ font-weight:700;background:#1d4ed8;color:#fff;border:0;border-radius:6px;cursor:
 .err{{background:#fee2e2;color:#991b1b;padding:8px 10px;border-radius:6px;font-size:14px}}
 </style></head><body>
 <form method="post" action="/login">
-<h1>{escape(brand)} crisiswatch</h1><p class="sub">Sign in to the crisis cockpit</p>{err}
+<h1>{escape(brand)} crisiswatch</h1><p class="sub">{escape(_("Sign in to the crisis cockpit"))}</p>{err}
 <input type="hidden" name="next" value="{escape(nxt)}">
-<label for="username">Username</label>
+<label for="username">{escape(_("Username"))}</label>
 <input id="username" name="username" autocomplete="username" autofocus required>
-<label for="password">Password</label>
+<label for="password">{escape(_("Password"))}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
+<button type="submit">{escape(_("Sign in"))}</button>
 </form></body></html>"""

@@ -10,18 +10,60 @@ from datetime import datetime
 from dash import html, no_update
 from plotly.utils import PlotlyJSONEncoder
 
+from dashboard import i18n
+from dashboard.i18n import N_, _
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 
+# A dcc.Store in the shell; a page callback that changes the incident (declare, phase)
+# writes to it (`Output(SHELL_REFRESH, "data", allow_duplicate=True)`) so the header redraws
+# at once.
+SHELL_REFRESH = "shell-refresh"
+
 PHASE_LABELS = {
-    "investigating": "Investigating", "identified": "Identified", "fixing": "Fixing",
-    "monitoring": "Monitoring", "resolved": "Resolved", "postmortem": "Post-mortem",
+    "investigating": N_("Investigating"), "identified": N_("Identified"), "fixing": N_("Fixing"),
+    "monitoring": N_("Monitoring"), "resolved": N_("Resolved"), "postmortem": N_("Post-mortem"),
 }
-AUDIENCE_LABELS = {"team": "Tech team", "ceo": "CEO", "customers": "Customers",
-                   "board": "Board"}
-CHANNEL_LABELS = {"statuspage": "status page", "x": "X", "reddit": "Reddit",
+AUDIENCE_LABELS = {"team": N_("Tech team"), "ceo": N_("CEO"), "customers": N_("Customers"),
+                   "board": N_("Board")}
+CHANNEL_LABELS = {"statuspage": N_("status page"), "x": "X", "reddit": "Reddit",
                   "mastodon": "Mastodon", "bluesky": "Bluesky", "slack": "Slack",
-                  "email": "email", "sms": "SMS"}
-LANG_LABELS = {"en": "English", "fr": "French"}
+                  "email": N_("email"), "sms": N_("SMS")}
+LANG_LABELS = {"en": N_("English"), "fr": N_("French")}
+# Incident severities (responders.incidents.SEVERITIES) and alert severities.
+SEVERITY_LABELS = {"minor": N_("minor"), "major": N_("major"), "critical": N_("critical"),
+                   "warning": N_("warning")}
+CRISIS_TYPE_LABELS = {"outage": N_("outage"), "degraded": N_("degraded service"),
+                      "data_leak": N_("data leak"), "billing": N_("billing"),
+                      "defect": N_("defect"), "controversy": N_("controversy"),
+                      "maintenance": N_("maintenance")}
+# Unassigned roles a clock falls back to.
+OWNER_ROLES = {"commander": N_("incident commander (not assigned)"),
+               "comms_lead": N_("comms lead (not assigned)")}
+
+
+# The tables above hold the English; these show them in the user's language.
+def phase_label(phase: str) -> str:
+    return _(PHASE_LABELS.get(phase, phase))
+
+
+def audience_label(audience: str) -> str:
+    return _(AUDIENCE_LABELS.get(audience, audience))
+
+
+def channel_label(channel: str) -> str:
+    return _(CHANNEL_LABELS.get(channel, channel))
+
+
+def lang_label(lang: str) -> str:
+    return _(LANG_LABELS.get(lang, lang))
+
+
+def severity_label(severity: str) -> str:
+    return _(SEVERITY_LABELS.get(severity, severity))
+
+
+def crisis_type_label(crisis_type: str) -> str:
+    return _(CRISIS_TYPE_LABELS.get(crisis_type, crisis_type.replace("_", " ")))
 
 
 class Callbacks:
@@ -43,7 +85,14 @@ class Callbacks:
 
 
 def hhmm(at: datetime | None) -> str:
-    return "—" if at is None else at.strftime("%H:%M")
+    """A stored (naive UTC) time as "14:30" in the user's time zone; say the zone nearby
+    (`zoned`) or once per table header."""
+    return i18n.hhmm(at)
+
+
+def zoned(at: datetime | None) -> str:
+    """A stored time as "14:30 CET": the user's zone, named."""
+    return i18n.clock_text(at)
 
 
 def ago(at: datetime | None, now: datetime) -> str:
@@ -51,21 +100,23 @@ def ago(at: datetime | None, now: datetime) -> str:
         return ""
     minutes = int((now - at).total_seconds() // 60)
     if minutes < 1:
-        return "just now"
+        return _("just now")
     if minutes < 60:
-        return f"{minutes} min ago"
-    return f"{minutes // 60} h {minutes % 60:02d} min ago"
+        return _("{minutes} min ago").format(minutes=minutes)
+    return _("{hours} h {minutes} min ago").format(hours=minutes // 60,
+                                                   minutes=f"{minutes % 60:02d}")
 
 
 def phase_badge(phase: str | None, big: bool = False):
     if not phase:
-        return html.Span("No incident", className="badge phase-none" + (" big" if big else ""))
-    return html.Span(PHASE_LABELS.get(phase, phase),
+        return html.Span(_("No incident"), className="badge phase-none"
+                         + (" big" if big else ""))
+    return html.Span(phase_label(phase),
                      className=f"badge phase-{phase}" + (" big" if big else ""))
 
 
 def severity_badge(severity: str):
-    return html.Span(severity.upper(), className=f"badge sev-{severity}")
+    return html.Span(severity_label(severity).upper(), className=f"badge sev-{severity}")
 
 
 def clocks_view(clocks: list[dict], prefix: str):
@@ -73,12 +124,14 @@ def clocks_view(clocks: list[dict], prefix: str):
     tiles = []
     for c in clocks:
         tiles.append(html.Div([
-            html.Div(AUDIENCE_LABELS.get(c["audience"], c["audience"]), className="clock-aud"),
+            html.Div(audience_label(c["audience"]), className="clock-aud"),
             html.Div(c["text"], className="clock-text"),
             html.Div(
-                (f"last sent {hhmm(c['last_update'])}" if c["last_update"] else "nothing sent yet")
-                + " · owner: " + (f"{c['owner'].replace('_', ' ')} (not assigned)"
-                                  if c["owner"] in ("commander", "comms_lead") else c["owner"]),
+                (_("last sent {time}").format(time=zoned(c["last_update"]))
+                 if c["last_update"] else _("nothing sent yet"))
+                + " · " + _("owner: {owner}").format(
+                    owner=_(OWNER_ROLES[c["owner"]]) if c["owner"] in OWNER_ROLES
+                    else c["owner"]),
                 className="clock-sub"),
         ], className=f"clock clock-{c['state']}", id=f"{prefix}-clock-{c['audience']}"))
     return html.Div(tiles, className="clocks")
@@ -86,14 +139,15 @@ def clocks_view(clocks: list[dict], prefix: str):
 
 def mention_quote(m: dict):
     """One mention as evidence: who, reach, where, and the words, as plain text."""
-    meta = f"@{m['author'].lstrip('@')} · {m['followers']:,} followers · " \
-           f"{CHANNEL_LABELS.get(m['source'], m['source'])} · {hhmm(m['created_at'])}"
+    meta = " · ".join([f"@{m['author'].lstrip('@')}",
+                       _("{n} followers").format(n=f"{m['followers']:,}"),
+                       channel_label(m["source"]), zoned(m["created_at"])])
     label = m.get("label")
     tags = []
     if label:
-        tags.append(html.Span(label, className=f"tag tag-{label}"))
+        tags.append(html.Span(_(label), className=f"tag tag-{label}"))
     if (m.get("rumour") or 0) >= RUMOUR_THRESHOLD:
-        tags.append(html.Span("rumour", className="tag tag-rumour"))
+        tags.append(html.Span(_("rumour"), className="tag tag-rumour"))
     return html.Div([
         html.Div([html.Span(meta), *tags], className="quote-meta"),
         html.Div(m["text"], className="quote-text"),

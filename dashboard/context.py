@@ -5,11 +5,12 @@ wall clock; everything comes from here."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
 
+from responders.cell import CellConfig
 from responders.drafts import Brand
 from responders.templates import TemplateLibrary
 from store import Store
@@ -32,6 +33,7 @@ class DashboardContext:
     twilio_auth_token: str | None = None  # checks inbound SMS replies; None refuses them
     secure_cookies: bool = False  # session cookies only over HTTPS (behind TLS)
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto count
+    cell: CellConfig = field(default_factory=CellConfig)  # the crisis cell's roster, timings
 
 
 def current() -> DashboardContext:

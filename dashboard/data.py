@@ -8,14 +8,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from dashboard.broadcast_data import broadcast_info
+from dashboard.i18n import N_, _
+from responders import exercises
 from responders.approval import lint_draft, stale_reason
 from responders.incidents import TRANSITIONS, Phase, active_incident, audience_clocks
 from sentiment.model import LABELS
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
+from store import rollups
 from store.models import (
     AlertRow,
     DeliveryRow,
@@ -29,6 +34,7 @@ from store.models import (
     TicketCountRow,
     TimelineRow,
 )
+from store.search import text_filter
 
 WINDOW = timedelta(minutes=15)
 BASELINE = timedelta(hours=3)
@@ -37,41 +43,28 @@ OPEN_ALERT = ("open", "acknowledged")
 
 # --- time series -------------------------------------------------------------------------
 
-def _minute(session: Session, column):
-    """The column truncated to the minute, in SQL, per dialect."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return func.date_trunc("minute", column)
-    return func.strftime("%Y-%m-%d %H:%M:00", column)
-
-
 def activity(session: Session, start: datetime, end: datetime) -> pd.DataFrame:
     """One row per minute in [start, end): negative, neutral, positive, total, rumours,
-    tickets, and negative_share (rolling 5 minutes, NaN when nothing was said)."""
+    tickets, and negative_share (rolling 5 minutes, NaN when nothing was said). Read from
+    the per-minute roll-up (``store.rollups``), not from the raw mentions."""
     start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
     index = pd.date_range(start, end, freq="min", inclusive="left", name="minute")
-    df = pd.DataFrame(0, index=index, columns=[*LABELS, "rumours", "tickets"])
-    minute = _minute(session, MentionRow.created_at).label("minute")
-    rows = session.execute(
-        select(minute, ScoreRow.label, func.count(),
-               func.sum(case((ScoreRow.rumour >= RUMOUR_THRESHOLD, 1), else_=0)))
-        .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
-        .where(MentionRow.created_at >= start, MentionRow.created_at < end)
-        .group_by(minute, ScoreRow.label)
-    ).all()
-    for at, label, n, rumours in rows:
-        at = pd.Timestamp(at)
-        if at in df.index and label in LABELS:
-            df.loc[at, label] += int(n)
-            df.loc[at, "rumours"] += int(rumours or 0)
+    columns = [*LABELS, "rumours", "tickets"]
+    row_of = {at.to_pydatetime(): i for i, at in enumerate(index)}
+    col_of = {name: j for j, name in enumerate(columns)}
+    counts = np.zeros((len(index), len(columns)), dtype="int64")
+    for at, label, n, rumours in rollups.per_minute(session, start, end):
+        if label in LABELS and (i := row_of.get(at)) is not None:
+            counts[i, col_of[label]] += int(n)
+            counts[i, col_of["rumours"]] += int(rumours or 0)
     for at, n in session.execute(
         select(TicketCountRow.minute, func.sum(TicketCountRow.count))
         .where(TicketCountRow.minute >= start, TicketCountRow.minute < end)
         .group_by(TicketCountRow.minute)
     ):
-        at = pd.Timestamp(at)
-        if at in df.index:
-            df.loc[at, "tickets"] += int(n)
+        if (i := row_of.get(at)) is not None:
+            counts[i, col_of["tickets"]] += int(n)
+    df = pd.DataFrame(counts, index=index, columns=columns)
     df["total"] = df[list(LABELS)].sum(axis=1)
     rolled = df[["negative", "total"]].rolling(5, min_periods=1).sum()
     df["negative_share"] = (rolled["negative"] / rolled["total"].where(rolled["total"] > 0))
@@ -104,10 +97,7 @@ def kpis(session: Session, now: datetime) -> dict:
     three hours before, or, while an alert or incident is open, of the three hours before
     it began (the pre-crisis baseline, frozen until it is over)."""
     def counts(start, end):
-        mentions = dict(session.execute(
-            select(ScoreRow.label, func.count()).join(MentionRow)
-            .where(MentionRow.created_at >= start, MentionRow.created_at < end)
-            .group_by(ScoreRow.label)).all())
+        mentions = rollups.label_counts(session, start, end)
         tickets = session.execute(
             select(func.coalesce(func.sum(TicketCountRow.count), 0))
             .where(TicketCountRow.minute >= start, TicketCountRow.minute < end)).scalar_one()
@@ -196,24 +186,26 @@ def alert_markers(session: Session, start: datetime, end: datetime) -> list[dict
 def _minutes(delta: timedelta) -> str:
     minutes = int(abs(delta).total_seconds() // 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return _("{m} min").format(m=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h"
+        return _("{h} h {m} min").format(h=hours, m=f"{minutes:02d}") if minutes else \
+            _("{h} h").format(h=hours)
+    return _("{d} d {h} h").format(d=hours // 24, h=hours % 24)
 
 
 def clock_text(state: str, due_at: datetime | None, now: datetime) -> str:
+    """What a clock tile says, in the current user's language."""
     if state == "not_due":
-        return "after resolution (post-mortem)"
+        return _("after resolution (post-mortem)")
     if due_at is None:
-        return "no update needed"
+        return _("no update needed")
     if state == "ok":
-        return f"due in {_minutes(due_at - now)}"
+        return _("due in {delay}").format(delay=_minutes(due_at - now))
     if state == "due":
-        return "due now" if now - due_at < timedelta(minutes=1) else \
-            f"due {_minutes(now - due_at)} ago"
-    return f"overdue by {_minutes(now - due_at)}"
+        return _("due now") if now - due_at < timedelta(minutes=1) else \
+            _("due {delay} ago").format(delay=_minutes(now - due_at))
+    return _("overdue by {delay}").format(delay=_minutes(now - due_at))
 
 
 def incident(session: Session, now: datetime, incident_id: int | None = None) -> dict | None:
@@ -263,18 +255,21 @@ def timeline(session: Session, incident_id: int, limit: int = 200) -> list[dict]
 # --- mentions ----------------------------------------------------------------------------
 
 def mention_facets(session: Session) -> dict:
-    return {
-        "sources": sorted(session.execute(select(MentionRow.source).distinct()).scalars()),
-        "langs": sorted(x for x in session.execute(select(ScoreRow.lang).distinct()).scalars()
-                        if x),
-    }
+    """The Mentions page's filter choices: the sources stored, the languages scored."""
+    return {"sources": rollups.sources(session), "langs": rollups.languages(session)}
 
 
 def mentions(session: Session, *, sources=None, langs=None, labels=None,
              rumour_only: bool = False, search: str | None = None,
              limit: int = 300) -> list[dict]:
-    """Mentions newest first, filtered; text search is case-insensitive and literal."""
-    q = select(MentionRow, ScoreRow).outerjoin(ScoreRow)
+    """Mentions newest first, filtered; ``search`` finds the mentions holding each of its
+    words as a word start, case-insensitively, through the engine's full-text index
+    (``store.search``; literal substring when it has no word or the engine no index)."""
+    # Only the columns shown: whole rows would carry (and decode) each post's raw JSON.
+    q = select(MentionRow.id, MentionRow.source, MentionRow.author,
+               MentionRow.author_followers, MentionRow.text, MentionRow.lang,
+               MentionRow.created_at, MentionRow.url, ScoreRow.label, ScoreRow.rumour,
+               ScoreRow.crisis_type, ScoreRow.lang.label("score_lang")).outerjoin(ScoreRow)
     if sources:
         q = q.where(MentionRow.source.in_(sources))
     if langs:
@@ -284,27 +279,33 @@ def mentions(session: Session, *, sources=None, langs=None, labels=None,
     if rumour_only:
         q = q.where(ScoreRow.rumour >= RUMOUR_THRESHOLD)
     if search and search.strip():
-        needle = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        q = q.where(MentionRow.text.ilike(f"%{needle}%", escape="\\"))
+        q = q.where(text_filter(session, search))
     q = q.order_by(MentionRow.created_at.desc(), MentionRow.id.desc()).limit(limit)
-    return [_mention_dict(m, s) for m, s in session.execute(q).all()]
+    return [{
+        "id": r.id, "source": r.source, "author": r.author, "followers": r.author_followers,
+        "text": r.text, "lang": r.score_lang or r.lang, "created_at": r.created_at,
+        "url": r.url, "label": r.label,
+        "rumour": None if r.rumour is None else round(r.rumour, 2),
+        "crisis_type": r.crisis_type,
+    } for r in session.execute(q).all()]
 
 
 # --- approvals ---------------------------------------------------------------------------
 
-GROUPS = (
-    ("status", "Status page (public)"),
-    ("team", "Tech team"),
-    ("ceo", "CEO and management"),
-    ("reply", "Replies to mentions"),
-    ("correction", "Rumour corrections (public)"),
-    ("board", "Board"),
-    ("other", "Other"),
+GROUPS = (  # English labels; shown through _()
+    ("status", N_("Status page (public)")),
+    ("team", N_("Tech team")),
+    ("ceo", N_("CEO and management")),
+    ("reply", N_("Replies to mentions")),
+    ("correction", N_("Rumour corrections (public)")),
+    ("broadcast", N_("Broadcasts to contact segments")),
+    ("board", N_("Board")),
+    ("other", N_("Other")),
 )
 
 
 def draft_group(kind: str, audience: str, channel: str) -> str:
-    if kind in ("reply", "correction"):
+    if kind in ("reply", "correction", "broadcast"):
         return kind
     if channel == "statuspage":
         return "status"
@@ -351,6 +352,11 @@ def _draft_dict(session: Session, d: DraftRow, now: datetime, with_lint: bool) -
             DraftStatus.DRAFT, DraftStatus.APPROVED) else None,
         "promised_next_update": d.promised_next_update,
         "untranslated": untranslated(incident, d.lang) if d.kind != "reply" else [],
+        # An incident declared during a team exercise: its drafts say EXERCISE (issue 19).
+        "exercise": incident is not None and exercises.during(
+            session, incident.declared_at) is not None,
+        # who a broadcast goes to and what its SMS costs (issue 18)
+        "broadcast": broadcast_info(session, d) if d.kind == "broadcast" else None,
     }
 
 
@@ -359,7 +365,7 @@ def approval_queue(session: Session, now: datetime) -> list[dict]:
     rows = session.execute(
         select(DraftRow).where(DraftRow.status.in_((DraftStatus.DRAFT, DraftStatus.APPROVED, DraftStatus.PUBLISHING)))
         .order_by(DraftRow.id)).scalars().all()
-    order = {g: i for i, (g, _) in enumerate(GROUPS)}
+    order = {g: i for i, (g, _label) in enumerate(GROUPS)}
     out = [_draft_dict(session, d, now, with_lint=d.status == DraftStatus.DRAFT) for d in rows]
     return sorted(out, key=lambda d: (order[d["group"]], d["lang"] != "en", d["id"]))
 

@@ -1,16 +1,26 @@
 """Broadcasts: one approved message to one or more segments, each recipient asked to confirm.
 
-`create_broadcast` (the comms lead, from an incident) lints the text (errors refuse it,
-warnings need a reason), checks the approver's role, and writes one recipient row per
-contact of the segments who has not opted out and can be reached on one of the broadcast's
-channels (in preference order: the first the contact has is the *channel*, the next one the
-*alternative*). The `Broadcasting` stage then moves each recipient along:
+Nothing is broadcast without a human approval, given in the approvals queue like every
+other message. `create_broadcast` (an editor or approver, from an incident) lints the text
+(errors refuse it at once) and queues it: a `broadcast` draft in the approvals queue and
+the broadcast itself, `awaiting`. An approver approves the draft (`approve_broadcast`, or
+the Approvals page: warnings need a reason, the two-person rule applies when configured).
+Machine-written updates to segments (`responders.stakeholders`: the customers' e-mail and
+SMS, partners, investors, regulators) are `broadcast` drafts too, with no broadcast row
+until approved. The `Broadcasting` stage first activates every approved broadcast draft
+(`activate_approved`, one commit each: the approval re-checked against the exact text, the
+draft marked sent, the broadcast and its recipients written, so a crash or a second worker
+never makes it twice): one recipient row per contact of the segments (and of its languages,
+`only_langs`) who has not opted out and can be reached on one of the broadcast's channels
+(in preference order: the first the contact has is the *channel*, the next one the
+*alternative*). It then moves each recipient along:
 
     send (channel) -> resend every `resend_after`, `resends` times -> escalate (alternative)
 
-until they confirm: an SMS reply YES/OUI/O/Y (`sms_reply`, which answers the most recent
-message still awaiting that number's confirmation, alert page or broadcast; STOP opts out;
-unknown numbers get nothing), or the signed link in e-mail and Slack (`/ack/b/<token>`, a
+until they confirm (an update that asks no confirmation, `ask_confirm` false, is sent once
+and the recipient is `informed`): an SMS reply YES/OUI/O/Y (`sms_reply`, which answers the
+most recent message still awaiting that number's confirmation, alert page or broadcast;
+STOP opts out; unknown numbers get nothing), or the signed link in e-mail and Slack (`/ack/b/<token>`, a
 POST: link previews never confirm). Quiet hours per segment, in the recipient's zone (and
 weekends for customers by default), hold non-critical sends until they end.
 
@@ -37,12 +47,22 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from responders.alerting import YES, Contact, ack_by_sms
+from responders.approval import (
+    EDITOR_ROLES,
+    ApprovalError,
+    approve,
+    stale_reason,
+    valid_approval,
+    void_approvals,
+)
 from responders.channels.base import Channel, Message
 from responders.channels.sms import sms_segments
+from responders.contacts import LANGS as CONTACT_LANGS
 from responders.contacts import SEGMENTS, channels_of, in_segments, normalise_phone, opt_out
 from responders.delivery import deliver
 from responders.incidents import facts_for, record
 from responders.lint import lint, next_update_times, zone
+from responders.outbox import BROADCAST_KIND as DRAFT_KIND  # sent here, never by the outbox
 from store.models import (
     AlertDeliveryRow,
     AlertRow,
@@ -50,6 +70,8 @@ from store.models import (
     BroadcastRow,
     BroadcastSendRow,
     ContactRow,
+    DraftRow,
+    DraftStatus,
     IncidentRow,
 )
 
@@ -59,9 +81,8 @@ APPROVER_ROLES = ("approver", "admin")
 STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT"}
 OPEN_STATES = ("pending", "sent")  # still moving: the stage has work for them
 AWAITING = ("pending", "sent", "unconfirmed")  # a YES or a click still confirms
-# The linter's audiences, by segment: the words each is held to.
-LINT_AUDIENCE = {"staff": "team", "on-call": "team", "management": "ceo", "board": "board"}
 BATCH = 500  # recipients per cycle: a large list goes out over a few cycles
+MANUAL_CHANNEL = "broadcast"  # a hand-written broadcast's draft: its channels are its own
 
 
 class BroadcastError(ValueError):
@@ -171,14 +192,18 @@ def read_link(session: Session, secret: str, token: str) -> BroadcastRecipientRo
 # --- creating ------------------------------------------------------------------------------
 
 
-def create_broadcast(session: Session, *, segments: list[str], body: str, approver: str,
+def create_broadcast(session: Session, *, segments: list[str], body: str, author: str,
                      role: str, now: datetime, incident: IncidentRow | None = None,
                      subject: str = "", severity: str | None = None, lang: str = "en",
                      channels: tuple[str, ...] | list[str] = CHANNELS,
-                     override_reason: str = "", tz: str = "UTC") -> BroadcastRow:
-    """A linted, approved broadcast with its recipients; raises BroadcastError."""
-    if role not in APPROVER_ROLES:
-        raise BroadcastError(f"{approver} ({role}) may not send a broadcast: approvers only")
+                     tz: str = "UTC") -> BroadcastRow:
+    """A linted broadcast queued for approval (state `awaiting`, its draft waiting in the
+    approvals queue); raises BroadcastError. Nothing is sent before an approver approves
+    the draft and the Broadcasting stage activates it. Lint errors refuse it here; lint
+    warnings are the approver's to accept, with a reason."""
+    if role not in EDITOR_ROLES:
+        raise BroadcastError(f"{author} ({role}) may not write a broadcast: editors, "
+                             "approvers and admins only")
     unknown = [s for s in segments if s not in SEGMENTS]
     if unknown or not segments:
         raise BroadcastError(f"unknown segment(s) {', '.join(unknown) or '(none)'}")
@@ -191,52 +216,165 @@ def create_broadcast(session: Session, *, segments: list[str], body: str, approv
     if not body.strip():
         raise BroadcastError("empty message")
     facts = facts_for(incident, lang) if incident is not None else None
-    findings = lint(body, audience=LINT_AUDIENCE.get(segments[0], "customers"),
+    findings = lint(body, audience=segments[0],
                     phase=incident.phase if incident is not None else None, lang=lang,
                     facts=facts, now=now, tz=tz)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise BroadcastError("the message does not pass the linter: " + "; ".join(
             f"{f.rule}: {f.message}" for f in errors))
-    warnings = [f for f in findings if f.severity == "warning"]
-    if warnings and not override_reason.strip():
-        raise BroadcastError("warnings need a reason to send anyway: " + "; ".join(
-            f"{f.rule}: {f.message}" for f in warnings))
-    broadcast = BroadcastRow(incident_id=incident.id if incident is not None else None,
-                             segments=list(segments), channels=list(channels),
-                             severity=severity, lang=lang, subject=subject[:256], body=body,
-                             approved_by=approver[:64], created_at=now, state="active",
-                             promised_next_update=min(
-                                 (at for at, _ in next_update_times(body, lang, zone(tz), now)),
-                                 default=None))
+    promise = _promise(body, lang, tz, now)
+    draft = DraftRow(incident_id=incident.id if incident is not None else None,
+                     kind=DRAFT_KIND, audience=segments[0], channel=MANUAL_CHANNEL, lang=lang,
+                     phase=incident.phase if incident is not None else None,
+                     subject=subject[:256], body=body, template="", author=author[:64],
+                     status=DraftStatus.DRAFT, created_at=now, updated_at=now,
+                     # Typed by hand, not built from the facts: judged by its promise
+                     # alone (responders.approval.stale_reason), like any such draft.
+                     incident_version=None, promised_next_update=promise)
+    session.add(draft)
+    session.flush()
+    broadcast = BroadcastRow(incident_id=draft.incident_id, segments=list(segments),
+                             channels=list(channels), severity=severity, lang=lang,
+                             subject=subject[:256], body=body, approved_by="",
+                             created_by=author[:64], created_at=now, state="awaiting",
+                             promised_next_update=promise, draft_id=draft.id,
+                             ask_confirm=True)
     session.add(broadcast)
     session.flush()
+    if incident is not None:
+        warned = sum(f.severity == "warning" for f in findings)
+        record(session, incident, now, author, "broadcast",
+               f"Broadcast #{broadcast.id} to {', '.join(segments)} written by {author}: "
+               f"waiting for approval (draft #{draft.id})"
+               + (f"; {warned} lint warning(s) for the approver" if warned else ""))
+    return broadcast
+
+
+def approve_broadcast(session: Session, broadcast: BroadcastRow, *, approver: str, role: str,
+                      now: datetime, override_reason: str | None = None,
+                      two_person_rule: bool = False) -> None:
+    """Approve a queued broadcast's draft (the same approval as any message: role, the
+    two-person rule, lint, a reason for warnings); raises BroadcastError saying why not."""
+    draft = session.get(DraftRow, broadcast.draft_id) if broadcast.draft_id else None
+    if draft is None or broadcast.state != "awaiting":
+        raise BroadcastError(f"broadcast #{broadcast.id} is {broadcast.state}, not waiting "
+                             "for approval")
+    try:
+        approve(session, draft, approver=approver, role=role, now=now,
+                override_reason=override_reason, two_person_rule=two_person_rule)
+    except ApprovalError as exc:
+        raise BroadcastError(str(exc)) from exc
+
+
+def _promise(body: str, lang: str, tz: str, now: datetime) -> datetime | None:
+    return min((at for at, _ in next_update_times(body, lang, zone(tz), now)), default=None)
+
+
+def langs_served(lang: str, public_langs: tuple[str, ...]) -> list[str]:
+    """The contact languages a text in `lang` is for: its own, and for the first public
+    language also the contact languages that have no text of their own."""
+    served = [lang]
+    if public_langs and lang == public_langs[0]:
+        served += [x for x in CONTACT_LANGS if x not in public_langs and x != lang]
+    return served
+
+
+def _add_recipients(session: Session, broadcast: BroadcastRow, now: datetime):
+    """One recipient per reachable contact; returns (Counter of channels, unreachable)."""
     by_channel: Counter = Counter()
     unreachable = []
-    for contact in in_segments(session, segments):
+    for contact in in_segments(session, broadcast.segments):
+        if broadcast.only_langs and contact.lang not in broadcast.only_langs:
+            continue
         reach = channels_of(contact)
-        usable = [c for c in channels if c in reach]
+        usable = [c for c in broadcast.channels if c in reach]
         if not usable:
             unreachable.append(contact.name)
             continue
-        segment = next(s for s in segments if s in contact.segments)
+        segment = next(s for s in broadcast.segments if s in contact.segments)
         session.add(BroadcastRecipientRow(
             broadcast_id=broadcast.id, contact_id=contact.id, name=contact.name[:128],
             segment=segment, channel=usable[0], alt_channel=usable[1] if len(usable) > 1 else None,
             token=secrets.token_hex(16), state="pending", step=0, version=0, next_at=now,
             delivered=False, held=False))
         by_channel[usable[0]] += 1
-    if incident is not None:
-        detail = (f"Broadcast #{broadcast.id} to {', '.join(segments)} approved by {approver}: "
-                  f"{sum(by_channel.values())} recipient(s)"
-                  + (f" ({', '.join(f'{c} {n}' for c, n in sorted(by_channel.items()))})"
-                     if by_channel else "")
-                  + (f"; {len(unreachable)} unreachable on {', '.join(channels)}"
-                     if unreachable else "")
-                  + (f"; warnings accepted: {override_reason.strip()}" if warnings else ""))
-        record(session, incident, now, approver, "broadcast", detail)
-    session.flush()
-    return broadcast
+    return by_channel, unreachable
+
+
+def activate_approved(store, now: datetime,
+                      public_langs: tuple[str, ...] = ("en", "fr")) -> int:
+    """Turn every approved broadcast draft into a sending broadcast; returns how many.
+
+    One commit per draft: claimed by a conditional UPDATE (approved -> published), its
+    approval re-checked against the exact text and the incident (a stale or edited text
+    goes back to the queue, with the reason on the timeline), the broadcast written with
+    the approved text and its recipients. A machine-written update (no broadcast row yet)
+    goes to the contacts of its segment (`draft.audience`) on its channel, in the
+    languages it serves, asking no confirmation."""
+    with store.session() as session:
+        ids = session.execute(select(DraftRow.id).where(
+            DraftRow.kind == DRAFT_KIND, DraftRow.status == DraftStatus.APPROVED)
+            .order_by(DraftRow.id)).scalars().all()
+    return sum(_activate(store, draft_id, now, public_langs) for draft_id in ids)
+
+
+def _activate(store, draft_id: int, now: datetime, public_langs: tuple[str, ...]) -> bool:
+    with store.session() as session:
+        if not session.execute(update(DraftRow).where(
+                DraftRow.id == draft_id, DraftRow.status == DraftStatus.APPROVED).values(
+                status=DraftStatus.PUBLISHED, published_at=now, updated_at=now)).rowcount:
+            return False  # another worker took it, or a human withdrew it
+        draft = session.get(DraftRow, draft_id)
+        session.refresh(draft)
+        incident = session.get(IncidentRow, draft.incident_id) if draft.incident_id else None
+        approval = valid_approval(session, draft)
+        why = "its text changed after approval" if approval is None else stale_reason(
+            session, draft, now)
+        if why:
+            draft.status, draft.published_at = DraftStatus.DRAFT, None
+            void_approvals(session, draft)
+            if incident is not None:
+                record(session, incident, now, "broadcasts", "broadcast",
+                       f"Not sent: broadcast draft #{draft.id} is {why}")
+            return False
+        broadcast = session.execute(select(BroadcastRow).where(
+            BroadcastRow.draft_id == draft.id)).scalar_one_or_none()
+        if broadcast is None:
+            broadcast = BroadcastRow(
+                incident_id=draft.incident_id, segments=[draft.audience],
+                channels=[draft.channel], lang=draft.lang, created_by=draft.author,
+                severity=incident.severity if incident is not None else "major",
+                created_at=now, draft_id=draft.id, ask_confirm=False,
+                only_langs=langs_served(draft.lang, tuple(public_langs)), body=draft.body)
+            session.add(broadcast)
+        broadcast.body, broadcast.subject = draft.body, draft.subject
+        broadcast.approved_by, broadcast.state = approval.approver, "active"
+        broadcast.promised_next_update = draft.promised_next_update or _promise(
+            draft.body, draft.lang, "UTC", now)
+        session.flush()
+        by_channel, unreachable = _add_recipients(session, broadcast, now)
+        if incident is not None:
+            record(session, incident, now, approval.approver, "broadcast",
+                   f"Broadcast #{broadcast.id} to {', '.join(broadcast.segments)}"
+                   + (f" ({'/'.join(broadcast.only_langs)})" if broadcast.only_langs else "")
+                   + f" approved by {approval.approver}: {sum(by_channel.values())} "
+                   "recipient(s)"
+                   + (f" ({', '.join(f'{c} {n}' for c, n in sorted(by_channel.items()))})"
+                      if by_channel else "")
+                   + (f"; {len(unreachable)} unreachable on {', '.join(broadcast.channels)}"
+                      if unreachable else "")
+                   + (f"; warnings accepted: {approval.override_reason}"
+                      if approval.override_reason else ""))
+    return True
+
+
+def sms_preview(body: str, lang: str, ask_confirm: bool = True) -> dict:
+    """What one SMS of this text costs, as sent (with the "Reply YES" line when it asks
+    for a confirmation): characters, encoding (GSM-7 or UCS-2) and segments billed."""
+    text = body + ("\n" + TEXT.get(lang, TEXT["en"])["sms"] if ask_confirm else "")
+    encoding, segments = sms_segments(text)
+    return {"chars": len(text), "encoding": encoding, "segments": segments}
 
 
 # --- the stage -----------------------------------------------------------------------------
@@ -254,9 +392,11 @@ TEXT = {
 def message_for(broadcast: BroadcastRow, recipient: BroadcastRecipientRow, channel: str,
                 kind: str, address: str, policy: BroadcastPolicy) -> Message:
     t = TEXT.get(broadcast.lang, TEXT["en"])
-    prefix = t.get(kind, "")
+    prefix = t.get(kind, "") if broadcast.ask_confirm else ""
     lines = [prefix + broadcast.body]
-    if channel == "sms":
+    if not broadcast.ask_confirm:
+        pass  # an update to read: nothing to answer, no link to click
+    elif channel == "sms":
         lines.append(t["sms"])
     elif policy.link_secret and policy.public_url:
         link = f"{policy.public_url.rstrip('/')}/ack/b/{link_token(policy.link_secret, recipient)}"
@@ -268,10 +408,14 @@ def message_for(broadcast: BroadcastRow, recipient: BroadcastRecipientRow, chann
                    idempotency_key=f"broadcast:{broadcast.id}:{recipient.id}:{recipient.step}")
 
 
-def _plan(recipient: BroadcastRecipientRow, policy: BroadcastPolicy) -> tuple[str, str] | None:
-    """(kind, channel) of the next step, or None when there is none left."""
+def _plan(recipient: BroadcastRecipientRow, policy: BroadcastPolicy,
+          ask_confirm: bool = True) -> tuple[str, str] | None:
+    """(kind, channel) of the next step, or None when there is none left. An update that
+    asks no confirmation is only tried again (`retry`) after a failed send."""
     if recipient.step == 0:
         return "send", recipient.channel
+    if not ask_confirm:
+        return ("retry", recipient.channel) if recipient.step <= policy.resends else None
     if recipient.step <= policy.resends:
         return "resend", recipient.channel
     if recipient.step == policy.resends + 1 and policy.escalate and recipient.alt_channel:
@@ -309,7 +453,7 @@ def _step(store, channels, policy: BroadcastPolicy, rid: int, now: datetime):
             return None
         broadcast = session.get(BroadcastRow, r.broadcast_id)
         contact = session.get(ContactRow, r.contact_id) if r.contact_id else None
-        plan = _plan(r, policy)
+        plan = _plan(r, policy, broadcast.ask_confirm)
         guard = (BroadcastRecipientRow.id == rid, BroadcastRecipientRow.version == r.version)
         if plan is None or contact is None:
             session.execute(update(BroadcastRecipientRow).where(*guard).values(
@@ -341,7 +485,7 @@ def _step(store, channels, policy: BroadcastPolicy, rid: int, now: datetime):
         session.add(BroadcastSendRow(
             recipient_id=rid, step=step, kind=kind, channel=channel, address=address or None,
             at=now, segments=sms_segments(message.body)[1] if channel == "sms" else None))
-        b_id = broadcast.id
+        b_id, informational = broadcast.id, not broadcast.ask_confirm
     # Committed: this step is ours and on record before the channel is called.
     outcome = deliver(channels, channel, message, now, store=store, purpose="broadcast",
                       ref=f"broadcast:{b_id}:{rid}:{step}")
@@ -356,7 +500,9 @@ def _step(store, channels, policy: BroadcastPolicy, rid: int, now: datetime):
                 BroadcastRecipientRow.id == rid).values(delivered=True, last_sent_at=now))
         values = {"version": r.version + 1}
         if outcome.ok:
-            if r.state == "pending":
+            if informational:
+                values.update(state="informed", next_at=None)  # nothing more to do
+            elif r.state == "pending":
                 values["state"] = "sent"
         elif outcome.permanent and kind != "escalate" and r.alt_channel and policy.escalate:
             values.update(step=policy.resends + 1, next_at=now)  # straight to the alternative
@@ -377,7 +523,7 @@ def _to_timeline(store, steps: dict[int, list], now: datetime) -> None:
             if broadcast.incident_id is None:
                 continue
             parts = []
-            for kind in ("send", "resend", "escalate"):
+            for kind in ("send", "retry", "resend", "escalate"):
                 mine = [e for e in entries if e[0] == kind]
                 if not mine:
                     continue
@@ -403,12 +549,16 @@ def _to_timeline(store, steps: dict[int, list], now: datetime) -> None:
 
 @dataclass
 class Broadcasting:
-    """Stage: send, re-send and escalate broadcasts until each recipient confirms."""
+    """Stage: activate the approved broadcast drafts, then send, re-send and escalate
+    broadcasts until each recipient confirms; returns the messages delivered.
+    `public_langs`: the brand's languages (a contact in another one gets the first's)."""
 
     channels: dict[str, Channel]
     policy: BroadcastPolicy | None = None
+    public_langs: tuple[str, ...] = ("en", "fr")
 
     def run_once(self, store, now: datetime) -> int:
+        activate_approved(store, now, self.public_langs)
         return advance_broadcasts(store, self.channels, now, policy=self.policy)
 
 
@@ -525,7 +675,8 @@ def totals(session: Session, broadcast_id: int | None = None) -> dict[str, int]:
 
 def by_segment(session: Session, broadcast_id: int | None = None) -> list[dict]:
     """One row per (broadcast, segment): recipients, sent, delivered, confirmed, held,
-    resent, escalated, unconfirmed (every step made, no answer), failed (refused with no
+    resent, escalated, unconfirmed (every step made, no answer), informed (an update that
+    asked no confirmation, delivered), failed (refused with no
     alternative), stale (its promised next update passed before it could go), opted out."""
     q = select(BroadcastRecipientRow)
     if broadcast_id is not None:
@@ -548,10 +699,11 @@ def by_segment(session: Session, broadcast_id: int | None = None) -> list[dict]:
         g["resent"] += made[r.id]["resend"]
         g["escalated"] += made[r.id]["escalate"]
         g["unconfirmed"] += r.state == "unconfirmed"
+        g["informed"] += r.state == "informed"
         g["failed"] += r.state == "failed"
         g["stale"] += r.state == "stale"
         g["opted_out"] += r.state == "opted-out"
     keys = ("recipients", "sent", "delivered", "confirmed", "held", "resent", "escalated",
-            "unconfirmed", "failed", "stale", "opted_out")
+            "unconfirmed", "informed", "failed", "stale", "opted_out")
     return [{"broadcast": b, "segment": s, **{k: g[k] for k in keys}}
             for (b, s), g in sorted(groups.items())]

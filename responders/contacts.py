@@ -28,6 +28,7 @@ from store.models import (
     BroadcastRow,
     BroadcastSendRow,
     ContactRow,
+    KeyAccountReminderRow,
     KeyAccountTaskRow,
 )
 
@@ -304,8 +305,9 @@ def delete_contact(session: Session, contact: ContactRow) -> None:
         BroadcastRecipientRow.contact_id == contact.id).values(
         contact_id=None, name="(deleted)", next_at=None,
         state=_erased_state()))
-    session.execute(update(KeyAccountTaskRow).where(KeyAccountTaskRow.contact_id == contact.id)
-                    .values(contact_id=None))
+    for table in (KeyAccountTaskRow, KeyAccountReminderRow):
+        session.execute(update(table).where(table.contact_id == contact.id)
+                        .values(contact_id=None))
     session.delete(contact)
 
 

@@ -1,6 +1,7 @@
 """The drafting stage: group rumours into claims, and refresh the suggested updates and
 replies of the incident that still owes them (active, or resolved and owing the
-all-clear), and the post-mortems."""
+all-clear), its updates to contact segments (customers' e-mail and SMS, partners,
+investors, regulators: `responders.stakeholders`), and the post-mortems."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from responders import rumours
+from responders import lessons, rumours
 from responders.drafts import Brand, suggest_corrections, suggest_replies, suggest_updates
 from responders.incidents import Phase, active_incident, latest_resolved
+from responders.stakeholders import suggest_segment_updates
 from responders.templates import TemplateLibrary
 from store.claims import try_lock
 from store.models import DraftRow, IncidentRow
@@ -20,11 +22,15 @@ from store.models import DraftRow, IncidentRow
 
 def suggest_postmortems(session: Session, library, brand, now: datetime) -> list[DraftRow]:
     """The board and public drafts of every incident in the post-mortem phase (created on
-    entering it, refreshed while untouched by a human)."""
+    entering it, refreshed while untouched by a human), after the plan updates its review
+    asks for are proposed (once each: `lessons.propose_from_review`), so the board's
+    "Plan updates" section lists them."""
     out = []
     for incident in session.execute(select(IncidentRow).where(
             IncidentRow.phase == Phase.POSTMORTEM.value)).scalars():
+        lessons.propose_from_review(session, incident, now=now, library=library)
         out += suggest_updates(session, incident, library, brand, now)
+        out += suggest_segment_updates(session, incident, library, brand, now)  # voids
     return out
 
 
@@ -47,5 +53,6 @@ class Drafting:
                 return drafted
             return drafted + len(
                 suggest_updates(session, incident, self.library, self.brand, now)) + len(
+                suggest_segment_updates(session, incident, self.library, self.brand, now)) + len(
                 suggest_replies(session, incident, self.library, self.brand, now)) + len(
                 suggest_corrections(session, incident, self.library, self.brand, now))

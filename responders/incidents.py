@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from responders.cell import ROLES, assign, start_shift
 from store.models import DraftRow, DraftStatus, IncidentRow, StatusComponentRow, TimelineRow
 
 
@@ -90,10 +91,12 @@ def declare(session: Session, *, title: str, crisis_type: str, severity: str, ac
     incident = IncidentRow(
         title=title, crisis_type=crisis_type, severity=severity,
         phase=Phase.INVESTIGATING.value, declared_at=now, declared_by=actor,
-        comms_lead=actor, translations={}, major_change_at=now,
+        translations={}, major_change_at=now,
     )
     session.add(incident)
     session.flush()
+    # Whoever declares is the comms lead until someone else is named or takes over.
+    start_shift(session, incident, "comms_lead", actor, via="declared", now=now)
     origin = f" from alert #{alert.id}" if alert is not None else ""
     record(session, incident, now, actor, "declared",
            f"Declared {severity} {crisis_type} incident{origin}: {title}")
@@ -102,21 +105,15 @@ def declare(session: Session, *, title: str, crisis_type: str, severity: str, ac
     return incident
 
 
-ROLES = ("commander", "comms_lead", "tech_lead")
-
-
 def assign_roles(session: Session, incident: IncidentRow, *, actor: str, now: datetime,
                  **roles: str | None) -> list[str]:
-    """Name who holds each role (empty = nobody); returns the changes, as recorded."""
+    """Name who holds each crisis-cell role from now (empty = nobody); returns the changes,
+    as recorded. The holders are the cell's shifts (`responders.cell.assign`)."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
-    changed = []
-    for name, value in roles.items():
-        value = (value or "").strip() or None
-        if getattr(incident, name) != value:
-            setattr(incident, name, value)
-            changed.append(f"{name.replace('_', ' ')}: {value or '(nobody)'}")
+    changed = [c for c in (assign(session, incident, name, value, now=now)
+                           for name, value in roles.items()) if c]
     if changed:
         record(session, incident, now, actor, "roles", "; ".join(changed))
     return changed
@@ -289,7 +286,8 @@ def _published(session: Session, incident: IncidentRow):
         select(DraftRow.audience, DraftRow.channel, DraftRow.published_at,
                DraftRow.promised_next_update)
         .where(DraftRow.incident_id == incident.id, DraftRow.status == DraftStatus.PUBLISHED,
-               DraftRow.kind != "reply")
+               # replies answer one person; broadcasts go to contact segments, not audiences
+               DraftRow.kind.not_in(("reply", "broadcast")))
     ).all()
 
 

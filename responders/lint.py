@@ -478,6 +478,14 @@ def _translate(facts, lang, ui) -> list[Finding]:
         pronoun="they" if many else "it", pronoun2="them" if many else "it"))]
 
 
+# The words each contact segment is held to (responders.contacts.SEGMENTS): people inside
+# hear what the team or management hear; outside organisations are told the facts, the
+# business impact and the plan, like management; key accounts and the press, like customers.
+SEGMENT_AUDIENCE = {"staff": "team", "on-call": "team", "management": "ceo",
+                    "partners": "ceo", "investors": "ceo", "regulators": "ceo",
+                    "key-accounts": "customers", "press": "customers"}
+
+
 def lint(
     text: str,
     *,
@@ -490,7 +498,10 @@ def lint(
     tz: str | tzinfo | None = None,
     ui_lang: str = "en",
 ) -> list[Finding]:
-    """All findings for one message, in rule order then position (see module docstring)."""
+    """All findings for one message, in rule order then position (see module docstring).
+    `audience` may also be a contact segment: it is held to its audience's rules
+    (`SEGMENT_AUDIENCE`: staff as the team, partners and investors as management...)."""
+    audience = SEGMENT_AUDIENCE.get(audience, audience)
     text = text.replace("\u2019", "'")  # same length, so spans stay valid
     where, now = zone(tz), _utc(now)
     ui = ui_lang if ui_lang in ("en", "fr") else "en"

@@ -34,6 +34,8 @@ from responders.subscribers import notify_subscribers
 from store.models import DeliveryRow, DraftRow, DraftStatus, IncidentRow, MentionRow
 
 MAX_ATTEMPTS = 5
+# Drafts to contact segments go out as broadcasts (responders.broadcasts), never from here.
+BROADCAST_KIND = "broadcast"
 IDEMPOTENT = ("statuspage",)  # idempotent whatever object is configured for them
 NEEDS_CHECK = DraftStatus.NEEDS_CHECK
 UNCONFIRMED_AFTER = timedelta(minutes=2)  # no send takes this long: the sender died
@@ -62,6 +64,7 @@ def publish_approved(store, channels: dict[str, Channel], now: datetime) -> int:
     with store.session() as session:
         ids = session.execute(
             select(DraftRow.id).where(
+                DraftRow.kind != BROADCAST_KIND,  # the Broadcasting stage sends those
                 (DraftRow.status == DraftStatus.APPROVED)
                 | ((DraftRow.status == DraftStatus.PUBLISHING) & DraftRow.channel.in_(retryable))
             ).order_by(DraftRow.id)

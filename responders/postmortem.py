@@ -36,6 +36,7 @@ from store.models import (
     DraftRow,
     DraftStatus,
     IncidentRow,
+    PlanUpdateRow,
     PostmortemActionRow,
     RumourClaimRow,
     TimelineRow,
@@ -83,6 +84,23 @@ T = {
                           "the next drill",
         "act_rumours": "Link every recurring rumour to an official statement",
         "owner": "owner", "due": "due",
+        "plan_states": {"open": "to review", "applied": "applied", "dismissed": "dismissed"},
+        "plan_kinds": {"register": "risk register", "template": "template"},
+        # The plan updates the review proposes (responders.lessons.FROM_REVIEW).
+        "plan_texts": {
+            "act_public": "Prepare the first status update so it can go out within 30 "
+                          "minutes of declaring",
+            "act_ceo": "Prepare a management update for every phase",
+            "act_cadence": "Give the comms lead a first action to keep the customers' update "
+                           "rhythm",
+            "act_alert": "Shorten the path from the first alert to a declared incident in "
+                         "the playbook",
+            "act_rumours": "Prepare the rumour correction so every recurring claim gets an "
+                           "official statement",
+            "act_deliveries": "Rehearse the channels and the manual-posting procedure",
+            "uncovered": "Add a {crisis_type} risk to the register: this crisis was not in "
+                         "the plan",
+        },
     },
     "fr": {
         "declared": "incident déclaré ({severity}, {crisis_type})",
@@ -129,6 +147,22 @@ T = {
                           "manuelle avant le prochain exercice",
         "act_rumours": "Relier chaque rumeur récurrente à une déclaration officielle",
         "owner": "responsable", "due": "échéance",
+        "plan_states": {"open": "à examiner", "applied": "appliquée", "dismissed": "écartée"},
+        "plan_kinds": {"register": "registre des risques", "template": "modèle"},
+        "plan_texts": {
+            "act_public": "Préparer la première mise à jour publique pour qu'elle parte dans "
+                          "les 30 minutes qui suivent la déclaration",
+            "act_ceo": "Préparer un point pour la direction à chaque phase",
+            "act_cadence": "Donner au responsable communication une première action pour "
+                           "tenir le rythme des mises à jour clients",
+            "act_alert": "Raccourcir dans la fiche réflexe le chemin de la première alerte à "
+                         "la déclaration de l'incident",
+            "act_rumours": "Préparer le démenti pour que chaque rumeur récurrente reçoive une "
+                           "déclaration officielle",
+            "act_deliveries": "Exercer les canaux et la procédure de publication manuelle",
+            "uncovered": "Ajouter au registre un risque de type {crisis_type} : cette crise "
+                         "n'était pas dans le plan",
+        },
         "severities": {"minor": "mineure", "major": "majeure", "critical": "critique"},
         "types": {"outage": "panne", "degraded": "dégradation", "data_leak": "fuite de données",
                   "billing": "facturation", "defect": "défaut produit",
@@ -327,9 +361,35 @@ def follow_ups(session: Session, incident: IncidentRow, lang: str, version: str,
         for text, owner, due in items)
 
 
+def plan_updates(session: Session, incident: IncidentRow, lang: str) -> str:
+    """The "Plan updates" section (issue 19): one line per change to the crisis plan this
+    incident asked for (`responders.lessons`), with what it changes and where it stands."""
+    t = _t(lang)
+    rows = session.execute(select(PlanUpdateRow).where(
+        PlanUpdateRow.incident_id == incident.id).order_by(PlanUpdateRow.id)).scalars()
+    return "\n".join(
+        f"- {plan_update_text(r, incident, lang)} ({t['plan_kinds'][r.kind]}"
+        + (f" {r.template}" if r.template else "") + f", {t['plan_states'][r.state]})"
+        for r in rows)
+
+
+def plan_update_text(row: PlanUpdateRow, incident: IncidentRow, lang: str) -> str:
+    """A plan update's text in `lang`: the review's own proposals are worded per language
+    (T["plan_texts"]); a human's stays as typed."""
+    t = _t(lang)
+    finding = (row.origin or "").removeprefix("review:")
+    template = t["plan_texts"].get(finding) if row.origin else None
+    if template is None:
+        return row.text
+    kind = t.get("types", {}).get(incident.crisis_type,
+                                  incident.crisis_type.replace("_", " "))
+    return template.format(crisis_type=kind)
+
+
 def postmortem_facts(session: Session, incident: IncidentRow, lang: str, version: str,
                      now: datetime) -> dict:
-    """The template facts a post-mortem adds: summary, timeline, lessons, follow_ups."""
+    """The template facts a post-mortem adds: summary, timeline, lessons, follow_ups, and
+    plan_updates (the board's "Plan updates" section; empty when none)."""
     t = _t(lang)
     r = review(session, incident, lang)
     title = facts_for(incident, lang)["title"]
@@ -353,7 +413,8 @@ def postmortem_facts(session: Session, incident: IncidentRow, lang: str, version
         ) if part)
     return {"summary": summary, "timeline": timeline(session, incident, lang),
             "lessons": lessons, "follow_ups": follow_ups(session, incident, lang, version,
-                                                         r.actions)}
+                                                         r.actions),
+            "plan_updates": plan_updates(session, incident, lang)}
 
 
 def reminders(session: Session, now: datetime) -> list[dict]:

@@ -12,16 +12,20 @@ with the claim, so a crash never nags twice either.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from responders.action_reminders import remind_actions
 from responders.alerting import Contact
+from responders.cell import CellConfig
+from responders.cell_fatigue import remind_tired
 from responders.channels.base import Channel, Message
 from responders.delivery import deliver
 from responders.incidents import ACTIVE, Audience, Clock, Phase, audience_clocks, record
+from responders.key_account_reminders import remind_key_accounts
 from store.models import IncidentRow, ReminderRow
 
 log = logging.getLogger("crisiswatch")
@@ -96,6 +100,13 @@ class Reminding:
 
     channels: dict[str, Channel]
     contacts: list[Contact]
+    cell: CellConfig = field(default_factory=CellConfig)  # its fatigue_after
 
     def run_once(self, store, now: datetime) -> int:
-        return remind_due_updates(store, self.channels, self.contacts, now)
+        # Post-mortem actions coming due or overdue are nudged by the same stage (issue 19),
+        # and so are crisis-cell role holders on duty for too long.
+        return (remind_due_updates(store, self.channels, self.contacts, now)
+                + remind_actions(store, self.channels, self.contacts, now)
+                + remind_tired(store, self.channels, self.contacts, self.cell, now)
+                # and key-account owners whose call, update or follow-up is due (issue 18)
+                + remind_key_accounts(store, self.channels, self.contacts, now))

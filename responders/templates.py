@@ -3,7 +3,8 @@
 Layout under the template root (``templates/`` at the repository top level)::
 
     status/<crisis_type|generic>/<phase>.<lang>.j2              public status page update
-    notify/<crisis_type|generic>/<audience>.<phase>.<lang>.j2   team, ceo, customers (email), sms
+    notify/<crisis_type|generic>/<audience>.<phase>.<lang>.j2   team, ceo, customers (email), sms,
+                                                                partners, investors, regulators
     postmortem/<crisis_type|generic>/{board,public}.<lang>.j2
     replies/<crisis_type|generic>/<category>.<lang>.j2          social replies to one mention
 

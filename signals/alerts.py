@@ -34,8 +34,9 @@ SEVERITY = {1: "warning", 2: "major"}  # distinct families -> severity; 3+ is cr
 # Series that say the same thing count once towards severity: more people talking
 # (volume, new words), more of them unhappy (share, reach), rumours, tickets.
 FAMILY = {"mentions": "volume", "terms": "volume", "negative_share": "sentiment",
-          "reach": "sentiment", "rumours": "rumours", "tickets": "tickets"}
+          "negative": "sentiment", "reach": "sentiment", "rumours": "rumours", "tickets": "tickets"}
 KIND_NAMES = {"mentions": "mention volume", "negative_share": "negative sentiment",
+          "negative": "negative mentions",
           "rumours": "rumours", "tickets": "support tickets",
           "reach": "reach-weighted negativity", "terms": "emerging terms"}
 SERIES_BEFORE = timedelta(minutes=60)  # context kept in the evidence before the alert
@@ -104,6 +105,8 @@ def headline(kinds: list[str], evidence: dict) -> str:
         obs, exp = sig["observed"], sig["expected"]
         if kind == "mentions":
             parts.append(f"mentions {_times(obs, exp)}")
+        elif kind == "negative":
+            parts.append(f"negative mentions {_times(obs, exp)}")
         elif kind == "negative_share":
             parts.append(f"{obs:.0%} negative (normally {exp:.0%})")
         elif kind == "rumours":

@@ -2,11 +2,9 @@
 
 Contract
 --------
-* ``Detector.update(value) -> float`` (generic numeric series) and
-  ``CountDetector.update(minute, count) -> float`` (event counts per bucket) return a score
-  in [0, 1] for the row just fed, computed from that row and earlier rows only (the state
+* ``Detector.update(value) -> float`` returns a score in [0, 1] for the row just fed, computed from that row and earlier rows only (the state
   is the only memory; nothing looks ahead). Same input -> same output (no randomness).
-* ``score_series(values, counts=False, times=None) -> list[float]`` scores a whole series
+* ``score_series(values) -> list[float]`` scores a whole series
   by feeding a fresh detector row by row, so it is causal by construction.
 * The score is ``surprise / (surprise + K)`` where ``surprise = -log10(p)`` and ``p`` is a
   (Bonferroni-corrected) tail probability, so scores are comparable across series: the
@@ -24,14 +22,8 @@ window). Below the 95th percentile the empirical rank gives p; beyond it an expo
 tail fitted through the 95th and 99.5th percentiles extrapolates (no Gaussian assumption,
 so heavy-tailed or multimodal series stay calibrated). Two-sided.
 
-Count mode: per bucket (e.g. one minute) counts; sums over several time scales (5 min,
-1 h, 1 day by default) are tested, upward only, against a seasonal expectation
-(hour-of-week profile learned over past weeks, falling back to hour-of-day and to a recent
-rate) times a slow level factor, with a negative-binomial tail whose dispersion is learned
-per scale. Flagged buckets teach the profile only clipped at 1.5x the expectation and do
-not teach the dispersion (not poisoned by the crisis it detects); the level factor learns
-from clipped values with a 3-hour half-life, so gaps are neutral and real level shifts are
-absorbed within hours while the onset of a crisis is still judged against the old level.
+The live pipeline's count detector (mentions, tickets... per minute, over several time
+scales) is ``signals.counts``.
 """
 
 from __future__ import annotations
@@ -39,9 +31,6 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from datetime import datetime, timedelta
-
-from scipy.special import betainc
 
 
 def threshold_for(false_alarms_per_week: float, tests_per_week: float) -> float:
@@ -195,144 +184,7 @@ class Detector:
         return score_of(self.peak, self.k)
 
 
-def nb_tail(k: float, mean: float, alpha: float) -> float:
-    """P(X >= k) for a negative binomial with this mean and var = mean + alpha*mean^2
-    (continuous in k, so weighted counts work too)."""
-    if k <= 0:
-        return 1.0
-    if mean <= 0:
-        return 0.0
-    r = 1.0 / alpha
-    return float(betainc(k, r, mean / (r + mean)))
-
-
-class CountDetector:
-    """Streaming detector for event counts per bucket (mentions per minute, ...).
-
-    ``update(minute, count)`` with buckets in time order (gaps allowed: a missing bucket
-    is neither observed nor expected). For each scale in ``scales`` (minutes) the sum of
-    the counts over the trailing window is compared, upward only, with the sum of the
-    per-bucket expectations over the same buckets, by a negative-binomial tail with a
-    dispersion learned per scale. The expectation is the hour-of-week profile (once
-    ``week_min`` samples of that hour exist), else the hour-of-day profile, else a recent
-    rate, times a slow level factor. Tests are relative (no absolute floors): a quiet
-    series needs proportionally bigger, not absolutely bigger, jumps.
-    """
-
-    def __init__(self, bucket_minutes: float = 1.0, scales=(5, 60, 1440),
-                 refractory_minutes: float = 120.0, k: float = 4.0,
-                 warmup_minutes: float = 1440.0, learn_below: float = 3.0,
-                 alpha_prior: float = 0.1, alpha_min: float = 0.01,
-                 level_half_life_minutes: float = 180.0, week_memory: int = 4,
-                 prior_events: float = 5.0):
-        self.scales = tuple(scales)
-        self.k, self.learn_below, self.alpha_min = k, learn_below, alpha_min
-        per_hour = max(60.0 / bucket_minutes, 1.0)
-        self.day_min, self.week_min = per_hour, per_hour  # one hour's worth of samples
-        self.day_cap, self.week_cap = 7 * per_hour, week_memory * per_hour
-        self.warmup = timedelta(minutes=warmup_minutes)
-        self.level_a = 1 - 0.5 ** (bucket_minutes / level_half_life_minutes)
-        self.rate_a = 1 - 0.5 ** (bucket_minutes / 60.0)
-        self.alpha_a = 1 - 0.5 ** (bucket_minutes / (7 * 1440.0))
-        self.day = [0.0] * 24; self.day_n = [0] * 24
-        self.week = [0.0] * 168; self.week_n = [0] * 168
-        self.rate: float | None = None
-        self.slow_rate = 0.0  # long-run mean per bucket (half-life one day)
-        self.slow_a = 1 - 0.5 ** (bucket_minutes / 1440.0)
-        self.prior_events = prior_events
-        self.num = self.den = 0.0  # level factor = num / den (clipped observed / profile)
-        self.windows = [deque() for _ in self.scales]  # (minute, count, expected)
-        self.sums = [[0.0, 0.0] for _ in self.scales]
-        self.alpha = [alpha_prior] * len(self.scales)
-        self.disp = [(0.0, 0.0)] * len(self.scales)  # EWMAs of (obs-mu)^2 - mu and mu^2
-        self.start: datetime | None = None
-        self.onset = Onset(max(int(refractory_minutes / bucket_minutes), 1), 0.0)
-        self.surprise = self.peak = 0.0
-        self.tests_per_week = 7 * 1440 / bucket_minutes * len(self.scales)
-
-    def _base(self, at: datetime) -> float | None:
-        """Per-bucket expectation (in level-1 units): hour-of-week mean shrunk toward the
-        hour-of-day mean, shrunk toward the long-run rate, each by a prior worth
-        ``prior_events`` events -- so a slot seen with few events (a quiet brand, a new
-        slot) borrows strength instead of predicting 0 and making one mention news."""
-        if self.day_n[at.hour] < self.day_min:
-            return None
-        c = self.prior_events
-        overall = max(self.slow_rate, 1e-9)
-        hour, slot = at.hour, at.weekday() * 24 + at.hour
-        dn = self.day_n[hour]
-        day = (self.day[hour] * dn + c) / (dn + c / overall)
-        wn = self.week_n[slot]
-        if wn < self.week_min:
-            return day
-        return (self.week[slot] * wn + c) / (wn + c / max(day, 1e-9))
-
-    def update(self, at: datetime, count: float) -> float:
-        x = max(float(count), 0.0)
-        if self.start is None:
-            self.start, self.rate, self.slow_rate = at, x, x
-        base = self._base(at)
-        level = min(max(self.num / self.den, 0.1), 10.0) if self.den > 0 else 1.0
-        expected = base * level if base is not None else self.rate
-        expected = max(expected, 1e-6)
-        p_min = 1.0
-        armed = at - self.start >= self.warmup
-        for i, s in enumerate(self.scales):
-            w, sm = self.windows[i], self.sums[i]
-            w.append((at, x, expected)); sm[0] += x; sm[1] += expected
-            edge = at - timedelta(minutes=s)
-            while w and w[0][0] <= edge:
-                _, ox, oe = w.popleft(); sm[0] -= ox; sm[1] -= oe
-            obs, mu = max(sm[0], 0.0), max(sm[1], 1e-9)
-            if armed and at - self.start >= timedelta(minutes=s):
-                p_min = min(p_min, nb_tail(obs, mu, self.alpha[i]))
-        s = -math.log10(max(min(1.0, p_min * len(self.scales)), 1e-300))
-        self.surprise = s
-        # Flagged buckets are down-weighted, not ignored: the profile learns them clipped at
-        # 1.5x the expectation (a crisis barely moves it, yet a wrong expectation cannot
-        # lock the detector into alarming forever); the dispersion skips them.
-        flagged = s >= self.learn_below
-        self._learn(at, min(x, 1.5 * expected) if flagged else x, base, level, flagged)
-        # The level factor learns from every bucket, clipped, so a lasting shift is
-        # absorbed in about a level half-life while a crisis's onset barely moves it.
-        # The clip leaves room for Poisson noise: clipping at 2x alone biases the level
-        # down at low counts (E[min(x, 2*mu)] < mu), which compounds into a collapse.
-        if base is not None:
-            if self.den == 0.0:
-                self.num = self.den = base
-            cap = 2 * expected + 3 * math.sqrt(expected) + 2
-            self.num += self.level_a * (min(x, cap) - self.num)
-            self.den += self.level_a * (base - self.den)
-        self.peak = self.onset(s)  # alert when peak >= threshold_for(...)
-        return score_of(self.peak, self.k)
-
-    def _learn(self, at, x, base, level, flagged) -> None:
-        self.rate += self.rate_a * (x - self.rate)
-        self.slow_rate += self.slow_a * (x - self.slow_rate)
-        shape = x / level if base is not None else x
-        hour, slot = at.hour, at.weekday() * 24 + at.hour
-        self.day_n[hour] = min(self.day_n[hour] + 1, self.day_cap)
-        self.day[hour] += (shape - self.day[hour]) / self.day_n[hour]
-        self.week_n[slot] = min(self.week_n[slot] + 1, self.week_cap)
-        self.week[slot] += (shape - self.week[slot]) / self.week_n[slot]
-        for i, s in enumerate(self.scales):
-            obs, mu = self.sums[i]
-            if not flagged and mu > 1e-6 and at - self.start >= timedelta(minutes=s):
-                # Ratio-of-means moment estimator of the NB2 dispersion: unbiased at low
-                # counts, where clipping per-bucket estimates at 0 would inflate it.
-                vn, vd = self.disp[i] if self.disp[i][1] > 0 else (self.alpha[i] * mu * mu, mu * mu)
-                vn += self.alpha_a * ((obs - mu) ** 2 - mu - vn)
-                vd += self.alpha_a * (mu * mu - vd)
-                self.disp[i] = (vn, vd)
-                if vd > 0:
-                    self.alpha[i] = min(max(vn / vd, self.alpha_min), 4.0)
-
-
-def score_series(values, counts: bool = False, times=None, **params) -> list[float]:
-    """Score a whole series causally by streaming it through a fresh detector
-    (``counts=True``: a ``CountDetector``, which needs the bucket ``times``)."""
-    if counts:
-        det = CountDetector(**params)
-        return [det.update(t, v) for t, v in zip(times, values)]
+def score_series(values, **params) -> list[float]:
+    """Score a whole series causally by streaming it through a fresh ``Detector``."""
     det = Detector(**params)
     return [det.update(v) for v in values]

@@ -3,6 +3,7 @@ signals to the alert lifecycle (``signals.alerts``)."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 from signals.alerts import attach_series, close_quiet_alerts, correlate, series_start
 from signals.crowd import crowd
-from signals.detectors import Bucket, Detector, Settings, reach_weight
+from signals.detectors import STATE_VERSION, Bucket, Detector, Settings, reach_weight
 from signals.terms import terms_of
 from store.claims import try_lock
 from store.models import (
@@ -25,6 +26,8 @@ from store.models import (
 
 DETECTOR = "brand"
 ONE_MINUTE = timedelta(minutes=1)
+REBUILD_FROM = timedelta(days=7)  # history replayed into a detector whose state is unusable
+log = logging.getLogger(__name__)
 
 
 def minute_of(at: datetime) -> datetime:
@@ -77,6 +80,9 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
     A minute is closed once `now - settle` has passed its end and none of its mentions
     is still waiting for a score, so a slow scorer delays detection instead of fooling it.
     One worker at a time walks the minutes (``store.claims.try_lock``); the others return 0.
+    The detector's learned state is read after taking the lock and saved in the same
+    transaction as the signals it raised (``detector_state``), so a restart or the next
+    worker resumes it exactly: the same alerts as one uninterrupted process.
     """
     if not try_lock(session, "detect:" + DETECTOR):
         return 0
@@ -86,7 +92,7 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
         if first is None:
             return 0
         state = DetectorStateRow(name=DETECTOR, last_minute=minute_of(first) - ONE_MINUTE,
-                                 state={})
+                                 state={}, version=STATE_VERSION)
         session.add(state)
     end = minute_of(now - settle)
     unscored = session.execute(
@@ -98,7 +104,7 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
     start = state.last_minute + ONE_MINUTE
     if end <= start:
         return 0
-    detector = Detector.from_state(state.state, settings)
+    detector = resume(session, state, settings, own_accounts)
     raised, touched = 0, {}
     for bucket in buckets(session, start, end, own_accounts=own_accounts):
         signals = detector.update(bucket)
@@ -115,7 +121,29 @@ def detect_once(session: Session, now: datetime, settings: Settings | None = Non
                                             own_accounts=own_accounts))
     close_quiet_alerts(session, end)
     state.state, state.last_minute = detector.to_state(), end - ONE_MINUTE
+    state.version, state.updated_at = STATE_VERSION, now
     return raised
+
+
+def resume(session: Session, state: DetectorStateRow, settings: Settings | None,
+           own_accounts: tuple[str, ...]) -> Detector:
+    """The detector as it stood after ``state.last_minute``. A state this code cannot
+    resume (saved by an earlier detector, or under other settings) is rebuilt by feeding
+    the stored history of the last REBUILD_FROM silently (those minutes already had their
+    say), so an upgrade neither forgets the brand's rhythm nor re-alerts on the past."""
+    if state.version == STATE_VERSION:
+        try:
+            return Detector.from_state(state.state, settings)
+        except (ValueError, KeyError, TypeError) as exc:  # wrong settings, or damaged
+            log.warning("detector state %r not resumed (%s): rebuilding it", state.name, exc)
+    detector = Detector(settings or Settings())
+    end = state.last_minute + ONE_MINUTE
+    first = session.execute(select(func.min(MentionRow.created_at))).scalar()
+    if first is not None and minute_of(first) < end:
+        for bucket in buckets(session, max(minute_of(first), end - REBUILD_FROM), end,
+                              own_accounts=own_accounts):
+            detector.update(bucket)
+    return detector
 
 
 @dataclass

@@ -1,11 +1,13 @@
-"""Streaming, causal early-warning detectors over per-minute buckets.
+"""Streaming, causal early-warning detectors over per-minute buckets (the live pipeline).
 
 Series tested every bucket (each output depends only on buckets already seen):
 
-- counts: mention volume, rumour mentions, support tickets, and reach-weighted negativity
-  (each negative mention weighs 1 + log2(1 + followers/10,000): an account with 500k
-  followers counts as about seven ordinary ones, 50k as 3.6, 1k as 1.1), against a baseline that knows the hour of
-  the day and of the week and drifts slowly (`signals.baseline.CountSeries`);
+- counts: mention volume, negative mentions, rumour mentions, support tickets, and
+  reach-weighted negativity (each negative mention weighs 1 + log2(1 + followers/10,000):
+  an account with 500k followers counts as about seven ordinary ones, 50k as 3.6, 1k as
+  1.1), each by the multi-scale count detector (`signals.counts.CountDetector`: 5 minutes
+  to a day at once, negative-binomial tails against a seasonal, level-following,
+  uncertainty-aware expectation; relative tests, no absolute floors);
 - the negative share of mentions (binomial), once there is enough volume to mean
   something and the share has also risen by a margin;
 - emerging terms: words and hashtags whose share of mentions departs from their own
@@ -13,10 +15,11 @@ Series tested every bucket (each output depends only on buckets already seen):
 
 The threshold is what users care about: `Settings.false_alarms_per_week` (default 1) is
 converted into the surprise, -log10(p), each test must pass, by spreading that budget
-over every test the detector makes in a week (buckets per week x series tested). A
-surprise of 4.8 means "this extreme once in 60,000 tests". Baselines stop learning while
-their series is anomalous, so a long crisis does not teach the detector that crisis is
-normal, and the state is JSON-safe so a restarted pipeline resumes.
+over every test the detector makes in a week (buckets per week x series tested): a
+Bonferroni bound, so the real rate is lower where tests overlap (measured on calm data by
+`benchmarks/bench_signals.py`). Baselines stop learning while their series is anomalous,
+so a long crisis does not teach the detector that crisis is normal, and the state is
+JSON-safe so a restarted pipeline, or another worker, resumes exactly where it stopped.
 """
 
 from __future__ import annotations
@@ -25,16 +28,14 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from signals.baseline import (
-    CountSeries,
-    GaugeSeries,
-    binomial_tail,
-    surprise_of,
-)
+from signals.baseline import binomial_tail, surprise_of
+from signals.counts import SCALES, CountDetector
 from signals.terms import TermTracker
 
 MINUTES_PER_WEEK = 7 * 24 * 60
-TESTS_PER_BUCKET = 6  # mentions, rumours, tickets, reach, negative share, terms
+COUNT_SERIES = ("mentions", "negative", "rumours", "tickets", "reach")
+TESTS_PER_BUCKET = len(COUNT_SERIES) + 2  # the counts, the negative share, the terms
+STATE_VERSION = 2  # 1: the seasonal-Poisson series of signals.baseline (before issue 14)
 
 
 @dataclass(frozen=True)
@@ -85,37 +86,28 @@ class Settings:
 
     `false_alarms_per_week` is the tuning knob (per brand); `threshold`, when set, is an
     explicit surprise that overrides it. `interval_minutes` is the bucket length, so the
-    conversion stays right for series that are not per minute.
+    conversion stays right for series that are not per minute. `scales` are the windows
+    (minutes) every count series is tested over at once.
     """
 
     false_alarms_per_week: float = 1.0
     threshold: float | None = None
     interval_minutes: float = 1.0
-    window: int = 5  # buckets summed for count series
+    scales: tuple[int, ...] = SCALES
+    window: int = 5  # buckets the reach guard counts negative mentions over
     share_window: int = 10  # buckets pooled for the negative share and for terms
-    half_life: float = 45.0  # buckets; how fast the short baseline follows the rhythm
-    drift_half_life: float = 1440.0  # buckets; how fast the level follows a slow drift
+    half_life: float = 45.0  # buckets; how fast the negative share's baseline follows
     warmup: int = 60  # buckets of history before the detector may fire
-    min_count: int = 8  # never fire on fewer events than this in the window
-    min_rate: float = 0.2  # per-bucket floor so a quiet night does not make noise news
     min_share_volume: int = 20  # mentions needed before the negative share means anything
     min_share_lift: float = 0.15  # share must also rise this much above its baseline
-    min_reach_mentions: int = 3  # negative mentions in the window before reach counts
+    # Reach is a weighted count: one complaint from a 500k account weighs 7, so without
+    # this a single post would be "news"; several negative posts are needed.
+    min_reach_mentions: int = 3
     min_term_count: int = 8  # mentions containing a term in the window before it is news
     term_floor: float = 0.01  # a never-seen term is assumed to be in 1% of mentions
     term_lift: float = 2.0  # and must at least double its usual share
     term_half_life: float = 1440.0
     max_terms: int = 3000
-    gauge_half_life: float = 5.0  # buckets; the robust z-score's level (generic series)
-
-    @classmethod
-    def for_interval(cls, minutes: float, **overrides) -> Settings:
-        """Settings for buckets of `minutes`: the durations (half-lives, warm-up) stay the
-        same in time, not in buckets."""
-        per = max(minutes, 1e-9)
-        return cls(interval_minutes=minutes, half_life=max(45 / per, 4.0),
-                   drift_half_life=max(1440 / per, 14.0), warmup=int(max(60 / per, 12)),
-                   term_half_life=max(1440 / per, 14.0), **overrides)
 
     def surprise_threshold(self) -> float:
         if self.threshold is not None:
@@ -123,8 +115,13 @@ class Settings:
         tests = MINUTES_PER_WEEK / self.interval_minutes * TESTS_PER_BUCKET
         return -math.log10(max(self.false_alarms_per_week, 1e-9) / tests)
 
-
-COUNT_SERIES = ("mentions", "rumours", "tickets", "reach")
+    def count_detector(self, state: dict | None = None) -> CountDetector:
+        """A count detector for one series under these settings (resuming ``state``)."""
+        params = {"bucket_minutes": self.interval_minutes, "scales": self.scales,
+                  "warmup_minutes": self.warmup * self.interval_minutes}
+        if state is None:
+            return CountDetector(**params)
+        return CountDetector.from_state(state, **params)
 
 
 @dataclass
@@ -134,7 +131,7 @@ class Detector:
 
     settings: Settings = field(default_factory=Settings)
     seen: int = 0
-    series: dict[str, CountSeries] = field(default_factory=dict)
+    series: dict[str, CountDetector] = field(default_factory=dict)
     share: float | None = None
     share_window: list[tuple[int, int]] = field(default_factory=list)
     terms: TermTracker = field(default_factory=TermTracker)
@@ -143,7 +140,6 @@ class Detector:
     def update(self, bucket: Bucket) -> list[Signal]:
         s = self.settings
         threshold = s.surprise_threshold()
-        per_hour = max(1, round(60 / s.interval_minutes))
         self.seen += 1
         armed = self.seen > s.warmup
         self.share_window = (self.share_window + [(bucket.negative, bucket.mentions)])[
@@ -151,18 +147,15 @@ class Detector:
         signals: list[Signal] = []
         self.last = {}
         for kind in COUNT_SERIES:
-            series = self.series.setdefault(kind, CountSeries())
-            step = series.step(bucket.minute, getattr(bucket, kind), window=s.window,
-                               half_life=s.half_life, drift_half_life=s.drift_half_life,
-                               min_rate=s.min_rate, learn_below=threshold / 2,
-                               per_hour=per_hour)
-            if step is None:
-                continue
+            series = self.series.get(kind)
+            if series is None:
+                series = self.series[kind] = s.count_detector()
+            step = series.update(bucket.minute, getattr(bucket, kind))
             self.last[kind] = step.surprise
-            enough = step.observed >= s.min_count
+            enough = True
             if kind == "reach":
                 negatives = sum(n for n, _ in self.share_window[-s.window:])
-                enough = enough and negatives >= s.min_reach_mentions
+                enough = negatives >= s.min_reach_mentions
             if armed and enough and step.surprise >= threshold:
                 signals.append(Signal(kind, bucket.minute, round(step.observed, 2),
                                       round(step.expected, 2), round(step.surprise, 2)))
@@ -203,21 +196,29 @@ class Detector:
 
     def to_state(self) -> dict:
         """JSON-safe state so a restarted pipeline resumes with its learned baseline."""
-        return {"seen": self.seen, "share": self.share, "share_window": self.share_window,
-                "series": {k: asdict(v) for k, v in self.series.items()},
+        return {"version": STATE_VERSION, "seen": self.seen, "share": self.share,
+                "share_window": self.share_window,
+                "series": {k: v.to_state() for k, v in self.series.items()},
                 "terms": asdict(self.terms)}
 
     @classmethod
     def from_state(cls, state: dict, settings: Settings | None = None) -> Detector:
+        """Resume ``state`` (from ``to_state``). Raises ValueError for a state this code
+        cannot resume (another version, or saved under other settings): the caller
+        decides what to rebuild it from (``signals.detect`` replays the stored history)."""
         d = cls(settings or Settings())
-        d.seen, d.share = state.get("seen", 0), state.get("share")
-        d.share_window = [tuple(x) for x in state.get("share_window", [])]
-        d.series = {k: CountSeries.from_dict(v) for k, v in state.get("series", {}).items()}
-        if "terms" in state:
-            t = state["terms"]
-            d.terms = TermTracker(rates={k: list(v) for k, v in t["rates"].items()},
-                                  volume=t["volume"], window=[dict(w) for w in t["window"]],
-                                  window_mentions=list(t["window_mentions"]))
+        if not state:
+            return d
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"detector state version {state.get('version', 1)!r} is not "
+                             f"{STATE_VERSION}")
+        d.seen, d.share = state["seen"], state["share"]
+        d.share_window = [tuple(x) for x in state["share_window"]]
+        d.series = {k: d.settings.count_detector(v) for k, v in state["series"].items()}
+        t = state["terms"]
+        d.terms = TermTracker(rates={k: list(v) for k, v in t["rates"].items()},
+                              volume=t["volume"], window=[dict(w) for w in t["window"]],
+                              window_mentions=list(t["window_mentions"]))
         return d
 
 
@@ -225,34 +226,3 @@ def detect(buckets: list[Bucket], settings: Settings | None = None) -> list[Sign
     """Run a fresh detector over a whole series (for tests and offline scoring)."""
     detector = Detector(settings or Settings())
     return [signal for b in buckets for signal in detector.update(b)]
-
-
-def is_count_series(values: list[float]) -> bool:
-    return all(v >= 0 and float(v).is_integer() for v in values)
-
-
-def score_series(times: list[datetime], values: list[float],
-                 settings: Settings | None = None) -> list[float]:
-    """Anomaly score in [0, 1] for each point of a generic series, causally.
-
-    Non-negative integer series are counts and go through the live pipeline's count
-    detector (`CountSeries`: seasonal Poisson baseline, upward surprises); any other
-    series through the robust z-score (`GaugeSeries`, two-sided). Points during the
-    warm-up score 0.
-    """
-    s = settings or Settings()
-    threshold = s.surprise_threshold()
-    per_hour = max(1, round(60 / s.interval_minutes))
-    counts = is_count_series(values)
-    series: CountSeries | GaugeSeries = CountSeries() if counts else GaugeSeries()
-    out = []
-    for i, (at, value) in enumerate(zip(times, values)):
-        if counts:
-            step = series.step(at, value, window=s.window, half_life=s.half_life,
-                               drift_half_life=s.drift_half_life, min_rate=s.min_rate,
-                               learn_below=threshold / 2, per_hour=per_hour)
-        else:
-            step = series.step(value, half_life=s.gauge_half_life,
-                               scale_half_life=s.half_life, learn_below=threshold / 2)
-        out.append(0.0 if step is None or i < s.warmup else round(score_of(step.surprise), 6))
-    return out

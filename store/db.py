@@ -64,6 +64,8 @@ class Store:
         Base.metadata.drop_all(self.engine)
         with self.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            # The FTS5 index (SQLite) is no model table; its triggers went with `mentions`.
+            conn.execute(text("DROP TABLE IF EXISTS mentions_fts"))
         self.upgrade()
 
     @contextmanager

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -36,6 +37,8 @@ class MentionRow(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_mentions_source_external_id"),
         Index("ix_mentions_created_at", "created_at"),
+        # The newest mentions of a source without sorting all of them (the Mentions page).
+        Index("ix_mentions_source_created_at", "source", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -72,6 +75,24 @@ class ScoreRow(Base):
     scored_at: Mapped[datetime] = mapped_column(DateTime)
 
     mention: Mapped[MentionRow] = relationship(back_populates="score")
+
+
+class MentionMinuteRow(Base):
+    """Scored mentions counted per minute of ``created_at`` and per source, label, language,
+    crisis type and rumour flag: the roll-up the dashboard reads instead of grouping raw
+    mentions (``store.rollups``). Written in the scoring transaction, so a score is counted
+    exactly once; '' stands for a missing language or crisis type (the key holds no NULL)."""
+
+    __tablename__ = "mention_minutes"
+    __table_args__ = (Index("ix_mention_minutes_lang", "lang"),)  # the language facet
+
+    minute: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(16), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    crisis_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rumour: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    mentions: Mapped[int] = mapped_column(Integer)
 
 
 class CursorRow(Base):
@@ -114,13 +135,17 @@ class TicketCountRow(Base):
 
 
 class DetectorStateRow(Base):
-    """A streaming detector's learned baseline, so restarts resume instead of relearning."""
+    """A streaming detector's learned baseline, so restarts (and the next worker to hold
+    the detection lock) resume instead of relearning. ``version`` is the format of
+    ``state``: code that cannot resume it rebuilds the state from the stored history."""
 
     __tablename__ = "detector_state"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_minute: Mapped[datetime | None] = mapped_column(DateTime)
     state: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class SignalRow(Base):
@@ -168,9 +193,8 @@ class IncidentRow(Base):
     declared_at: Mapped[datetime] = mapped_column(DateTime)
     declared_by: Mapped[str] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
-    commander: Mapped[str | None] = mapped_column(String(64))
-    comms_lead: Mapped[str | None] = mapped_column(String(64))
-    tech_lead: Mapped[str | None] = mapped_column(String(64))
+    # Who holds the incident's roles is the crisis cell's open shifts (`cell_shifts`, issue
+    # 19): `commander`, `comms_lead` and `tech_lead` below read and name them.
     # Facts: every message is rendered from these, never typed free-hand.
     impact: Mapped[str] = mapped_column(Text, default="")
     known: Mapped[str] = mapped_column(Text, default="")
@@ -193,6 +217,43 @@ class IncidentRow(Base):
     events: Mapped[list[TimelineRow]] = relationship(
         back_populates="incident", order_by="TimelineRow.at"
     )
+    # Loaded with the incident (a handful of rows), so the holders read below work on an
+    # incident whose session has closed, as the dashboard's queries hand them out.
+    shifts: Mapped[list[CellShiftRow]] = relationship(
+        back_populates="incident", order_by="CellShiftRow.started_at", lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+
+    def holder(self, role: str) -> str | None:
+        """Who holds crisis-cell `role` now (the open shift's holder), or None."""
+        return next((s.holder for s in self.shifts if s.role == role and s.ended_at is None),
+                    None)
+
+    def name_holder(self, role: str, holder: str | None) -> None:
+        """Name who holds `role` with no clock: a correction, not a handover. The open
+        shift's holder is replaced in place (its on-duty time kept), a role nobody held gets
+        a shift from the declaration, and None removes the open shift. A handover during
+        the incident is `responders.cell.hand_over`, which ends one shift and starts the
+        next at the time it happens."""
+        current = next((s for s in self.shifts if s.role == role and s.ended_at is None), None)
+        if not holder:
+            if current is not None:
+                self.shifts.remove(current)
+        elif current is not None:
+            current.holder = holder
+        else:
+            self.shifts.append(CellShiftRow(role=role, holder=holder, via="assigned",
+                                            started_at=self.declared_at))
+
+    commander = property(lambda self: self.holder("commander"),
+                         lambda self, v: self.name_holder("commander", v),
+                         doc="The incident commander (the cell's open shift).")
+    comms_lead = property(lambda self: self.holder("comms_lead"),
+                          lambda self, v: self.name_holder("comms_lead", v),
+                          doc="The comms lead (the cell's open shift).")
+    tech_lead = property(lambda self: self.holder("tech_lead"),
+                         lambda self, v: self.name_holder("tech_lead", v),
+                         doc="The tech lead (the cell's open shift).")
 
 
 class TimelineRow(Base):
@@ -360,6 +421,9 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Part of every session cookie; logout bumps it, so copies of the cookie stop working.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The cockpit's language (en, fr) and IANA time zone for this user; None = the brand's.
+    lang: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class RateCountRow(Base):
@@ -462,6 +526,10 @@ class PostmortemActionRow(Base):
     done_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    done_by: Mapped[str | None] = mapped_column(String(64))  # issue 19
+    # The last reminder state claimed (None, "due", "overdue"): a conditional UPDATE on it
+    # lets one worker send each reminder once (responders.action_reminders).
+    reminded: Mapped[str | None] = mapped_column(String(16))
 
 
 # --- sources (issue 3) ---------------------------------------------------------------------
@@ -635,6 +703,9 @@ class ContactRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     opted_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When someone last checked these details still reach the person (issue 19: the plan's
+    # health lists contacts not confirmed for a year).
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class BroadcastRow(Base):
@@ -656,6 +727,14 @@ class BroadcastRow(Base):
     # The next update the text promises, read when it was approved: a message held (quiet
     # hours) or re-sent past it would be false, so it is not sent any more.
     promised_next_update: Mapped[datetime | None] = mapped_column(DateTime)
+    # Through the approvals queue (issue 18): the draft whose approved text this is; the
+    # broadcast is `awaiting` until that approval, then `active`.
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # False: an update to read (customers, partners), no reply asked, no re-send.
+    ask_confirm: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # Only the contacts whose language is one of these (None: every language).
+    only_langs: Mapped[list | None] = mapped_column(JSON)
 
 
 class BroadcastRecipientRow(Base):
@@ -748,3 +827,205 @@ class KeyAccountTaskRow(Base):
     done_at: Mapped[datetime] = mapped_column(DateTime)
     done_by: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- team exercises (issue 19) ---
+
+
+class ExerciseRow(Base):
+    """A team exercise: a drill scenario (`scenario`, `seed`) or a recorded past crisis
+    (`recording`: its readable records, kept so the exercise can be replayed and audited)
+    played from `started_at` at `speed` times its own pace. Running until `finished_at`;
+    `scorecard` is the scorecard computed when it finished (the figures stay comparable
+    across exercises even if the store's rows are later pruned)."""
+
+    __tablename__ = "exercises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))  # scenario | recording
+    scenario: Mapped[str | None] = mapped_column(String(32))
+    seed: Mapped[int | None] = mapped_column(Integer)
+    recording_name: Mapped[str | None] = mapped_column(String(256))
+    recording: Mapped[list | None] = mapped_column(JSON)
+    speed: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    started_by: Mapped[str] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_by: Mapped[str | None] = mapped_column(String(64))
+    scorecard: Mapped[dict | None] = mapped_column(JSON)
+
+
+class ExerciseInjectRow(Base):
+    """Something the facilitator added during play: a journalist's question (`question`,
+    stored as a mention) or an ETA that slips (`eta_slip`, a fact change)."""
+
+    __tablename__ = "exercise_injects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    actor: Mapped[str] = mapped_column(String(64))
+
+
+# --- the crisis cell (issue 19) ---
+
+
+class CellShiftRow(Base):
+    """One person holding one crisis-cell role of one incident from `started_at` until a
+    handover sets `ended_at` (with the handover `note` and who took over). The open shift
+    (no `ended_at`) is who holds the role now: at most one per incident and role.
+    `reminded` counts the fatigue reminders sent during the shift (claimed by a conditional
+    UPDATE, so each is sent once)."""
+
+    __tablename__ = "cell_shifts"
+    __table_args__ = (
+        Index("uq_cell_shifts_open", "incident_id", "role", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    holder: Mapped[str] = mapped_column(String(128))
+    via: Mapped[str] = mapped_column(String(16))  # declared | assigned | page | handover
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    handed_to: Mapped[str | None] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reminded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    incident: Mapped[IncidentRow] = relationship(back_populates="shifts")
+
+
+class CellPageRow(Base):
+    """Paging one crisis-cell role for one incident: the roster as it was at declaration
+    (primary first, then deputies), who is paged now (`level` into it, since `level_at`;
+    -1 before the first page) and how it ended: `acknowledged` (by whom, when), `exhausted`
+    (nobody answered) or `covered` (someone took the role by hand). `version` is the claim:
+    a step is taken by a conditional UPDATE on it."""
+
+    __tablename__ = "cell_pages"
+    __table_args__ = (UniqueConstraint("incident_id", "role", name="uq_cell_pages_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    roster: Mapped[list] = mapped_column(JSON, default=list)
+    level: Mapped[int] = mapped_column(Integer, default=-1)
+    level_at: Mapped[datetime | None] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(16), default="paging")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    via: Mapped[str | None] = mapped_column(String(16))
+
+
+class CellPageSendRow(Base):
+    """One message of a cell page: to the person at `level` on one `channel`. Inserted in
+    the commit that claims the step (unique per page, level and channel), then claimed
+    again (`owed` -> `sending`) just before the channel is called, so neither a retry nor a
+    second worker sends it twice; `unknown` is a send that started and never reported."""
+
+    __tablename__ = "cell_page_sends"
+    __table_args__ = (
+        UniqueConstraint("page_id", "level", "channel", name="uq_cell_page_sends_step"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("cell_pages.id"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    person: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(512), default="")
+    kind: Mapped[str] = mapped_column(String(16))  # page | escalate
+    lang: Mapped[str] = mapped_column(String(8), default="en")  # the person's, for the words
+    state: Mapped[str] = mapped_column(String(16), default="owed")
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    at: Mapped[datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- the crisis plan (issue 19) ------------------------------------------------------------
+
+
+class PlanRiskRow(Base):
+    """One risk of the crisis plan's register, with what is prepared for it.
+
+    `probability` and `impact` are 1-5 (risk = their product); `messages` lists the prepared
+    messages as ``{"audience", "phase"}`` (rendered from the template set in every language
+    of `langs`); `segments` the contact segments to reach; `playbook` maps a role to its
+    first actions; `exercise_every_days` with `last_exercised_at` says when it is due for a
+    rehearsal. `key` is the stable name that export and import match on."""
+
+    __tablename__ = "plan_risks"
+    __table_args__ = (UniqueConstraint("key", name="uq_plan_risks_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    crisis_type: Mapped[str] = mapped_column(String(32))
+    scenario: Mapped[str] = mapped_column(Text)
+    probability: Mapped[int] = mapped_column(Integer)
+    impact: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[str] = mapped_column(String(64))
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    langs: Mapped[list] = mapped_column(JSON, default=list)
+    messages: Mapped[list] = mapped_column(JSON, default=list)
+    segments: Mapped[list] = mapped_column(JSON, default=list)
+    playbook: Mapped[dict] = mapped_column(JSON, default=dict)
+    exercise_every_days: Mapped[int | None] = mapped_column(Integer)
+    last_exercised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class PlanUpdateRow(Base):
+    """A change to the plan that a post-mortem asks for, waiting for review: `kind`
+    ``register`` (a risk to add or change; `changes` holds the proposed fields) or
+    ``template`` (a prepared message to rewrite; `template` is its path). `origin` names
+    what proposed it (``review:<action>`` for the post-mortem's own findings, None for a
+    human's), unique per incident so a re-run never proposes twice. `state`: open,
+    applied, dismissed."""
+
+    __tablename__ = "plan_updates"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "origin", name="uq_plan_updates_origin"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    risk_id: Mapped[int | None] = mapped_column(ForeignKey("plan_risks.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str | None] = mapped_column(String(256))
+    text: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    origin: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class KeyAccountReminderRow(Base):
+    """One reminder to a key account's owner per (incident, contact, task, due state, due
+    time): inserted before sending, so a second worker or cycle never nags twice."""
+
+    __tablename__ = "key_account_reminders"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "contact_id", "task", "state", "basis",
+                         name="uq_key_account_reminders_due_state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    task: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    basis: Mapped[datetime] = mapped_column(DateTime)
+    at: Mapped[datetime] = mapped_column(DateTime)

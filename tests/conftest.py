@@ -60,6 +60,32 @@ def store(request, tmp_path, migrated_sqlite) -> Store:
     s.engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_store(request, tmp_path) -> Store:
+    """A store on each engine with no schema at all: for tests of the migrations
+    themselves (upgrade to a revision, add rows, upgrade again)."""
+    if request.param == "sqlite":
+        s = Store("sqlite:///" + str(tmp_path / "empty.db"))
+    else:
+        s = _postgres_store()
+    yield s
+    s.engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_store(request, tmp_path_factory, migrated_sqlite) -> Store:
+    """Like `store`, but one per test module and engine: for tests that only need the app
+    to answer and count nothing in it (the hostile-input routes), where building a store
+    and an app per test costs more than the tests."""
+    if request.param == "sqlite":
+        s = _sqlite_copy(migrated_sqlite, tmp_path_factory.mktemp("module") / "test.db")
+    else:
+        s = _postgres_store()
+        s.upgrade()
+    yield s
+    s.engine.dispose()
+
+
 @pytest.fixture
 def sqlite_store(tmp_path, migrated_sqlite) -> Store:
     """A second, SQLite-only store (a reference to compare the `store` fixture with)."""
@@ -73,3 +99,29 @@ def tiny_classifier_dir(tmp_path_factory):
     from tests.support.tiny_model import save_tiny_classifier
 
     return save_tiny_classifier(tmp_path_factory.mktemp("tiny-xlmr"))
+
+
+# The fault suite's summary table (tests/support/fault_summary.py): fault -> tries, passed.
+_faults = None
+
+
+def pytest_collection_modifyitems(config, items):
+    global _faults
+    from tests.support.fault_summary import FaultSummary
+
+    _faults = FaultSummary()
+    for item in items:
+        _faults.collected(item)
+
+
+def pytest_runtest_logreport(report):
+    if _faults is not None:
+        _faults.report(report)
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = _faults.lines() if _faults is not None else []
+    if lines:
+        terminalreporter.section("fault suite (issue 16)")
+        for line in lines:
+            terminalreporter.write_line(line)

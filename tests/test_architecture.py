@@ -1,11 +1,14 @@
 """The architecture of DESIGN.md "Layout", tested: the import contracts of .importlinter
 (layers, no cycles, nothing imports training/, independent sources and channel adapters),
-the one module that sends, and the shape of the test suite itself."""
+the one module that sends, the shape of the test suite itself, and the README's picture of
+the packages."""
 
 from __future__ import annotations
 
 import ast
 import configparser
+import re
+import runpy
 import subprocess
 import sys
 import tomllib
@@ -149,3 +152,18 @@ def test_every_test_asserts_something():
                 if not checks:
                     empty.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert empty == []
+
+
+def test_readme_architecture_picture_matches_the_imports():
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"<!-- architecture-picture -->\n(.*?)\n<!-- /architecture-picture -->",
+                      readme, re.DOTALL)
+    assert found, "README lost its architecture-picture markers"
+    drawn = runpy.run_path(str(ROOT / "docs" / "architecture.py"))["mermaid"]()
+    assert found.group(1) == drawn, "regenerate it: .venv/bin/python docs/architecture.py"
+
+
+def test_architecture_picture_keeps_only_unimplied_arrows():
+    reduction = runpy.run_path(str(ROOT / "docs" / "architecture.py"))["reduction"]
+    edges = {("a", "b"), ("b", "c"), ("a", "c"), ("c", "d")}
+    assert reduction(edges) == {("a", "b"), ("b", "c"), ("c", "d")}

@@ -2,10 +2,11 @@
 
 Live (every few seconds): per broadcast and segment, recipients, sent, delivered, confirmed
 (with a bar), re-sent, escalated, held by quiet hours, and those who never answered or could
-not be reached; the contacts per segment. An approver sends a new broadcast from the active
-incident: segments, channels in preference order, the text (linted; warnings need a
-reason). The broadcast stage of the pipeline does the sending. Everything from the store is
-rendered as text."""
+not be reached; the contacts per segment. An editor or approver writes a new broadcast from
+the active incident: segments, channels in preference order, the text (linted: errors
+refuse it). It then waits on the Approvals page like every message; once approved (warnings
+need a reason there), the broadcast stage of the pipeline does the sending. Everything from
+the store is rendered as text."""
 
 from __future__ import annotations
 
@@ -18,69 +19,93 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from dashboard import components as ui
+from dashboard import i18n
 from dashboard.context import current
+from dashboard.i18n import N_, _
 from responders import regulators
 from responders.broadcasts import CHANNELS, BroadcastError, by_segment, create_broadcast
 from responders.contacts import SEGMENTS, find_contact
 from responders.incidents import active_incident, latest_resolved
 from responders.key_accounts import LABELS, complete
 from responders.key_accounts import plan as key_account_plan
-from store.models import BroadcastRow, ContactRow, RegulatorClockRow
+from store.models import BroadcastRow, ContactRow, DraftRow, RegulatorClockRow
 
-dash.register_page(__name__, path="/broadcasts", name="Broadcasts", order=7)
+dash.register_page(__name__, path="/broadcasts", name=N_("Broadcasts"), order=7)
 callback = ui.Callbacks()  # registered on the app by create_app
 
 REFRESH_MS = 3000
-FIGURES = [("recipients", "Recipients"), ("sent", "Sent"), ("delivered", "Delivered"),
-           ("confirmed", "Confirmed"), ("resent", "Re-sent"), ("escalated", "Escalated"),
-           ("held", "Held (quiet hours)"), ("unconfirmed", "No answer"),
-           ("failed", "Unreachable"), ("stale", "Out of date"), ("opted_out", "Opted out")]
+FIGURES = [("recipients", N_("Recipients")), ("sent", N_("Sent")),
+           ("delivered", N_("Delivered")), ("confirmed", N_("Confirmed")),
+           ("resent", N_("Re-sent")), ("escalated", N_("Escalated")),
+           ("held", N_("Held (quiet hours)")), ("unconfirmed", N_("No answer")),
+           ("failed", N_("Unreachable")), ("stale", N_("Out of date")),
+           ("opted_out", N_("Opted out")), ("informed", N_("Informed (no reply asked)"))]
+# responders.key_accounts.LABELS and regulators.LABELS, shown in the user's language.
+TASK_LABELS = {"call": N_("Call the client personally"),
+               "channel": N_("Open the shared channel"),
+               "update": N_("Update in the shared channel"),
+               "followup": N_("Personal follow-up")}
+REGULATOR_LABELS = {"eu-gdpr": N_("GDPR art. 33 (EU supervisory authority, e.g. the CNIL)"),
+                    "uk-gdpr": N_("UK GDPR art. 33 (the ICO)"),
+                    "ch-ndsg": N_("nFADP art. 24 (the FDPIC)")}
+CLOCK_STATES = {"ok": N_("on time"), "due": N_("due"), "overdue": N_("overdue"),
+                "done": N_("done"), "notified": N_("notified")}
 
 
-def layout(**_):
+def _task(task: str) -> str:
+    return _(TASK_LABELS[task]) if task in TASK_LABELS else LABELS.get(task, task)
+
+
+def _clock_state(state: str) -> str:
+    return _(CLOCK_STATES[state]) if state in CLOCK_STATES else state
+
+
+def layout(**_query):
     return html.Div([
         dcc.Interval(id="broadcasts-tick", interval=REFRESH_MS),
-        html.H1("Broadcasts"),
-        html.P("Each recipient is asked to confirm: an SMS reply YES / OUI, or the link in "
-               "the e-mail or Slack message. Those who do not are re-sent the message, then "
-               "reached on their other channel. Quiet hours hold non-critical messages.",
+        html.H1(_("Broadcasts")),
+        html.P(_("Each recipient is asked to confirm: an SMS reply YES / OUI, or the link in "
+                 "the e-mail or Slack message. Those who do not are re-sent the message, then "
+                 "reached on their other channel. Quiet hours hold non-critical messages."),
                className="muted"),
         html.Div(id="broadcasts-list"),
-        html.H2("Key accounts"),
-        html.P("The owner calls the client first, then opens the shared channel and keeps "
-               "the client informed there every 2 hours; after resolution, the personal "
-               "follow-up.", className="muted"),
+        html.H2(_("Key accounts")),
+        html.P(_("The owner calls the client first, then opens the shared channel and keeps "
+                 "the client informed there every 2 hours; after resolution, the personal "
+                 "follow-up."), className="muted"),
         html.Div(id="broadcasts-keyaccounts"),
         html.Div(id="broadcasts-ka-flash"),
-        html.H2("Regulator"),
+        html.H2(_("Regulator")),
         html.Div(id="broadcasts-regulator"),
-        html.H2("Contacts"),
+        html.H2(_("Contacts")),
         html.Div(id="broadcasts-contacts"),
         dcc.Upload(id="broadcasts-upload", multiple=False, className="card",
-                   children=html.Div(["Import contacts: drop a CSV here or ",
-                                      html.A("choose a file"),
-                                      (" (name, segments, email, phone, lang, tz, organisation, "
-                                      "owner; segments separated by ;).")])),
+                   children=html.Div([_("Import contacts: drop a CSV here or "),
+                                      html.A(_("choose a file")),
+                                      _(" (name, segments, email, phone, lang, tz, "
+                                        "organisation, owner; segments separated by ;).")])),
         html.Div(id="broadcasts-import-report"),
-        html.H2("New broadcast"),
+        html.H2(_("New broadcast")),
         html.Div(className="card", children=[
-            html.Label("Segments"),
+            html.Label(_("Segments")),
             dcc.Checklist(id="broadcasts-segments", inline=True, value=["staff"],
                           options=[{"label": s, "value": s} for s in SEGMENTS]),
-            html.Label("Channels (in order of preference)"),
+            html.Label(_("Channels (in order of preference)")),
             dcc.Checklist(id="broadcasts-channels", inline=True, value=list(CHANNELS),
-                          options=[{"label": c, "value": c} for c in CHANNELS]),
-            html.Label("Language"),
+                          options=[{"label": ui.channel_label(c), "value": c}
+                                   for c in CHANNELS]),
+            html.Label(_("Language")),
             dcc.RadioItems(id="broadcasts-lang", inline=True, value="en",
-                           options=[{"label": "English", "value": "en"},
-                                    {"label": "Français", "value": "fr"}]),
-            html.Label("Subject (e-mail)"),
+                           options=[{"label": ui.lang_label("en"), "value": "en"},
+                                    {"label": ui.lang_label("fr"), "value": "fr"}]),
+            html.Label(_("Subject (e-mail)")),
             dcc.Input(id="broadcasts-subject", type="text", style={"width": "100%"}),
-            html.Label("Message"),
+            html.Label(_("Message")),
             dcc.Textarea(id="broadcasts-body", style={"width": "100%", "height": "110px"}),
-            html.Label("Reason to send despite lint warnings (if any)"),
-            dcc.Input(id="broadcasts-reason", type="text", style={"width": "100%"}),
-            html.Button("Send broadcast", id="broadcasts-send", className="btn"),
+            html.P(_("It goes to the Approvals page: nothing is sent before an approver "
+                     "approves it there (and gives a reason for any lint warning)."),
+                   className="muted"),
+            html.Button(_("Queue for approval"), id="broadcasts-send", className="btn"),
             html.Div(id="broadcasts-flash"),
         ]),
     ])
@@ -88,39 +113,56 @@ def layout(**_):
 
 def render_broadcasts(broadcasts: list[dict], rows: list[dict]):
     if not broadcasts:
-        return html.P("No broadcast yet.", className="muted", id="broadcasts-empty")
+        return html.P(_("No broadcast yet."), className="muted", id="broadcasts-empty")
     out = []
     for b in broadcasts:
         mine = [r for r in rows if r["broadcast"] == b["id"]]
-        header = html.Tr([html.Th("Segment"), *[html.Th(label) for _, label in FIGURES]])
+        header = html.Tr([html.Th(_("Segment")),
+                          *[html.Th(_(label)) for _key, label in FIGURES]])
         body = []
         for r in mine:
             share = r["confirmed"] / r["recipients"] if r["recipients"] else 0
             body.append(html.Tr([
                 html.Td(r["segment"]),
-                *[html.Td(str(r[key]), className=f"broadcasts-{key}") for key, _ in FIGURES[:4]],
-                *[html.Td(str(r[key])) for key, _ in FIGURES[4:]],
+                *[html.Td(str(r[key]), className=f"broadcasts-{key}")
+                  for key, _label in FIGURES[:4]],
+                *[html.Td(str(r[key])) for key, _label in FIGURES[4:]],
             ], className="broadcasts-row", **{"data-segment": r["segment"]}))
             body.append(html.Tr(html.Td(colSpan=len(FIGURES) + 1, children=html.Div(
                 html.Div(style={"width": f"{share:.0%}", "height": "6px",
                                 "background": "#16a34a"}),
                 style={"background": "#e2e8f0", "height": "6px"},
-                title=f"{share:.0%} confirmed"))))
+                title=_("{share} confirmed").format(share=f"{share:.0%}")))))
         out.append(html.Div(className="card", id=f"broadcast-{b['id']}", children=[
-            html.H3(f"#{b['id']} · {', '.join(b['segments'])} · {b['severity']} · "
-                    f"{ui.hhmm(b['created_at'])} by {b['approved_by']}"),
+            html.H3(f"#{b['id']} · {', '.join(b['segments'])} · "
+                    f"{ui.severity_label(b['severity'])} · {ui.zoned(b['created_at'])} · "
+                    + state_text(b),
+                    className=f"broadcast-state-{b['state']}"),
             html.P(b["body"], className="broadcasts-text"),
             html.Table([html.Thead(header), html.Tbody(body)], className="table"),
         ]))
     return out
 
 
+def state_text(b: dict) -> str:
+    """Where the broadcast stands: waiting for approval (or withdrawn), or approved by whom."""
+    if b["state"] != "awaiting":
+        return _("approved by {approver}").format(approver=b["approved_by"])
+    if b["draft_status"] == "rejected":
+        return _("withdrawn, not sent: {reason}").format(
+            reason=b["void_reason"] or _("rejected on the Approvals page"))
+    if b["draft_status"] == "approved":
+        return _("approved; the broadcast stage sends it on its next run")
+    return _("written by {author}, waiting for approval on the Approvals page").format(
+        author=b["created_by"])
+
+
 def render_contacts(counts: Counter, opted_out: int):
     if not counts:
-        return html.P("No contacts: run `crisiswatch contacts import FILE.csv`.",
+        return html.P(_("No contacts: run `crisiswatch contacts import FILE.csv`."),
                       className="muted")
     return html.P("; ".join(f"{s}: {counts[s]}" for s in SEGMENTS if counts[s])
-                  + (f" · {opted_out} opted out" if opted_out else ""))
+                  + (" · " + _("{n} opted out").format(n=opted_out) if opted_out else ""))
 
 
 STATE_STYLE = {"ok": "#166534", "due": "#854d0e", "overdue": "#991b1b", "done": "#475569",
@@ -129,16 +171,17 @@ STATE_STYLE = {"ok": "#166534", "due": "#854d0e", "overdue": "#991b1b", "done": 
 
 def render_key_accounts(rows: list, now):
     if not rows:
-        return html.P("No incident, or no key account (segment key-accounts).",
+        return html.P(_("No incident, or no key account (segment key-accounts)."),
                       className="muted")
-    head = html.Tr([html.Th(h) for h in ("Client", "Owner", "Next", "Due", "State", "")])
+    head = html.Tr([html.Th(h) for h in (_("Client"), _("Owner"), _("Next"), _("Due"),
+                                         _("State"), "")])
     body = [html.Tr([
         html.Td(f"{r.organisation or r.name} ({r.name})"), html.Td(r.owner),
-        html.Td(LABELS.get(r.next_task, "—") if r.next_task else "—"),
-        html.Td(f"{r.due_at:%d %b %H:%M} UTC" if r.due_at else "—"),
-        html.Td(r.state, className="ka-state", style={"color": STATE_STYLE[r.state],
-                                                        "fontWeight": "700"}),
-        html.Td(html.Button("Done", id={"type": "broadcasts-ka-done", "contact": r.contact_id,
+        html.Td(_task(r.next_task) if r.next_task else "—"),
+        html.Td(i18n.clock_text(r.due_at, date=True) if r.due_at else "—"),
+        html.Td(_clock_state(r.state), className="ka-state",
+                style={"color": STATE_STYLE[r.state], "fontWeight": "700"}),
+        html.Td(html.Button(_("Done"), id={"type": "broadcasts-ka-done", "contact": r.contact_id,
                                         "task": r.next_task}, className="btn")
                 if r.next_task else ""),
     ], className="ka-row") for r in rows]
@@ -147,17 +190,23 @@ def render_key_accounts(rows: list, now):
 
 def render_regulator(clocks: list[dict]):
     if not clocks:
-        return html.P("No regulator clock (a data-leak incident starts one: GDPR art. 33, "
-                      "72 hours from awareness).", className="muted")
+        return html.P(_("No regulator clock (a data-leak incident starts one: GDPR art. 33, "
+                        "72 hours from awareness)."), className="muted")
+    column = 1 if i18n.current_lang() == "fr" else 0  # CHECKLIST holds (English, French)
     return [html.Div(className="card", children=[
-        html.Strong(f"{regulators.LABELS.get(c['jurisdiction'], c['jurisdiction'])}: "),
-        html.Span(f"due by {c['due_at']:%d %b %H:%M} UTC ({c['state']})",
+        html.Strong(_(REGULATOR_LABELS[c["jurisdiction"]]) + ": "
+                    if c["jurisdiction"] in REGULATOR_LABELS
+                    else f"{regulators.LABELS.get(c['jurisdiction'], c['jurisdiction'])}: "),
+        html.Span(_("due by {time} ({state})").format(
+                      time=i18n.clock_text(c["due_at"], date=True),
+                      state=_clock_state(c["state"])),
                   style={"color": STATE_STYLE[c["state"]], "fontWeight": "700"},
                   id=f"regulator-{c['jurisdiction']}"),
-        html.P(f"Aware since {c['aware_at']:%d %b %H:%M} UTC."
-               + (" Still missing: " + ", ".join(regulators.CHECKLIST[k][0].lower()
-                                                 for k in c["missing"]) + "."
-                  if c["missing"] else " Notification complete."), className="muted"),
+        html.P(_("Aware since {time}.").format(time=i18n.clock_text(c["aware_at"], date=True))
+               + (" " + _("Still missing: {items}.").format(
+                   items=", ".join(regulators.CHECKLIST[k][column].lower()
+                                   for k in c["missing"]))
+                  if c["missing"] else " " + _("Notification complete.")), className="muted"),
     ]) for c in clocks]
 
 
@@ -180,8 +229,12 @@ def refresh(_n, _flash, _ka, _imported):
             if incident else []
         broadcasts = [{"id": b.id, "segments": b.segments, "severity": b.severity,
                        "created_at": b.created_at, "approved_by": b.approved_by,
-                       "body": b.body} for b in session.execute(
-            select(BroadcastRow).order_by(BroadcastRow.id.desc()).limit(20)).scalars()]
+                       "created_by": b.created_by, "state": b.state, "body": b.body,
+                       "draft_status": status, "void_reason": void_reason}
+                      for b, status, void_reason in session.execute(
+            select(BroadcastRow, DraftRow.status, DraftRow.void_reason)
+            .outerjoin(DraftRow, DraftRow.id == BroadcastRow.draft_id)
+            .order_by(BroadcastRow.id.desc()).limit(20)).all()]
         rows = by_segment(session)
         counts: Counter = Counter()
         opted_out = 0
@@ -207,17 +260,18 @@ def key_account_done(clicks):
     user = current_user
     if not getattr(user, "is_authenticated", False) or \
             user.role not in ("editor", "approver", "admin"):
-        return ui.notice("Editors and approvers record key-account tasks.", "error")
+        return ui.notice(_("Editors and approvers record key-account tasks."), "error")
     ctx = current()
     now = ctx.clock()
     with ctx.store.session() as session:
         incident = active_incident(session) or latest_resolved(session)
         contact = find_contact(session, str(trigger["contact"]))
         if incident is None or contact is None:
-            return ui.notice("That key account or incident no longer exists.", "error")
+            return ui.notice(_("That key account or incident no longer exists."), "error")
         complete(session, incident, contact, trigger["task"], actor=user.username, now=now)
         name = contact.organisation or contact.name
-    return ui.notice(f"{name}: {LABELS[trigger['task']].lower()} recorded.", "info")
+    return ui.notice(_("{client}: {task} recorded.").format(
+        client=name, task=_task(trigger["task"]).lower()), "info")
 
 
 @callback(
@@ -225,15 +279,15 @@ def key_account_done(clicks):
     Input("broadcasts-send", "n_clicks"),
     State("broadcasts-segments", "value"), State("broadcasts-channels", "value"),
     State("broadcasts-lang", "value"), State("broadcasts-subject", "value"),
-    State("broadcasts-body", "value"), State("broadcasts-reason", "value"),
+    State("broadcasts-body", "value"),
     prevent_initial_call=True,
 )
-def send(clicks, segments, channels, lang, subject, body, reason):
+def send(clicks, segments, channels, lang, subject, body):
     if not clicks:
         raise PreventUpdate
     user = current_user
     if not getattr(user, "is_authenticated", False):
-        return ui.notice("Your session has ended: sign in again.", "error")
+        return ui.notice(_("Your session has ended: sign in again."), "error")
     ctx = current()
     # keep the page's order of preference, whatever order the boxes were ticked in
     chosen = [c for c in CHANNELS if c in (channels or [])]
@@ -241,13 +295,14 @@ def send(clicks, segments, channels, lang, subject, body, reason):
         with ctx.store.session() as session:
             broadcast = create_broadcast(
                 session, segments=[s for s in SEGMENTS if s in (segments or [])],
-                body=body or "", approver=user.username, role=user.role, now=ctx.clock(),
+                body=body or "", author=user.username, role=user.role, now=ctx.clock(),
                 incident=active_incident(session), subject=subject or "", lang=lang or "en",
-                channels=chosen, override_reason=reason or "")
+                channels=chosen)
             bid = broadcast.id
     except BroadcastError as exc:
-        return ui.notice(f"Not sent: {exc}", "error")
-    return ui.notice(f"Broadcast #{bid} is on its way; confirmations appear above.", "info")
+        return ui.notice(_("Not queued: {reason}").format(reason=exc), "error")
+    return ui.notice(_("Broadcast #{id} is waiting for approval on the Approvals page.")
+                     .format(id=bid), "info")
 
 
 IMPORT_ROLES = ("approver", "admin")
@@ -269,17 +324,19 @@ def import_contacts(contents, filename):
         raise PreventUpdate
     user = current_user
     if not getattr(user, "is_authenticated", False) or user.role not in IMPORT_ROLES:
-        return ui.notice("Only approvers and admins import contacts.", "error")
+        return ui.notice(_("Only approvers and admins import contacts."), "error")
     try:
         text = base64.b64decode(contents.partition(",")[2]).decode("utf-8-sig")
     except (binascii.Error, UnicodeDecodeError):
-        return ui.notice(f"{filename}: not a UTF-8 CSV file; nothing imported.", "error")
+        return ui.notice(_("{file}: not a UTF-8 CSV file; nothing imported.").format(
+            file=filename), "error")
     ctx = current()
     try:
         with ctx.store.session() as session:
             report = import_csv(session, text, ctx.clock())
     except ContactError as exc:
-        return ui.notice(f"{filename}: {exc}; nothing imported.", "error")
+        return ui.notice(_("{file}: {error}; nothing imported.").format(file=filename,
+                                                                         error=exc), "error")
     first, *refused = report.lines()
     return html.Div([ui.notice(f"{filename}: {first}.", "error" if refused else "info"),
                      html.Ul([html.Li(line) for line in refused], id="broadcasts-refused")

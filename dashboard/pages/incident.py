@@ -3,35 +3,49 @@ timeline. The facts form is rendered once per visit so the 3 s refresh never eat
 
 from __future__ import annotations
 
+import re
+
 import dash
 from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
-from dashboard import actions, data, status_admin_data
+from dashboard import actions, data, i18n, status_admin_data
 from dashboard import components as ui
 from dashboard.context import current
+from dashboard.i18n import N_, _
 
-dash.register_page(__name__, path="/incident", name="Incident", order=2)
+dash.register_page(__name__, path="/incident", name=N_("Incident"), order=2)
 callback = ui.Callbacks()  # registered on the app by create_app
 
 REFRESH_MS = 3000
 TEXT_FACTS = (
-    ("impact", "Impact", ("who cannot do what, with a figure (e.g. about 60% of customers "
-     "cannot log in)")),
-    ("known", "What we know", "what is confirmed, since when"),
-    ("unknown", "What we do not know yet", "e.g. the cause and how long the repair will take"),
-    ("cause", "Cause", "leave empty while the cause is not confirmed"),
-    ("actions", "What we are doing", "e.g. our engineers are rolling back the change"),
+    ("impact", N_("Impact"), N_("who cannot do what, with a figure (e.g. about 60% of "
+                                "customers cannot log in)")),
+    ("known", N_("What we know"), N_("what is confirmed, since when")),
+    ("unknown", N_("What we do not know yet"),
+     N_("e.g. the cause and how long the repair will take")),
+    ("cause", N_("Cause"), N_("leave empty while the cause is not confirmed")),
+    ("actions", N_("What we are doing"), N_("e.g. our engineers are rolling back the change")),
 )
 PHASE_HINTS = {
-    "identified": "cause found", "fixing": "fix in progress", "monitoring": "fix deployed, "
-    "watching", "resolved": "service back to normal", "postmortem": "write the post-mortem",
-    "investigating": "start over",
+    "identified": N_("cause found"), "fixing": N_("fix in progress"),
+    "monitoring": N_("fix deployed, watching"), "resolved": N_("service back to normal"),
+    "postmortem": N_("write the post-mortem"), "investigating": N_("start over"),
+}
+ROLES = (("commander", N_("Incident commander")), ("comms_lead", N_("Comms lead")),
+         ("tech_lead", N_("Tech lead")))
+TIMELINE_KINDS = {  # responders.incidents.record(kind=...) and the alert lifecycle
+    "declared": N_("declared"), "phase": N_("phase"), "facts": N_("facts"),
+    "roles": N_("roles"), "component": N_("component"), "draft": N_("draft"),
+    "outbox": N_("outbox"), "reminder": N_("reminder"), "alert": N_("alert"),
+    "alerting": N_("alerting"), "broadcast": N_("broadcast"), "regulator": N_("regulator"),
+    "postmortem": N_("post-mortem"), "cell": N_("crisis cell"), "handover": N_("handover"),
+    "exercise": N_("exercise"),
 }
 
 
-def layout(**_):
+def layout(**_query):
     ctx = current()
     now = ctx.clock()
     with ctx.store.session() as session:
@@ -39,9 +53,9 @@ def layout(**_):
         comps = status_admin_data.components(session, now)
     if inc is None:
         return html.Div([
-            html.H1("Incident"),
-            html.Div(["No incident has been declared. Declare one from an alert on the ",
-                      dcc.Link("Overview", href="/"), "."], className="empty panel"),
+            html.H1(_("Incident")),
+            html.Div([_("No incident has been declared. Declare one from an alert on the "),
+                      dcc.Link(_("Overview"), href="/"), "."], className="empty panel"),
         ])
     return html.Div([
         dcc.Interval(id="incident-tick", interval=REFRESH_MS),
@@ -52,16 +66,16 @@ def layout(**_):
         html.Div(id="incident-flash"),
         html.Div([
             html.Div([
-                html.Section([html.H2("Phase"), html.Div(id="incident-phase")],
+                html.Section([html.H2(_("Phase")), html.Div(id="incident-phase")],
                              className="panel"),
                 _facts_form(inc, ctx.playbook_facts),
                 _components_form(inc, comps),
                 _roles_form(inc),
             ], className="col-main"),
             html.Div([
-                html.Section([html.H2("Next update owed"), html.Div(id="incident-clocks")],
-                             className="panel"),
-                html.Section([html.H2("Timeline"), html.Div(id="incident-timeline")],
+                html.Section([html.H2(_("Next update owed")),
+                              html.Div(id="incident-clocks")], className="panel"),
+                html.Section([html.H2(_("Timeline")), html.Div(id="incident-timeline")],
                              className="panel"),
             ], className="col-side"),
         ], className="incident-grid"),
@@ -86,43 +100,47 @@ def _facts_form(inc: dict, playbook_facts):
     rows = []
     for name, label, placeholder in TEXT_FACTS:
         rows.append(html.Div([
-            html.Label(label, htmlFor=f"incident-fact-{name}"),
+            html.Label(_(label), htmlFor=f"incident-fact-{name}"),
             dcc.Textarea(id=f"incident-fact-{name}", value=facts[name], rows=2,
                          className="input wide",
                          placeholder=(hint.get(name) if isinstance(hint.get(name), str)
-                                      else None) or placeholder),
+                                      else None) or _(placeholder)),
         ], className="field"))
-    eta = facts["eta"].strftime("%H:%M") if facts["eta"] else ""
+    eta = i18n.hhmm(facts["eta"]) if facts["eta"] else ""
     rows.append(html.Div([
-        html.Label("ETA (UTC)", htmlFor="incident-fact-eta"),
+        html.Label(_("ETA ({zone})").format(zone=i18n.zone_abbreviation(facts["eta"]
+                                                                        or inc["declared_at"])),
+                   htmlFor="incident-fact-eta"),
         dcc.Input(id="incident-fact-eta", value=eta, type="text", className="input short",
-                  placeholder="14:30 or 45"),
-        html.Span(" a time (HH:MM) or minutes from now; empty = not known yet. "
-                  "An ETA you are not sure of does more harm than none.", className="muted"),
+                  placeholder=_("14:30 or 45")),
+        html.Span(_(" a time (HH:MM) or minutes from now; empty = not known yet. "
+                    "An ETA you are not sure of does more harm than none."), className="muted"),
     ], className="field"))
     french = [html.Div([
-        html.Label(f"{label} (français)", htmlFor=f"incident-fr-{name}"),
+        html.Label(_("{label} (French)").format(label=_(label)), htmlFor=f"incident-fr-{name}"),
         dcc.Textarea(id=f"incident-fr-{name}", value=fr.get(name) or "", rows=2,
                      className="input wide",
                      placeholder=hint_fr.get(name) or ("vide = la version anglaise est utilisée"
                                                        if name != "cause"
                                                        else "vide = cause pas encore connue")),
-    ], className="field") for name, label, _ in TEXT_FACTS]
+    ], className="field") for name, label, _hint in TEXT_FACTS]
     return html.Section([
-        html.H2("Facts"),
-        html.P("Every message is written from these. Say what we know, what we don't, and "
-               "what we are doing.", className="muted"),
+        html.H2(_("Facts")),
+        html.P(_("Every message is written from these. Say what we know, what we don't, and "
+                 "what we are doing."), className="muted"),
         *rows,
-        html.Details([html.Summary("French translations (for French messages)"), *french],
+        html.Details([html.Summary(_("French translations (for French messages)")), *french],
                      className="french"),
-        html.Div([html.Button("Save facts", id="incident-facts-save", className="btn primary"),
+        html.Div([html.Button(_("Save facts"), id="incident-facts-save",
+                              className="btn primary"),
                   html.Span(id="incident-facts-msg")], className="buttons"),
     ], className="panel facts")
 
 
-COMPONENT_STATES = (("operational", "Operational"), ("degraded", "Degraded performance"),
-                    ("partial_outage", "Partial outage"), ("major_outage", "Major outage"),
-                    ("maintenance", "Under maintenance"))
+COMPONENT_STATES = (("operational", N_("Operational")),
+                    ("degraded", N_("Degraded performance")),
+                    ("partial_outage", N_("Partial outage")), ("major_outage", N_("Major outage")),
+                    ("maintenance", N_("Under maintenance")))
 
 
 def _components_form(inc: dict, comps: list[dict]):
@@ -132,16 +150,18 @@ def _components_form(inc: dict, comps: list[dict]):
     rows = [html.Div([
         html.Label(c["name"], htmlFor=f"incident-comp-{c['key']}"),
         dcc.Dropdown(id={"type": "incident-comp", "key": c["key"]}, clearable=False,
-                     options=[{"label": label, "value": v} for v, label in COMPONENT_STATES],
+                     options=[{"label": _(label), "value": v}
+                              for v, label in COMPONENT_STATES],
                      value=c["state"]),
     ], className="third") for c in comps]
     return html.Section([
-        html.H2("Status page components"),
-        html.P("What customers see for each component under this incident; change it with "
-               "every update. While the incident is open, at least one stays affected.",
+        html.H2(_("Status page components")),
+        html.P(_("What customers see for each component under this incident; change it with "
+                 "every update. While the incident is open, at least one stays affected."),
                className="muted"),
         html.Div(rows, className="row"),
-        html.Div([html.Button("Update components", id="incident-comps-save", className="btn"),
+        html.Div([html.Button(_("Update components"), id="incident-comps-save",
+                              className="btn"),
                   html.Span(id="incident-comps-msg")], className="buttons"),
     ], className="panel components")
 
@@ -163,23 +183,25 @@ def save_components(n, states, ids, incident_id, version):
         changed = actions.set_incident_components(current(), current_user, incident_id, wanted)
     except actions.ActionError as exc:
         return ui.notice(str(exc), "error"), no_update
-    return (ui.notice("Status page updated: " + ", ".join(changed) if changed
-                      else "Nothing changed.", "ok"), (version or 0) + 1)
+    return (ui.notice(_("Status page updated: {changes}").format(changes=", ".join(changed))
+                      if changed else _("Nothing changed."), "ok"), (version or 0) + 1)
 
 
 def _roles_form(inc: dict):
     fields = []
-    for name, label in (("commander", "Incident commander"), ("comms_lead", "Comms lead"),
-                        ("tech_lead", "Tech lead")):
+    for name, label in ROLES:
         fields.append(html.Div([
-            html.Label(label, htmlFor=f"incident-role-{name}"),
+            html.Label(_(label), htmlFor=f"incident-role-{name}"),
             dcc.Input(id=f"incident-role-{name}", value=inc[name] or "", type="text",
-                      className="input wide", placeholder="name"),
+                      className="input wide", placeholder=_("name")),
         ], className="third"))
     return html.Section([
-        html.H2("Roles"), html.Div(fields, className="row"),
-        html.Div([html.Button("Save roles", id="incident-roles-save", className="btn"),
+        html.H2(_("Roles")), html.Div(fields, className="row"),
+        html.Div([html.Button(_("Save roles"), id="incident-roles-save", className="btn"),
                   html.Span(id="incident-roles-msg")], className="buttons"),
+        # The same holders as the crisis cell's; the other roles, pages and handovers there.
+        html.P(dcc.Link(_("The whole crisis cell: every role, on-duty time, handovers"),
+                        href="/cell"), className="muted"),
     ], className="panel")
 
 
@@ -188,10 +210,11 @@ def render_header(inc: dict, now):
         html.H1([html.Span(f"#{inc['id']} ", className="muted"), inc["title"]]),
         html.Div([
             ui.phase_badge(inc["phase"], big=True), ui.severity_badge(inc["severity"]),
-            html.Span(inc["crisis_type"].replace("_", " "), className="tag"),
-            html.Span(f"declared {ui.hhmm(inc['declared_at'])} UTC by {inc['declared_by']} "
-                      f"({ui.ago(inc['declared_at'], now)})", className="muted"),
-            dcc.Link(f"{inc['drafts_waiting']} draft(s) waiting for approval →",
+            html.Span(ui.crisis_type_label(inc["crisis_type"]), className="tag"),
+            html.Span(_("declared {time} by {user} ({ago})").format(
+                time=ui.zoned(inc["declared_at"]), user=inc["declared_by"],
+                ago=ui.ago(inc["declared_at"], now)), className="muted"),
+            dcc.Link(_("{n} draft(s) waiting for approval →").format(n=inc["drafts_waiting"]),
                      href="/approvals",
                      className="btn" + (" primary" if inc["drafts_waiting"] else " ghost")),
         ], className="inc-badges"),
@@ -199,31 +222,49 @@ def render_header(inc: dict, now):
 
 
 def render_phase(inc: dict, can_edit: bool):
-    current_phase = html.Div(["Now: ", ui.phase_badge(inc["phase"], big=True)],
+    current_phase = html.Div([_("Now: "), ui.phase_badge(inc["phase"], big=True)],
                              className="phase-now")
     if not inc["transitions"]:
-        return [current_phase, html.Div("Final phase: nothing comes after.", className="muted")]
+        return [current_phase, html.Div(_("Final phase: nothing comes after."),
+                                        className="muted")]
     buttons = [
-        html.Button([html.Span(ui.PHASE_LABELS.get(p, p), className="to"),
-                     html.Span(PHASE_HINTS.get(p, ""), className="hint")],
+        html.Button([html.Span(ui.phase_label(p), className="to"),
+                     html.Span(_(PHASE_HINTS[p]) if p in PHASE_HINTS else "",
+                               className="hint")],
                     id={"type": "incident-phase", "to": p}, disabled=not can_edit,
                     className=f"btn phase-btn phase-btn-{p}")
         for p in inc["transitions"]
     ]
-    return [current_phase, html.Div("Move to:", className="small-h"),
+    return [current_phase, html.Div(_("Move to:"), className="small-h"),
             html.Div(buttons, className="buttons")]
 
 
 def render_timeline(events: list[dict]):
     if not events:
-        return html.Div("Nothing yet.", className="muted")
+        return html.Div(_("Nothing yet."), className="muted")
     return html.Ol([
-        html.Li([html.Span(ui.hhmm(e["at"]), className="t-at"),
-                 html.Span(e["kind"], className=f"t-kind t-{e['kind']}"),
+        html.Li([html.Span(ui.hhmm(e["at"]), className="t-at", title=ui.zoned(e["at"])),
+                 html.Span(_(TIMELINE_KINDS[e["kind"]]) if e["kind"] in TIMELINE_KINDS
+                           else e["kind"], className=f"t-kind t-{e['kind']}"),
                  html.Span(e["detail"], className="t-detail"),
                  html.Span(e["actor"], className="t-actor")], className="t-item")
         for e in events
     ], className="timeline")
+
+
+_WALL_CLOCK = re.compile(r"^\s*(\d{1,2})\s*[:hH]\s*(\d{2})\s*$")
+
+
+def eta_in_utc(text: str | None, now) -> str | None:
+    """The ETA field as typed, with a time of day ("14:30", "14h30") read in the user's
+    zone and rewritten in UTC for `actions.parse_eta`; durations ("45") and anything else
+    pass unchanged (parse_eta judges them)."""
+    m = _WALL_CLOCK.match(text or "")
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        return text
+    wall = i18n.naive_local(now).replace(hour=int(m.group(1)), minute=int(m.group(2)),
+                                        second=0, microsecond=0)
+    return f"{i18n.to_utc(wall):%H:%M} UTC"
 
 
 def _can_edit() -> bool:
@@ -252,6 +293,7 @@ def refresh(_n, _version, incident_id, drawn):
 
 @callback(
     Output("incident-flash", "children"), Output("incident-version", "data"),
+    Output(ui.SHELL_REFRESH, "data", allow_duplicate=True),  # the header shows the new phase
     Input({"type": "incident-phase", "to": ALL}, "n_clicks"),
     State("incident-id", "data"), State("incident-version", "data"),
     prevent_initial_call=True,
@@ -263,40 +305,42 @@ def change_phase(_clicks, incident_id, version):
     try:
         actions.set_phase(current(), current_user, incident_id, trigger["to"])
     except actions.ActionError as exc:
-        return ui.notice(str(exc), "error"), no_update
-    label = ui.PHASE_LABELS.get(trigger["to"], trigger["to"])
-    return html.Div([f"Phase is now {label}. The suggested updates were rewritten: ",
-                     dcc.Link("review and approve them", href="/approvals"), "."],
-                    className="notice notice-ok", role="status"), (version or 0) + 1
+        return ui.notice(str(exc), "error"), no_update, no_update
+    label = ui.phase_label(trigger["to"])
+    return html.Div([_("Phase is now {phase}. The suggested updates were rewritten: ").format(
+                         phase=label),
+                     dcc.Link(_("review and approve them"), href="/approvals"), "."],
+                    className="notice notice-ok", role="status"), (version or 0) + 1, \
+        trigger["to"]
 
 
 @callback(
     Output("incident-facts-msg", "children"),
     Output("incident-version", "data", allow_duplicate=True),
     Input("incident-facts-save", "n_clicks"),
-    *[State(f"incident-fact-{name}", "value") for name, _, _ in TEXT_FACTS],
+    *[State(f"incident-fact-{name}", "value") for name, _label, _hint in TEXT_FACTS],
     State("incident-fact-eta", "value"),
-    *[State(f"incident-fr-{name}", "value") for name, _, _ in TEXT_FACTS],
+    *[State(f"incident-fr-{name}", "value") for name, _label, _hint in TEXT_FACTS],
     State("incident-id", "data"), State("incident-version", "data"),
     prevent_initial_call=True,
 )
 def save_facts(n, *values):
     if not n:
         raise PreventUpdate
-    names = [name for name, _, _ in TEXT_FACTS]
+    names = [name for name, _label, _hint in TEXT_FACTS]
     en = dict(zip(names, values[:5]))
     eta = values[5]
     fr = dict(zip(names, values[6:11]))
     incident_id, version = values[11], values[12]
     try:
         changed = actions.set_facts(current(), current_user, incident_id, en=en, fr=fr,
-                                    eta=eta)
+                                    eta=eta_in_utc(eta, current().clock()))
     except actions.ActionError as exc:
         return ui.notice(str(exc), "error"), no_update
     if not changed:
-        return ui.notice("Nothing changed.", "info"), no_update
-    return (ui.notice(f"Saved ({', '.join(changed)}). Drafts rewritten from the new facts.",
-                      "ok"), (version or 0) + 1)
+        return ui.notice(_("Nothing changed."), "info"), no_update
+    return (ui.notice(_("Saved ({changes}). Drafts rewritten from the new facts.").format(
+        changes=", ".join(changed)), "ok"), (version or 0) + 1)
 
 
 @callback(
@@ -316,4 +360,5 @@ def save_roles(n, commander, comms_lead, tech_lead, incident_id, version):
                                     comms_lead=comms_lead, tech_lead=tech_lead)
     except actions.ActionError as exc:
         return ui.notice(str(exc), "error"), no_update
-    return ui.notice("Saved." if changed else "Nothing changed.", "ok"), (version or 0) + 1
+    return ui.notice(_("Saved.") if changed else _("Nothing changed."), "ok"), \
+        (version or 0) + 1

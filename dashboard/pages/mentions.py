@@ -6,55 +6,62 @@ import dash
 from dash import Input, Output, dash_table, dcc, html
 
 from dashboard import components as ui
-from dashboard import data
+from dashboard import data, i18n
 from dashboard.context import current
+from dashboard.i18n import N_, _
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 
-dash.register_page(__name__, path="/mentions", name="Mentions", order=1)
+dash.register_page(__name__, path="/mentions", name=N_("Mentions"), order=1)
 callback = ui.Callbacks()  # registered on the app by create_app
 
 REFRESH_MS = 3000
 LIMIT = 300
 COLUMNS = [
-    ("time", "Time"), ("source", "Source"), ("author", "Author"), ("followers", "Followers"),
-    ("lang", "Lang"), ("label", "Sentiment"), ("rumour", "Rumour"),
-    ("crisis_type", "Crisis type"), ("text", "Text"),
+    ("time", N_("Time ({zone})")), ("source", N_("Source")), ("author", N_("Author")),
+    ("followers", N_("Followers")), ("lang", N_("Lang")), ("label", N_("Sentiment")),
+    ("rumour", N_("Rumour")), ("crisis_type", N_("Crisis type")), ("text", N_("Text")),
 ]
+SENTIMENTS = {"negative": N_("negative"), "neutral": N_("neutral"),
+              "positive": N_("positive"), None: N_("pending")}
 LABEL_STYLES = {"negative": ("#fee2e2", "#991b1b"), "neutral": ("#f1f5f9", "#334155"),
                 "positive": ("#dcfce7", "#166534")}
 
 
-def layout(**_):
+def layout(**_query):
     ctx = current()
+    now = ctx.clock()
     with ctx.store.session() as session:
         facets = data.mention_facets(session)
+    zone = i18n.zone_abbreviation(now)
     return html.Div([
         dcc.Interval(id="mentions-tick", interval=REFRESH_MS),
-        html.H1("Mentions"),
+        html.H1(_("Mentions")),
         html.Div([
-            html.Div([html.Label("Search text"),
+            html.Div([html.Label(_("Search text")),
                       dcc.Input(id="mentions-search", type="search", debounce=True,
-                                placeholder="words in the mention", className="input wide")],
+                                placeholder=_("words in the mention"),
+                                className="input wide")],
                      className="filter grow"),
-            html.Div([html.Label("Source"),
-                      dcc.Dropdown(id="mentions-source", multi=True, placeholder="all",
+            html.Div([html.Label(_("Source")),
+                      dcc.Dropdown(id="mentions-source", multi=True, placeholder=_("all"),
                                    options=facets["sources"])], className="filter"),
-            html.Div([html.Label("Language"),
-                      dcc.Dropdown(id="mentions-lang", multi=True, placeholder="all",
+            html.Div([html.Label(_("Language")),
+                      dcc.Dropdown(id="mentions-lang", multi=True, placeholder=_("all"),
                                    options=facets["langs"])], className="filter"),
-            html.Div([html.Label("Sentiment"),
-                      dcc.Dropdown(id="mentions-label", multi=True, placeholder="all",
-                                   options=["negative", "neutral", "positive"])],
+            html.Div([html.Label(_("Sentiment")),
+                      dcc.Dropdown(id="mentions-label", multi=True, placeholder=_("all"),
+                                   options=[{"label": _(SENTIMENTS[v]), "value": v}
+                                            for v in ("negative", "neutral", "positive")])],
                      className="filter"),
-            html.Div([html.Label("Rumours"),
+            html.Div([html.Label(_("Rumours")),
                       dcc.Checklist(id="mentions-rumour", options=[
-                          {"label": " rumours only", "value": "yes"}], value=[])],
+                          {"label": _(" rumours only"), "value": "yes"}], value=[])],
                      className="filter"),
         ], className="filters panel"),
         html.Div(id="mentions-count", className="muted"),
         dash_table.DataTable(
             id="mentions-table",
-            columns=[{"name": name, "id": cid} for cid, name in COLUMNS],
+            columns=[{"name": _(name).format(zone=zone), "id": cid} for cid, name in COLUMNS],
             data=[], page_size=50, sort_action="none", cell_selectable=False,
             style_as_list_view=True,
             style_table={"overflowX": "auto"},
@@ -68,8 +75,9 @@ def layout(**_):
                 {"if": {"column_id": "followers"}, "textAlign": "right"},
                 {"if": {"column_id": "rumour"}, "textAlign": "right"},
             ],
-            style_data_conditional=[
-                *({"if": {"filter_query": f'{{label}} = "{label}"', "column_id": "label"},
+            style_data_conditional=[  # the cells hold the translated label
+                *({"if": {"filter_query": f'{{label}} = "{_(SENTIMENTS[label])}"',
+                          "column_id": "label"},
                    "backgroundColor": bg, "color": fg, "fontWeight": "700"}
                   for label, (bg, fg) in LABEL_STYLES.items()),
                 {"if": {"filter_query": f"{{rumour}} >= {RUMOUR_THRESHOLD}", "column_id": "rumour"},
@@ -91,12 +99,14 @@ def refresh(_n, search, sources, langs, labels, rumour):
         rows = data.mentions(session, sources=sources, langs=langs, labels=labels,
                              rumour_only=bool(rumour), search=search, limit=LIMIT)
     table = [{
-        "time": m["created_at"].strftime("%H:%M:%S"), "source": m["source"],
+        "time": i18n.hhmm(m["created_at"], seconds=True), "source": m["source"],
         "author": "@" + m["author"].lstrip("@"), "followers": f"{m['followers']:,}",
-        "lang": m["lang"] or "", "label": m["label"] or "pending",
+        "lang": m["lang"] or "", "label": _(SENTIMENTS.get(m["label"], m["label"])),
         "rumour": m["rumour"] if m["rumour"] is not None else "",
-        "crisis_type": (m["crisis_type"] or "").replace("_", " "), "text": m["text"],
+        "crisis_type": ui.crisis_type_label(m["crisis_type"]) if m["crisis_type"] else "",
+        "text": m["text"],
     } for m in rows]
-    count = (f"{len(rows)} mentions shown, newest first"
-             + (f" (the {LIMIT} newest that match)" if len(rows) == LIMIT else ""))
+    count = (_("{n} mentions shown, newest first").format(n=len(rows))
+             + (_(" (the {limit} newest that match)").format(limit=LIMIT)
+                if len(rows) == LIMIT else ""))
     return table, count

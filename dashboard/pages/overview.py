@@ -13,12 +13,13 @@ from flask_login import current_user
 from dashboard import actions, data, figures, status_admin_data
 from dashboard import components as ui
 from dashboard.context import current
+from dashboard.i18n import N_, _
 from responders.incidents import CRISIS_TYPES, SEVERITIES
 
-AFFECTED_STATES = (("degraded", "Degraded performance"), ("partial_outage", "Partial outage"),
-                   ("major_outage", "Major outage"))
+AFFECTED_STATES = (("degraded", N_("Degraded performance")),
+                   ("partial_outage", N_("Partial outage")), ("major_outage", N_("Major outage")))
 
-dash.register_page(__name__, path="/", name="Overview", order=0)
+dash.register_page(__name__, path="/", name=N_("Overview"), order=0)
 callback = ui.Callbacks()  # registered on the app by create_app
 
 REFRESH_MS = 3000
@@ -26,7 +27,7 @@ CHART_SPAN = timedelta(hours=3)
 ALERT_TO_INCIDENT_SEVERITY = {"warning": "minor", "major": "major", "critical": "critical"}
 
 
-def layout(**_):
+def layout(**_query):
     return html.Div([
         dcc.Interval(id="overview-tick", interval=REFRESH_MS),
         dcc.Store(id="overview-version", data=0),
@@ -35,7 +36,7 @@ def layout(**_):
         html.Div(id="overview-kpis", className="kpis"),
         html.Div([
             html.Section([dcc.Graph(id="overview-activity", config={"displayModeBar": False},
-                                    figure=figures.empty_figure("Loading…"))],
+                                    figure=figures.empty_figure(_("Loading…")))],
                          className="panel chart"),
             html.Aside([
                 html.Div(id="overview-flash"),
@@ -53,43 +54,53 @@ def _components() -> list[dict]:
 
 
 def _declare_form(components: list[dict] | None = None):
-    options = [{"label": t.replace("_", " "), "value": t} for t in CRISIS_TYPES]
+    options = [{"label": ui.crisis_type_label(t), "value": t} for t in CRISIS_TYPES]
     comps = components or []
     return html.Div([
-        html.H2("Declare an incident"),
-        html.Label("Title (what customers notice)", htmlFor="overview-declare-title"),
+        html.H2(_("Declare an incident")),
+        html.Label(_("Title (what customers notice)"), htmlFor="overview-declare-title"),
         dcc.Input(id="overview-declare-title", type="text", className="input wide",
-                  placeholder="e.g. Login and file sync outage"),
-        html.Label("Title in French (titre en français)", htmlFor="overview-declare-title-fr"),
+                  placeholder=_("e.g. Login and file sync outage")),
+        html.Label(_("Title in French (titre en français)"),
+                   htmlFor="overview-declare-title-fr"),
         dcc.Input(id="overview-declare-title-fr", type="text", className="input wide",
                   placeholder="ex. Panne de connexion et de synchronisation"),
         html.Div([
-            html.Label("Affected on the status page"),
+            html.Label(_("Affected on the status page")),
             dcc.Checklist(id="overview-declare-components",
                           options=[{"label": c["name"], "value": c["key"]} for c in comps],
                           value=[], className="checklist", inline=True),
             dcc.Dropdown(id="overview-declare-component-state", clearable=False,
-                         options=[{"label": label, "value": v} for v, label in AFFECTED_STATES],
+                         options=[{"label": _(label), "value": v}
+                                  for v, label in AFFECTED_STATES],
                          value="partial_outage"),
         ], style=None if comps else {"display": "none"}),
         html.Div([
-            html.Div([html.Label("Crisis type"),
+            html.Div([html.Label(_("Crisis type")),
                       dcc.Dropdown(id="overview-declare-type", options=options,
                                    value="outage", clearable=False)], className="half"),
-            html.Div([html.Label("Severity"),
+            html.Div([html.Label(_("Severity")),
                       dcc.Dropdown(id="overview-declare-severity", clearable=False,
-                                   options=[{"label": s, "value": s} for s in SEVERITIES],
+                                   options=[{"label": ui.severity_label(s), "value": s}
+                                            for s in SEVERITIES],
                                    value="major")], className="half"),
         ], className="row"),
-        html.Label("Impact so far (optional)", htmlFor="overview-declare-impact"),
+        html.Label(_("Impact so far (optional)"), htmlFor="overview-declare-impact"),
         dcc.Input(id="overview-declare-impact", type="text", className="input wide",
-                  placeholder="who cannot do what, with a figure if known"),
-        html.Label("What we are doing (optional)", htmlFor="overview-declare-actions"),
+                  placeholder=_("who cannot do what, with a figure if known")),
+        html.Label(_("What we are doing (optional)"), htmlFor="overview-declare-actions"),
         dcc.Input(id="overview-declare-actions", type="text", className="input wide",
-                  placeholder="e.g. our engineers are investigating the login service"),
+                  placeholder=_("e.g. our engineers are investigating the login service")),
+        # Shown when an incident is already active: declaring a second one takes a tick.
+        html.Div(dcc.Checklist(
+            id="overview-declare-second", value=[], className="checklist",
+            options=[{"label": _("Yes, this is a separate incident: declare a second one"),
+                      "value": "yes"}]),
+            id="overview-declare-second-wrap", style={"display": "none"}),
         html.Div([
-            html.Button("Declare incident", id="overview-declare-submit", className="btn danger"),
-            html.Button("Cancel", id="overview-declare-cancel", className="btn ghost"),
+            html.Button(_("Declare incident"), id="overview-declare-submit",
+                        className="btn danger"),
+            html.Button(_("Cancel"), id="overview-declare-cancel", className="btn ghost"),
         ], className="buttons"),
         html.Div(id="overview-declare-error"),
     ], id="overview-declare", className="panel declare", style={"display": "none"})
@@ -118,20 +129,22 @@ def render_kpis(k: dict):
     share = k["negative_share"]
     share_normal = k["negative_share_normal"]
     return [
-        _kpi("Mentions · last 15 min", f"{k['mentions']:,}",
-             f"normally ~{k['mentions_normal']:.0f}",
+        _kpi(_("Mentions · last 15 min"), f"{k['mentions']:,}",
+             _("normally ~{n}").format(n=f"{k['mentions_normal']:.0f}"),
              _ratio_class(k["mentions"], k["mentions_normal"], 20), "overview-kpi-mentions"),
-        _kpi("Negative share · 15 min", "—" if share is None else f"{share:.0%}",
-             "normally " + ("—" if share_normal is None else f"{share_normal:.0%}"),
+        _kpi(_("Negative share · 15 min"), "—" if share is None else f"{share:.0%}",
+             _("normally {n}").format(n="—" if share_normal is None
+                                      else f"{share_normal:.0%}"),
              "" if share is None else _ratio_class(share, share_normal or 0.0, 0.3),
              "overview-kpi-negative"),
-        _kpi("Open alerts", str(k["alerts_open"]),
-             f"{k['alerts_unacknowledged']} not acknowledged" if k["alerts_unacknowledged"]
-             else "all acknowledged" if k["alerts_open"] else "nothing unusual",
+        _kpi(_("Open alerts"), str(k["alerts_open"]),
+             _("{n} not acknowledged").format(n=k["alerts_unacknowledged"])
+             if k["alerts_unacknowledged"]
+             else _("all acknowledged") if k["alerts_open"] else _("nothing unusual"),
              " hot" if k["alerts_unacknowledged"] else (" warm" if k["alerts_open"] else ""),
              "overview-kpi-alerts"),
-        _kpi("Support tickets · 15 min", f"{k['tickets']:,}",
-             f"normally ~{k['tickets_normal']:.0f}",
+        _kpi(_("Support tickets · 15 min"), f"{k['tickets']:,}",
+             _("normally ~{n}").format(n=f"{k['tickets_normal']:.0f}"),
              _ratio_class(k["tickets"], k["tickets_normal"], 10), "overview-kpi-tickets"),
     ]
 
@@ -139,48 +152,51 @@ def render_kpis(k: dict):
 # Count series are tested over the detector's 5-minute window; say so, or "102 mentions"
 # reads as a rate next to the 15-minute figures above.
 SIGNAL_WORDS = {
-    "mentions": ("mentions in 5 min", "{:.0f}"),
-    "negative_share": ("negative", "{:.0%}"),
-    "rumours": ("rumour posts in 5 min", "{:.0f}"),
-    "tickets": ("support tickets in 5 min", "{:.0f}"),
-    "reach": ("negative posts in 5 min, weighted by audience", "{:.0f}"),
+    "mentions": (N_("mentions in 5 min"), "{:.0f}"),
+    "negative_share": (N_("negative"), "{:.0%}"),
+    "rumours": (N_("rumour posts in 5 min"), "{:.0f}"),
+    "tickets": (N_("support tickets in 5 min"), "{:.0f}"),
+    "reach": (N_("negative posts in 5 min, weighted by audience"), "{:.0f}"),
 }
 
 
 def _signal_line(s: dict, terms: list[str]) -> str:
     if s["kind"] == "terms":
-        return "new words trending: " + ", ".join(terms) if terms else "new words trending"
+        return _("new words trending: {terms}").format(terms=", ".join(terms)) if terms \
+            else _("new words trending")
     unit, fmt = SIGNAL_WORDS.get(s["kind"], (s["kind"], "{:.1f}"))
-    return f"{fmt.format(s['observed'])} {unit} (normal {fmt.format(s['expected'])})"
+    return _("{observed} {unit} (normal {expected})").format(
+        observed=fmt.format(s["observed"]), unit=_(unit), expected=fmt.format(s["expected"]))
 
 
 def render_alerts(alerts: list[dict], now, can_edit: bool):
     if not alerts:
-        return html.Div("No open alerts. Everything looks normal.", className="empty ok")
+        return html.Div(_("No open alerts. Everything looks normal."), className="empty ok")
     cards = []
     for a in alerts:
-        status = ("acknowledged by " + a["acknowledged_by"]) if a["acknowledged_by"] else \
-            "not acknowledged"
+        status = _("acknowledged by {user}").format(user=a["acknowledged_by"]) \
+            if a["acknowledged_by"] else _("not acknowledged")
         buttons = []
         if can_edit and a["status"] == "open":
-            buttons.append(html.Button("Acknowledge", className="btn",
+            buttons.append(html.Button(_("Acknowledge"), className="btn",
                                        id={"type": "overview-ack", "alert": a["id"]}))
         if a["incident_id"] is None:
             if can_edit:
-                buttons.append(html.Button("Declare incident…", className="btn danger",
+                buttons.append(html.Button(_("Declare incident…"), className="btn danger",
                                            id={"type": "overview-declare-open",
                                                "alert": a["id"]}))
         else:
-            buttons.append(dcc.Link(f"Part of incident #{a['incident_id']} →", href="/incident",
-                                    className="btn ghost"))
+            buttons.append(dcc.Link(_("Part of incident #{id} →").format(id=a["incident_id"]),
+                                    href="/incident", className="btn ghost"))
         cards.append(html.Div([
             html.Div([ui.severity_badge(a["severity"]),
                       html.Span(a["title"], className="alert-title")], className="alert-head"),
-            html.Div(f"Opened {ui.hhmm(a['opened_at'])} ({ui.ago(a['opened_at'], now)}) · "
-                     f"{status}", className="alert-meta"),
+            html.Div(_("Opened {time} ({ago}) · {status}").format(
+                time=ui.zoned(a["opened_at"]), ago=ui.ago(a["opened_at"], now), status=status),
+                className="alert-meta"),
             html.Ul([html.Li(_signal_line(s, a.get("terms", []))) for s in a["signals"]],
                     className="signals"),
-            html.Div([html.Div("What people say (most read first)", className="small-h"),
+            html.Div([html.Div(_("What people say (most read first)"), className="small-h"),
                       *[ui.mention_quote(m) for m in a["mentions"][:3]]])
             if a["mentions"] else None,
             html.Div(buttons, className="buttons"),
@@ -191,20 +207,21 @@ def render_alerts(alerts: list[dict], now, can_edit: bool):
 
 def render_incident(inc: dict | None, now):
     if inc is None:
-        return html.Div("No incident declared.", className="empty")
+        return html.Div(_("No incident declared."), className="empty")
     return html.Div([
         html.Div([html.Span(f"#{inc['id']} ", className="muted"),
                   html.Span(inc["title"], className="inc-title")]),
         html.Div([ui.phase_badge(inc["phase"]), ui.severity_badge(inc["severity"]),
-                  html.Span(f"declared {ui.hhmm(inc['declared_at'])} by {inc['declared_by']}",
-                            className="muted")], className="inc-badges"),
-        html.Div("Next update owed to each audience", className="small-h"),
+                  html.Span(_("declared {time} by {user}").format(
+                      time=ui.zoned(inc["declared_at"]), user=inc["declared_by"]),
+                      className="muted")], className="inc-badges"),
+        html.Div(_("Next update owed to each audience"), className="small-h"),
         ui.clocks_view(inc["clocks"], "overview"),
         html.Div([
-            dcc.Link(f"{inc['drafts_waiting']} draft(s) waiting for approval →",
+            dcc.Link(_("{n} draft(s) waiting for approval →").format(n=inc["drafts_waiting"]),
                      href="/approvals", className="btn" + (" primary" if inc["drafts_waiting"]
                                                          else " ghost")),
-            dcc.Link("Facts and phase →", href="/incident", className="btn ghost"),
+            dcc.Link(_("Facts and phase →"), href="/incident", className="btn ghost"),
         ], className="buttons"),
     ], className="panel incident-card" + ("" if inc["active"] else " closed"))
 
@@ -231,9 +248,9 @@ def refresh(_n, _version, drawn):
         markers = data.alert_markers(session, now - CHART_SPAN, now)
         alerts = data.open_alerts(session)
         inc = data.incident(session, now)
-    alerts_part = [html.H2("Alerts"),
+    alerts_part = [html.H2(_("Alerts")),
                    html.Div(render_alerts(alerts, now, _can_edit()), id="overview-alerts")]
-    incident_part = [html.H2("Incident"),
+    incident_part = [html.H2(_("Incident")),
                      html.Div(render_incident(inc, now), id="overview-incident")]
     # Once an incident runs, what is owed to whom matters more than the alert that started it.
     live = incident_part + alerts_part if inc and inc["active"] else alerts_part + incident_part
@@ -289,7 +306,8 @@ def alert_action(_acks, _declares, version):
             actions.acknowledge_alert(ctx, current_user, trigger["alert"])
         except actions.ActionError as exc:
             return ui.notice(str(exc), "error"), no_update, *keep
-        return (ui.notice(f"Alert acknowledged by {current_user.username}.", "ok"),
+        return (ui.notice(_("Alert acknowledged by {user}.").format(user=current_user.username),
+                          "ok"),
                 (version or 0) + 1, *keep)
     with ctx.store.session() as session:
         alert = next((a for a in data.open_alerts(session, limit=50)
@@ -297,7 +315,7 @@ def alert_action(_acks, _declares, version):
     s = _suggestion(alert)
     configured = {c["key"] for c in _components()}
     affected = {k: v for k, v in s["components"].items() if k in configured}
-    worst = max(affected.values(), key=[v for v, _ in AFFECTED_STATES].index,
+    worst = max(affected.values(), key=[v for v, _label in AFFECTED_STATES].index,
                 default="partial_outage") if all(
         v in dict(AFFECTED_STATES) for v in affected.values()) else "partial_outage"
     return (None, no_update, {"display": "block"}, trigger["alert"], s["title"],
@@ -310,19 +328,23 @@ def alert_action(_acks, _declares, version):
     Output("overview-version", "data", allow_duplicate=True),
     Output("overview-declare", "style", allow_duplicate=True),
     Output("overview-declare-error", "children"),
+    Output(ui.SHELL_REFRESH, "data", allow_duplicate=True),  # the header shows the phase now
+    Output("overview-declare-second-wrap", "style"),
+    Output("overview-declare-second", "value"),
     Input("overview-declare-submit", "n_clicks"), Input("overview-declare-cancel", "n_clicks"),
     State("overview-declare-alert", "data"), State("overview-declare-title", "value"),
     State("overview-declare-type", "value"), State("overview-declare-severity", "value"),
     State("overview-declare-impact", "value"), State("overview-declare-actions", "value"),
     State("overview-declare-title-fr", "value"), State("overview-declare-components", "value"),
     State("overview-declare-component-state", "value"),
-    State("overview-version", "data"),
+    State("overview-version", "data"), State("overview-declare-second", "value"),
     prevent_initial_call=True,
 )
 def declare(submit, cancel, alert_id, title, crisis_type, severity, impact, actions_,
-            title_fr, affected, affected_state, version):
+            title_fr, affected, affected_state, version, second):
+    hidden = {"display": "none"}
     if dash.ctx.triggered_id == "overview-declare-cancel":
-        return None, no_update, {"display": "none"}, None
+        return None, no_update, hidden, None, no_update, hidden, []
     if not submit:
         raise PreventUpdate
     try:
@@ -330,12 +352,21 @@ def declare(submit, cancel, alert_id, title, crisis_type, severity, impact, acti
             current(), current_user, alert_id=alert_id, title=title, crisis_type=crisis_type,
             severity=severity, facts={"impact": impact, "actions": actions_},
             translations={"fr": {"title": title_fr}},
-            components={key: affected_state or "partial_outage" for key in affected or []})
+            components={key: affected_state or "partial_outage" for key in affected or []},
+            confirm_second="yes" in (second or []))
+    except actions.SecondIncident as exc:
+        warning = _("Incident #{id} ({title}) is still active. A second incident splits the "
+                    "response: add what is new to #{id}, or tick the box below and declare "
+                    "again.").format(id=exc.active_id, title=exc.title)
+        return (no_update, no_update, no_update, ui.notice(warning, "error"), no_update,
+                {"display": "block"}, [])
     except actions.ActionError as exc:
-        return no_update, no_update, no_update, ui.notice(str(exc), "error")
+        return (no_update, no_update, no_update, ui.notice(str(exc), "error"), no_update,
+                no_update, no_update)
     flash = html.Div([
-        f"Incident #{incident_id} declared. Suggested updates are being drafted: ",
-        dcc.Link("fill in the facts", href="/incident"), " then ",
-        dcc.Link("approve the first updates", href="/approvals"), ".",
+        _("Incident #{id} declared. Suggested updates are being drafted: ").format(
+            id=incident_id),
+        dcc.Link(_("fill in the facts"), href="/incident"), _(" then "),
+        dcc.Link(_("approve the first updates"), href="/approvals"), ".",
     ], className="notice notice-ok", role="status")
-    return flash, (version or 0) + 1, {"display": "none"}, None
+    return flash, (version or 0) + 1, hidden, None, incident_id, hidden, []

@@ -9,40 +9,41 @@ from dash import Input, Output, State, dcc, html
 from flask_login import current_user
 
 from dashboard import components as ui
-from dashboard import rumour_data
+from dashboard import figures, i18n, rumour_data
 from dashboard.actions import ActionError, audit, require
 from dashboard.context import current
+from dashboard.i18n import N_, _
 from responders import rumours
 from responders.approval import EDITOR_ROLES
 from store.models import RumourClaimRow, StatusPostRow
 
-dash.register_page(__name__, path="/rumours", name="Rumours", order=4)
+dash.register_page(__name__, path="/rumours", name=N_("Rumours"), order=4)
 callback = ui.Callbacks()  # registered on the app by create_app
 
 REFRESH_MS = 5000
 
 
-def layout(**_):
+def layout(**_query):
     return html.Div([
         dcc.Interval(id="rumours-tick", interval=REFRESH_MS),
-        html.H1("Rumours"),
-        html.P("Claims repeated in mentions flagged as rumours, grouped across languages. "
-               "Link each to the statement that answers it: replies to the claim then cite "
-               "it, and the chart shows whether the claim dies down.", className="muted"),
+        html.H1(_("Rumours")),
+        html.P(_("Claims repeated in mentions flagged as rumours, grouped across languages. "
+                 "Link each to the statement that answers it: replies to the claim then cite "
+                 "it, and the chart shows whether the claim dies down."), className="muted"),
         html.Div(id="rumours-flash"),
         html.Div([
             html.Div(id="rumours-list", className="col-main"),
             html.Aside([
-                html.H2("Claim"),
-                dcc.Dropdown(id="rumours-claim", placeholder="choose a claim",
+                html.H2(_("Claim")),
+                dcc.Dropdown(id="rumours-claim", placeholder=_("choose a claim"),
                              clearable=False),
                 dcc.Graph(id="rumours-volume", config={"displayModeBar": False},
                           style={"height": "260px"}),
                 html.Div(id="rumours-statement"),
-                html.Label("Answered by (a published status-page update)",
+                html.Label(_("Answered by (a published status-page update)"),
                            className="small-h"),
-                dcc.Dropdown(id="rumours-post", placeholder="choose the statement"),
-                html.Button("Link statement", id="rumours-link", className="btn primary"),
+                dcc.Dropdown(id="rumours-post", placeholder=_("choose the statement")),
+                html.Button(_("Link statement"), id="rumours-link", className="btn primary"),
                 html.Div(id="rumours-mentions"),
             ], className="col-side panel"),
         ], className="incident-grid"),
@@ -55,20 +56,20 @@ def _rate(value) -> str:
 
 def _trend(row) -> str:
     if row["statement_url"] is None:
-        return "not answered yet"
+        return _("not answered yet")
     if row["decaying"] is None:
-        return "answered; too early to tell"
-    return "decaying" if row["decaying"] else "not decaying"
+        return _("answered; too early to tell")
+    return _("decaying") if row["decaying"] else _("not decaying")
 
 
 def render_list(rows: list[dict]):
     if not rows:
-        return html.P("No rumours so far.", className="muted")
-    head = html.Tr([html.Th(h) for h in ("Claim", "Lang", "Mentions", "Last seen",
-                                         "Per 10 min before → after", "Statement")])
+        return html.P(_("No rumours so far."), className="muted")
+    head = html.Tr([html.Th(h) for h in (_("Claim"), _("Lang"), _("Mentions"), _("Last seen"),
+                                         _("Per 10 min before → after"), _("Statement"))])
     body = [html.Tr([
         html.Td(r["text"], className="quote-text"), html.Td(r["lang"]),
-        html.Td(str(r["mentions"])), html.Td(ui.hhmm(r["last_seen"])),
+        html.Td(str(r["mentions"])), html.Td(ui.zoned(r["last_seen"])),
         html.Td(f"{_rate(r['before_rate'])} → {_rate(r['after_rate'])}"),
         html.Td([html.Div(_trend(r)),
                  html.A(r["statement_url"], href=r["statement_url"], target="_blank",
@@ -79,15 +80,20 @@ def render_list(rows: list[dict]):
 
 def volume_figure(volume: dict) -> go.Figure:
     buckets = volume["buckets"]
+    zone = i18n.current_zone()
     fig = go.Figure(go.Bar(
-        x=[b["start"] for b in buckets], y=[b["count"] for b in buckets],
+        x=[i18n.naive_local(b["start"], zone) for b in buckets],
+        y=[b["count"] for b in buckets],
         marker_color=["#7c3aed" if not b["after"] else "#a3a3a3" for b in buckets],
-        hovertemplate="%{x|%H:%M}: %{y} mentions<extra></extra>"))
+        hovertemplate="%{x|%H:%M}: %{y} " + _("mentions") + "<extra></extra>"))
     if volume["statement_at"] is not None:
-        fig.add_vline(x=volume["statement_at"], line_dash="dash", line_color="#0f172a")
-    fig.update_layout(margin={"l": 30, "r": 10, "t": 10, "b": 30}, height=240,
+        fig.add_vline(x=i18n.naive_local(volume["statement_at"], zone), line_dash="dash",
+                      line_color="#0f172a")
+    fig.update_layout(margin={"l": 30, "r": 10, "t": 10, "b": 40}, height=240,
                       plot_bgcolor="white", paper_bgcolor="white", bargap=0.1,
-                      yaxis_title="per 10 min")
+                      yaxis_title=_("per 10 min"),
+                      xaxis_title=figures.time_axis_title(
+                          buckets[0]["start"] if buckets else None, zone))
     return fig
 
 
@@ -120,12 +126,14 @@ def show_claim(claim_id, _n, _flash):
     with ctx.store.session() as session:
         detail = rumour_data.claim_detail(session, claim_id, ctx.clock())
     if detail is None:
-        return go.Figure(), ui.notice("That claim no longer exists.", "error"), None
-    statement = (html.Div(["Answered by ", html.A(detail["statement_url"],
+        return go.Figure(), ui.notice(_("That claim no longer exists."), "error"), None
+    statement = (html.Div([_("Answered by "), html.A(detail["statement_url"],
                                                   href=detail["statement_url"],
                                                   target="_blank", rel="noopener noreferrer"),
-                           f" (linked by {detail['linked_by']})"], className="muted")
-                 if detail["statement_url"] else html.Div("Not answered yet.", className="muted"))
+                           _(" (linked by {user})").format(user=detail["linked_by"])],
+                          className="muted")
+                 if detail["statement_url"] else html.Div(_("Not answered yet."),
+                                                          className="muted"))
     quotes = [ui.mention_quote(m) for m in detail["mentions"][:8]]
     return volume_figure(detail["volume"]), statement, html.Div(quotes)
 
@@ -138,7 +146,7 @@ def show_claim(claim_id, _n, _flash):
 )
 def link(_clicks, claim_id, post_id):
     if claim_id is None or post_id is None:
-        return ui.notice("Choose a claim and the statement that answers it.", "error")
+        return ui.notice(_("Choose a claim and the statement that answers it."), "error")
     ctx = current()
     now = ctx.clock()
     try:
@@ -147,11 +155,11 @@ def link(_clicks, claim_id, post_id):
             claim = session.get(RumourClaimRow, claim_id)
             post = session.get(StatusPostRow, post_id)
             if claim is None or post is None:
-                raise ActionError("That claim or statement no longer exists.")
+                raise ActionError(_("That claim or statement no longer exists."))
             url = rumours.link_statement(session, claim, actor=current_user.username, now=now,
                                          status_url=ctx.brand.status_url, post=post)
             audit(session, actor=current_user.username, action="rumour.link",
                   target=f"rumour:{claim_id}", detail=url, now=now)
     except (ActionError, ValueError) as exc:
         return ui.notice(str(exc), "error")
-    return ui.notice(f"Linked: replies to this claim now cite {url}", "info")
+    return ui.notice(_("Linked: replies to this claim now cite {url}").format(url=url), "info")

@@ -10,29 +10,33 @@ from dash import Input, Output, dash_table, dcc, html
 from dashboard import components as ui
 from dashboard import source_data
 from dashboard.context import current
+from dashboard.i18n import N_, _
 
-dash.register_page(__name__, path="/sources", name="Sources", order=6)
+dash.register_page(__name__, path="/sources", name=N_("Sources"), order=6)
 callback = ui.Callbacks()  # registered on the app by create_app
 
 REFRESH_MS = 5000
-COLUMNS = [("source", "Source"), ("state", "State"), ("last_success", "Last success"),
-           ("lag", "Lag"), ("collected", "Collected"), ("quarantined", "Quarantined"),
-           ("last_error", "Last error")]
+COLUMNS = [("source", N_("Source")), ("state", N_("State")),
+           ("last_success", N_("Last success")), ("lag", N_("Lag")),
+           ("collected", N_("Collected")), ("quarantined", N_("Quarantined")),
+           ("last_error", N_("Last error"))]
+STATE_WORDS = {"stopped": N_("stopped"), "failing": N_("failing"), "stale": N_("stale"),
+               "ok": N_("ok")}
 STATE_STYLES = {"stopped": ("#fee2e2", "#991b1b"), "failing": ("#ffedd5", "#9a3412"),
                 "stale": ("#fef9c3", "#854d0e"), "ok": ("#dcfce7", "#166534")}
 
 
-def layout(**_):
+def layout(**_query):
     return html.Div([
         dcc.Interval(id="sources-tick", interval=REFRESH_MS),
-        html.H1("Sources"),
+        html.H1(_("Sources")),
         html.Div(id="sources-alert"),
-        html.P("Each source collects incrementally from where it stopped. A permanent error "
-               "(refused credentials, suspended access) stops that source only; fix it, then "
-               "run `crisiswatch sources check`.", className="muted"),
+        html.P(_("Each source collects incrementally from where it stopped. A permanent error "
+                 "(refused credentials, suspended access) stops that source only; fix it, then "
+                 "run `crisiswatch sources check`."), className="muted"),
         dash_table.DataTable(
             id="sources-table",
-            columns=[{"name": name, "id": cid} for cid, name in COLUMNS],
+            columns=[{"name": _(name), "id": cid} for cid, name in COLUMNS],
             data=[], sort_action="none", cell_selectable=False, style_as_list_view=True,
             style_table={"overflowX": "auto"},
             style_header={"fontWeight": "700", "backgroundColor": "#f1f5f9",
@@ -45,8 +49,9 @@ def layout(**_):
                 {"if": {"column_id": "collected"}, "textAlign": "right"},
                 {"if": {"column_id": "quarantined"}, "textAlign": "right"},
             ],
-            style_data_conditional=[
-                {"if": {"filter_query": f'{{state}} = "{state}"', "column_id": "state"},
+            style_data_conditional=[  # the cells hold the translated state
+                {"if": {"filter_query": f'{{state}} = "{_(STATE_WORDS[state])}"',
+                        "column_id": "state"},
                  "backgroundColor": bg, "color": fg, "fontWeight": "700"}
                 for state, (bg, fg) in STATE_STYLES.items()],
         ),
@@ -59,23 +64,24 @@ def alert_banner(stopped: list[dict]):
     if not stopped:
         return None
     return html.Div([
-        html.Strong(f"{len(stopped)} source(s) stopped: "),
+        html.Strong(_("{n} source(s) stopped: ").format(n=len(stopped))),
         *[html.Div(s["error"] if s["error"].startswith(f"{s['source']}:")
                    else f"{s['source']}: {s['error']}", className="sources-stopped")
           for s in stopped],
-        html.Div("The other sources go on. Fix the credentials or access, then run "
-                 "`crisiswatch sources check`.")
+        html.Div(_("The other sources go on. Fix the credentials or access, then run "
+                   "`crisiswatch sources check`."))
     ], className="notice notice-error", role="alert", id="sources-alert-box")
 
 
 def rows_for_table(rows: list[dict], now) -> list[dict]:
     return [{
-        "source": r["source"], "state": r["state"],
-        "last_success": (f"{ui.hhmm(r['last_success'])} ({ui.ago(r['last_success'], now)})"
-                         if r["last_success"] else "never"),
-        "lag": "—" if r["lag_minutes"] is None else f"{r['lag_minutes']} min",
+        "source": r["source"],
+        "state": _(STATE_WORDS[r["state"]]) if r["state"] in STATE_WORDS else r["state"],
+        "last_success": (f"{ui.zoned(r['last_success'])} ({ui.ago(r['last_success'], now)})"
+                         if r["last_success"] else _("never")),
+        "lag": "—" if r["lag_minutes"] is None else _("{m} min").format(m=r["lag_minutes"]),
         "collected": f"{r['collected']:,}", "quarantined": f"{r['quarantined']:,}",
-        "last_error": (f"{ui.hhmm(r['last_error_at'])}: {r['last_error']}"
+        "last_error": (f"{ui.zoned(r['last_error_at'])}: {r['last_error']}"
                        if r["last_error"] else ""),
     } for r in rows]
 
@@ -90,6 +96,6 @@ def refresh(_n):
     with ctx.store.session() as session:
         rows = source_data.source_health(session, now)
         stopped = source_data.stopped_sources(session)
-    empty = "" if rows else ("No source has collected yet: configure [sources.*] and run "
-                             "`crisiswatch collect` or `crisiswatch run`.")
+    empty = "" if rows else _("No source has collected yet: configure [sources.*] and run "
+                              "`crisiswatch collect` or `crisiswatch run`.")
     return rows_for_table(rows, now), alert_banner(stopped), empty

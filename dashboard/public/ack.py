@@ -4,6 +4,8 @@
   GET never changes anything, because mail scanners and Slack's link previews fetch every
   link they see, and an alert acknowledged by a robot is worse than none.
 - `GET|POST /ack/b/<token>`: the same for a broadcast's confirmation link (issue 18).
+- `GET|POST /ack/c/<token>`: the same for a crisis-cell page (issue 19): the POST takes the
+  role (`responders.cell_paging.ack_by_link`).
 - `POST /alerts/sms` is the inbound webhook for SMS replies (Twilio's form POST). The
   `X-Twilio-Signature` header (base64 HMAC-SHA1 of the URL followed by the sorted form
   fields, keyed with the auth token) is checked before anything is read; without an auth
@@ -26,9 +28,9 @@ from xml.sax.saxutils import escape
 import flask
 
 from dashboard.context import DashboardContext
-from responders import broadcasts
+from responders import broadcasts, cell_paging
 from responders.alerting import Contact, ack_by_link, ack_key, read_ack_token
-from store.models import AlertRow
+from store.models import AlertRow, CellPageRow
 
 SMS_PATH = "/alerts/sms"
 
@@ -85,6 +87,26 @@ def register(server: flask.Flask, ctx: DashboardContext, *, contacts: Sequence[C
         with ctx.store.session() as session:
             _, text = ack_by_link(session, secret, token, ctx.clock())
         return page(text)
+
+    @server.route("/ack/c/<token>", methods=["GET", "POST"])
+    def cell_link(token: str):
+        """A crisis-cell page's link: GET shows the role and a button, POST takes it."""
+        read = cell_paging.read_ack_token(secret, token)
+        if read is None:
+            return page("This acknowledgement link is not valid.", status=404)
+        with ctx.store.session() as session:
+            if flask.request.method == "POST":
+                return page(cell_paging.ack_by_link(session, secret, token, ctx.clock())[1])
+            row = session.get(CellPageRow, read[0])
+            if row is None:
+                return page("This page no longer exists.", status=404)
+            state, role, incident_id = row.state, row.role, row.incident_id
+        label = cell_paging.LABELS[role]
+        if state != "paging":
+            return page(f"The {label} page of incident #{incident_id} is {state}.")
+        return page(f"{label}, incident #{incident_id}", f"Acknowledging as {read[1]} "
+                    "makes you the role's holder from now; the deputies are not paged.",
+                    form=True)
 
     @server.route("/ack/b/<token>", methods=["GET", "POST"])
     def broadcast_link(token: str):

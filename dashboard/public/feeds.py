@@ -1,8 +1,17 @@
 """The status page as RSS 2.0 and Atom: built with ElementTree (which escapes) after
-dropping the characters XML cannot carry, newest entry first."""
+dropping the characters XML cannot carry, newest entry first.
+
+What strangers and responders wrote must reach a reader as text, never as markup. Atom says
+so itself (`type="text"`). RSS 2.0 cannot: readers take its titles and descriptions as HTML,
+so those are HTML-escaped first (then ElementTree escapes that for XML), paragraphs and line
+breaks kept as `<p>` and `<br>`: a fact "<b>40%</b> & more" shows as those very characters.
+Checked by parsing both feeds with feedparser, as a reader does.
+(feedgen was considered: it leaves this escaping to the caller, so it would not remove it.)
+"""
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC
@@ -16,6 +25,19 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def _x(text) -> str:
     return _NOT_XML.sub("", str(text or ""))
+
+
+def _html_text(text) -> str:
+    """One line of plain text as HTML that renders as exactly that text (RSS titles)."""
+    return html.escape(_x(text), quote=True)
+
+
+def _html_paragraphs(text) -> str:
+    """Plain text as HTML rendering as that text: blank lines make paragraphs, single
+    newlines line breaks (RSS descriptions)."""
+    paragraphs = re.split(r"\n[ \t]*\n", _x(text).strip())
+    return "".join("<p>" + _html_text(p).replace("\n", "<br>") + "</p>"
+                   for p in paragraphs if p)
 
 
 def entries(status: dict, lang: str, page_url: str) -> list[dict]:
@@ -72,17 +94,17 @@ def rss(brand: str, lang: str, page_url: str, self_url: str, entries: list[dict]
 
     root = ET.Element("rss", {"version": "2.0", "xmlns:atom": "http://www.w3.org/2005/Atom"})
     channel = _sub(root, "channel")
-    _sub(channel, "title", f"{brand} · {TEXT[lang]['title']}")
+    _sub(channel, "title", _html_text(f"{brand} · {TEXT[lang]['title']}"))
     _sub(channel, "link", f"{page_url}?lang={lang}")
-    _sub(channel, "description", f"{brand} · {TEXT[lang]['updates']}")
+    _sub(channel, "description", _html_text(f"{brand} · {TEXT[lang]['updates']}"))
     _sub(channel, "language", lang)
     _sub(channel, "lastBuildDate", rfc822(now))
     _sub(channel, "atom:link", rel="self", type="application/rss+xml", href=_x(self_url))
     for e in entries:
         item = _sub(channel, "item")
-        _sub(item, "title", e["title"])
+        _sub(item, "title", _html_text(e["title"]))
         _sub(item, "link", e["link"])
         _sub(item, "guid", e["id"], isPermaLink="false")
         _sub(item, "pubDate", rfc822(e["at"]))
-        _sub(item, "description", e["body"])
+        _sub(item, "description", _html_paragraphs(e["body"]))
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

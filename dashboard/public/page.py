@@ -103,7 +103,7 @@ footer{font-size:13px;color:#64748b;margin-top:32px} footer a{color:#1d4ed8;marg
 {% endfor %}
 </section>
 {% else %}
-<p>{{ t.none }}</p>
+<p>{{ t.none_yet if page.incidents else t.none }}</p>
 {% endfor %}
 <form method="post" action="/status/subscribe" id="subscribe">
 <label for="sub-email">{{ t.get_updates }}</label>

@@ -4,7 +4,8 @@ human wrote and approved)."""
 TEXT = {
     "en": {"operational": "All systems operational", "ongoing": "Ongoing incident", "colon": ":",
            "next_update": "next update by",
-           "updates": "Updates", "none": "No incidents reported.", "updated": "Page updated",
+           "updates": "Updates", "none": "No incidents reported.",
+           "none_yet": "No update in English yet: the first one follows shortly.", "updated": "Page updated",
            "phases": {"investigating": "Investigating", "identified": "Identified",
                       "fixing": "Fix in progress", "monitoring": "Monitoring",
                       "resolved": "Resolved", "postmortem": "Post-incident report"},
@@ -21,6 +22,7 @@ TEXT = {
            "ongoing": "Incident en cours", "colon": "\u00a0:", "updates": "Mises à jour",
            "next_update": "prochain point à",
            "none": "Aucun incident signalé.", "updated": "Page mise à jour",
+           "none_yet": "Pas encore de mise à jour en français : la première suit sous peu.",
            "phases": {"investigating": "Analyse en cours", "identified": "Cause identifiée",
                       "fixing": "Correction en cours", "monitoring": "Surveillance",
                       "resolved": "Résolu", "postmortem": "Rapport d'incident"},

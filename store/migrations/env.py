@@ -5,6 +5,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from store.models import Base
+from store.search import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,7 +24,8 @@ def run() -> None:
 
 def _migrate(connection) -> None:
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True
+        connection=connection, target_metadata=target_metadata, render_as_batch=True,
+        include_object=include_object,  # autogenerate leaves the search index's tables be
     )
     with context.begin_transaction():
         context.run_migrations()

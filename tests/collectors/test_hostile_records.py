@@ -19,6 +19,8 @@ from collectors.replay import ReplayCollector
 from collectors.webhook import register
 from store.models import InboundTicketRow, MentionRow, QuarantineRow
 
+pytestmark = pytest.mark.fault  # the fault suite (issue 16): `pytest -m fault`
+
 SECRET = "whsec-0123456789abcdef"
 NOW = datetime(2026, 11, 21, 10, 30)
 T0 = datetime(2026, 11, 21, 10, 0)

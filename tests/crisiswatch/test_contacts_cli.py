@@ -1,5 +1,5 @@
 """`crisiswatch contacts import|list|export|opt-out|delete` and `crisiswatch broadcasts
-send|status` end to end on a SQLite file (issue 18)."""
+send|approve|status` end to end on a SQLite file (issue 18)."""
 
 from __future__ import annotations
 
@@ -64,19 +64,41 @@ def test_export_opt_out_delete_and_a_broadcast(tmp_path, monkeypatch, capsys):
     message.write_text("We are investigating an outage of the API. We are restoring service. "
                        f"Next update by {later:%H:%M} UTC.", encoding="utf-8")
     code, out, err = run(capsys, tmp_path, monkeypatch, "broadcasts", "send", str(message),
-                         "--segment", "staff", "--approver", "lead", "--severity", "major",
-                         "--reason", "drill")
+                         "--segment", "staff", "--author", "ed", "--role", "editor",
+                         "--severity", "major")
+    assert code == 0, err
+    assert out.startswith("broadcast #1 waiting for approval (draft #1)")
+    code, _, err = run(capsys, tmp_path, monkeypatch, "broadcasts", "approve", "1",
+                       "--approver", "ed", "--role", "editor")
+    assert code == 1 and "only an approver or admin" in err
+    code, out, _ = run(capsys, tmp_path, monkeypatch, "broadcasts", "status", "--json")
+    assert json.loads(out) == []  # nobody is a recipient before the approval
+    code, out, err = run(capsys, tmp_path, monkeypatch, "broadcasts", "approve", "1",
+                         "--approver", "lead", "--reason", "drill")
+    assert code == 0 and "approved by lead" in out, err
+    code, out, err = run(capsys, tmp_path, monkeypatch, "worker", "--stages", "broadcast",
+                         "--once")
     assert code == 0, err
     code, out, _ = run(capsys, tmp_path, monkeypatch, "broadcasts", "status", "--json")
     assert [(r["segment"], r["recipients"], r["sent"]) for r in json.loads(out)] == [
-        ("staff", 1, 0)]  # Ben opted out; nothing sent before the stage runs
+        ("staff", 1, 1)]  # Ben opted out; Ana's SMS went to the outbox log
     code, out, _ = run(capsys, tmp_path, monkeypatch, "contacts", "delete", "1")
     assert code == 0 and "deleted" in out
     code, _, err = run(capsys, tmp_path, monkeypatch, "contacts", "export", "1")
     assert code == 2 and "no contact" in err
     code, _, err = run(capsys, tmp_path, monkeypatch, "broadcasts", "send", str(message),
                        "--segment", "staff", "--approver", "ed", "--role", "editor")
-    assert code == 1 and "approvers only" in err
+    assert code == 1 and "only an approver or admin" in err
+    from sqlalchemy import func, select
+
+    from store import Store
+    from store.models import BroadcastRow, DraftRow
+
+    store = Store("sqlite:///" + str(tmp_path / "cw.db"))
+    with store.session() as session:  # refused: neither queued nor approved
+        assert session.execute(select(func.count()).select_from(BroadcastRow)).scalar_one() == 1
+        assert session.execute(select(func.count()).select_from(DraftRow)).scalar_one() == 1
+    store.engine.dispose()
 
 
 def test_regulator_clock_from_the_command_line(tmp_path, monkeypatch, capsys):

@@ -23,7 +23,7 @@ from responders.drafts import Brand
 from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
 from store.models import AlertRow, DraftRow, MentionRow, ScoreRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, drilled
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, drilled, nav_to
 from tests.support.browser import require_browser as _require_browser
 from tests.support.word_model import WordModel
 
@@ -124,7 +124,7 @@ def test_comms_lead_path(server, page):
     shot(page, "03-overview-declared")
 
     # Facts: impact with a figure, what we do; cause left empty (not yet known).
-    page.click("a.nav-link[href='/incident']")
+    nav_to(page, "/incident")
     page.locator("#incident-fact-impact").wait_for()
     page.fill("#incident-fact-impact", "about 60% of customers cannot log in or sync files")
     page.fill("#incident-fact-known", "logins and file sync fail with errors since 10:00 UTC")
@@ -137,7 +137,7 @@ def test_comms_lead_path(server, page):
     shot(page, "04-incident-facts")
 
     # Approvals: the English status-page update, with an override reason if warned.
-    page.click("a.nav-link[href='/approvals']")
+    nav_to(page, "/approvals")
     card = page.locator(".card").filter(has=page.locator(".chan", has_text="status page")) \
         .filter(has=page.locator(".lang-en")).first
     card.wait_for()
@@ -170,7 +170,7 @@ def test_comms_lead_path(server, page):
     public.close()
 
     # Mentions: a hostile mention is shown as the characters it is made of.
-    page.click("a.nav-link[href='/mentions']")
+    nav_to(page, "/mentions")
     page.get_by_text(XSS, exact=True).wait_for()
     assert page.locator("#mentions-table img").count() == 0
     assert page.locator("#mentions-table b").count() == 0
@@ -208,7 +208,7 @@ def test_demo_walkthrough(tmp_path, page):
         alert.get_by_role("button", name=re.compile("Declare incident")).click()
         page.click("#overview-declare-submit")
         page.get_by_text(re.compile(r"Incident #\d+ declared")).wait_for()
-        page.click("a.nav-link[href='/approvals']")
+        nav_to(page, "/approvals")
         card = page.locator(".card").filter(has=page.locator(".chan", has_text="status page")) \
             .filter(has=page.locator(".lang-en")).first
         card.wait_for()

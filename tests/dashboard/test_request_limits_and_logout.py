@@ -15,6 +15,8 @@ from dashboard.context import DashboardContext
 from responders.drafts import Brand
 from responders.templates import TemplateLibrary
 
+pytestmark = pytest.mark.fault  # the fault suite (issue 16): `pytest -m fault`
+
 NOW = datetime(2026, 3, 10, 10, 0)
 
 

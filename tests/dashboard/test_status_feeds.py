@@ -111,10 +111,12 @@ def test_rss_is_well_formed_with_dates_and_guids(client, populated):
     channel = root.find("channel")
     assert root.get("version") == "2.0" and channel.findtext("language") == "en"
     items = channel.findall("item")
-    assert [i.findtext("title") for i in items][1] == "Identified: Login <outage>"
+    # RSS titles and descriptions are HTML to readers: the text is HTML-escaped inside
+    # (tests/dashboard/test_feed_escaping.py reads them as a reader does)
+    assert [i.findtext("title") for i in items][1] == "Identified: Login &lt;outage&gt;"
     assert parsedate_to_datetime(items[1].findtext("pubDate")).replace(tzinfo=None) == \
         NOW - timedelta(minutes=10)
-    assert items[2].findtext("description").startswith("We are investigating.\n<img")
+    assert items[2].findtext("description").startswith("<p>We are investigating.<br>&lt;img")
     assert {i.find("guid").get("isPermaLink") for i in items} == {"false"}
     assert root.find("channel/{http://www.w3.org/2005/Atom}link").get("rel") == "self"
 

@@ -174,3 +174,18 @@ def test_the_next_update_is_one_promise_shown_in_every_language(ctx):
     for lang in ("en", "fr"):
         js = client.get(f"/status.json?lang={lang}").get_json()
         assert js["incidents"][0]["next_update_at"] == "2026-12-03T11:00:00Z"
+
+
+def test_an_incident_without_updates_in_a_language_says_one_follows(ctx, store):
+    """Between declaring and the first approved update (or in a language not yet
+    approved), the page names the incident and never says "no incidents reported"."""
+    from dashboard.app import create_app
+
+    incident_id = declare(ctx)
+    _publish(ctx, incident_id, "en", "Login and file sync outage", minutes=1)
+    client = create_app(ctx).server.test_client()
+    fr = client.get("/status?lang=fr").get_data(as_text=True)
+    assert "Pas encore de mise à jour en français" in fr
+    assert "Aucun incident signalé" not in fr
+    en = client.get("/status?lang=en").get_data(as_text=True)
+    assert "No incidents reported" not in en and "No update in English yet" not in en

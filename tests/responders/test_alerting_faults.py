@@ -20,6 +20,8 @@ from store.models import AlertDeliveryRow, AlertRow, SendAttemptRow
 from tests.support.fake_http import free_port
 from tests.support.smtp import Inbox
 
+pytestmark = pytest.mark.fault  # the fault suite (issue 16): `pytest -m fault`
+
 T0 = datetime(2026, 3, 10, 10, 0)
 POLICY = AlertPolicy(resend_after=timedelta(minutes=10), resends=1,
                      escalate_after=timedelta(minutes=20), cooldown=timedelta(minutes=30))

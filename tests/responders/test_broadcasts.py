@@ -1,7 +1,8 @@
 """Broadcasts with per-recipient confirmation (issue 18), through a real local SMTP server
-and a local Twilio-shaped receiver: SMS and e-mail out, YES/OUI replies and signed links in,
-re-sends then escalation to the alternative channel, quiet hours, STOP, wrong numbers, and
-exactly once when a worker dies mid-send."""
+and a local Twilio-shaped receiver: nothing sent before an approval in the approvals queue,
+SMS and e-mail out, YES/OUI replies and signed links in, re-sends then escalation to the
+alternative channel, quiet hours, STOP, wrong numbers, and exactly once when a worker dies
+mid-send."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from responders.broadcasts import (
     BroadcastError,
     Broadcasting,
     BroadcastPolicy,
+    activate_approved,
     advance_broadcasts,
+    approve_broadcast,
     by_segment,
     create_broadcast,
     totals,
@@ -35,8 +38,10 @@ from responders.templates import TemplateLibrary
 from store.models import (
     AlertRow,
     BroadcastRecipientRow,
+    BroadcastRow,
     BroadcastSendRow,
     ContactRow,
+    DraftRow,
     IncidentRow,
     SendAttemptRow,
     TimelineRow,
@@ -85,11 +90,17 @@ def sms_sent(twilio) -> list[dict]:
 
 def broadcast(store, segments=("staff",), severity=None, channels=("sms", "email"), at=T0,
               body=TEXT):
+    """Written by an editor, approved by the lead, activated by the broadcast stage."""
     with store.session() as session:
         incident = session.execute(select(IncidentRow)).scalar_one()
-        return create_broadcast(session, segments=list(segments), body=body, approver="lead",
-                                role="approver", now=at, incident=incident, severity=severity,
-                                channels=channels, override_reason="tested").id
+        queued = create_broadcast(session, segments=list(segments), body=body, author="ed",
+                                  role="editor", now=at, incident=incident, severity=severity,
+                                  channels=channels)
+        approve_broadcast(session, queued, approver="lead", role="approver", now=at,
+                          override_reason="tested", two_person_rule=True)
+        bid = queued.id
+    assert activate_approved(store, at) == 1
+    return bid
 
 
 def app(store, now_box, alert_contacts=()):
@@ -125,18 +136,59 @@ def test_sms_segments_gsm7_and_ucs2():
     assert sms_segments("🙂" * 35) == ("UCS-2", 1)  # two UTF-16 units each
 
 
-def test_only_approvers_send_linted_messages(store, world):
+def test_nothing_is_broadcast_before_an_approver_approves_it(store, world):
+    twilio, _inbox, channels = world
     with store.session() as session:
-        with pytest.raises(BroadcastError, match="approvers only"):
-            create_broadcast(session, segments=["staff"], body=TEXT, approver="ed",
-                             role="editor", now=T0)
+        incident = session.execute(select(IncidentRow)).scalar_one()
+        with pytest.raises(BroadcastError, match="editors, approvers and admins only"):
+            create_broadcast(session, segments=["staff"], body=TEXT, author="vic",
+                             role="viewer", now=T0)
         with pytest.raises(BroadcastError, match="linter"):
             create_broadcast(session, segments=["staff"], body="PANIC!!! Everything is "
-                             "down and it is the fault of our supplier Acme.", approver="lead",
+                             "down and it is the fault of our supplier Acme.", author="lead",
                              role="approver", now=T0)
         with pytest.raises(BroadcastError, match="unknown segment"):
-            create_broadcast(session, segments=["aliens"], body=TEXT, approver="lead",
+            create_broadcast(session, segments=["aliens"], body=TEXT, author="lead",
                              role="approver", now=T0)
+        queued = create_broadcast(session, segments=["staff"], body=TEXT, author="lead",
+                                  role="approver", now=T0, incident=incident)
+        bid, draft_id = queued.id, queued.draft_id
+    # Queued: the draft waits in the approvals queue; the stage sends nothing.
+    assert Broadcasting(channels, POLICY).run_once(store, T0) == 0
+    assert sms_sent(twilio) == [] and states(store) == {}
+    with store.session() as session:
+        draft = session.get(DraftRow, draft_id)
+        assert (draft.kind, draft.status, draft.author) == ("broadcast", "draft", "lead")
+        broadcast_row = session.get(BroadcastRow, bid)
+        assert broadcast_row.state == "awaiting"
+        with pytest.raises(BroadcastError, match="only an approver or admin"):
+            approve_broadcast(session, broadcast_row, approver="ed", role="editor", now=T0)
+        with pytest.raises(BroadcastError, match="two-person rule"):
+            approve_broadcast(session, broadcast_row, approver="lead", role="approver",
+                              now=T0, two_person_rule=True)
+        # An edit after approval voids it: the stage puts the draft back in the queue.
+        approve_broadcast(session, broadcast_row, approver="sam", role="approver", now=T0,
+                          two_person_rule=True)
+        draft.body = TEXT.replace("restoring service", "restoring the service")
+    assert activate_approved(store, T0) == 0
+    with store.session() as session:
+        assert session.get(DraftRow, draft_id).status == "draft"
+        assert session.get(BroadcastRow, bid).state == "awaiting"
+        approve_broadcast(session, session.get(BroadcastRow, bid), approver="sam",
+                          role="approver", now=T0, two_person_rule=True)
+    # Approved as written: the next run of the stage sends it, once.
+    assert Broadcasting(channels, POLICY).run_once(store, T0) == 2
+    assert Broadcasting(channels, POLICY).run_once(store, T0) == 0
+    with store.session() as session:
+        assert session.get(DraftRow, draft_id).status == "published"
+        row = session.get(BroadcastRow, bid)
+        assert (row.state, row.approved_by, row.created_by) == ("active", "sam", "lead")
+        assert "restoring the service" in row.body  # the approved text, as edited
+        details = session.execute(select(TimelineRow.detail).where(
+            TimelineRow.incident_id == row.incident_id)).scalars().all()
+    assert any("its text changed after approval" in d for d in details)
+    assert any(d.startswith(f"Broadcast #{bid} to staff written by lead: waiting for "
+                            "approval") for d in details)
 
 
 def test_send_confirm_by_sms_and_link_resend_then_escalate(store, world):
@@ -186,7 +238,9 @@ def test_send_confirm_by_sms_and_link_resend_then_escalate(store, world):
             BroadcastSendRow.channel == "sms")).scalars().all()
     assert set(attempts) == {"broadcast"} and len(attempts) == 5
     assert segments == [1, 1, 2]  # GSM-7; the "Reminder: " prefix passes 160 characters
-    assert timeline[0].startswith(f"Broadcast #{bid} to staff approved by lead: 3 recipient(s)")
+    assert timeline[0].startswith(f"Broadcast #{bid} to staff written by ed: waiting for "
+                                  "approval")
+    assert timeline[1].startswith(f"Broadcast #{bid} to staff approved by lead: 3 recipient(s)")
     assert any("confirmed by Ana Martin (sms: Oui)" in t for t in timeline)
     assert any("resend to 1 (sms 1)" in t for t in timeline)
     assert any("escalate to 1 (email 1)" in t for t in timeline)

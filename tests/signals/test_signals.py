@@ -69,7 +69,7 @@ def test_outputs_are_causal_and_state_round_trips():
 
 import math
 
-from signals.detectors import Settings, reach_weight, score_series
+from signals.detectors import TESTS_PER_BUCKET, Settings, reach_weight
 from signals.terms import terms_of
 
 
@@ -94,29 +94,33 @@ def weekly(days: int, seed: int = 3, rate: float = 6.0) -> list[Bucket]:
 
 def test_the_weekly_rhythm_is_learned_and_not_news():
     """Two weeks with a steep Monday-to-Friday peak: the first days may surprise it, the
-    second week must not; the seasonal profile knows 9 am."""
+    second week must not; the hour-of-day profile knows 9 am from 3 am."""
     signals = detect(weekly(14))
     assert not [s for s in signals if s.minute >= T0 + timedelta(days=7)]
     detector = Detector()
     for b in weekly(8):
         detector.update(b)
-    nine = detector.series["mentions"].season.expect(T0 + timedelta(days=7, hours=9))
-    three = detector.series["mentions"].season.expect(T0 + timedelta(days=7, hours=3))
+    mentions = detector.series["mentions"]
+    nine = mentions._profile(T0 + timedelta(days=7, hours=9))[0]
+    three = mentions._profile(T0 + timedelta(days=7, hours=3))[0]
     assert nine > 5 * three
 
 
 def test_threshold_is_false_alarms_per_week():
-    assert Settings().surprise_threshold() == pytest.approx(-math.log10(1 / (10080 * 6)))
+    assert TESTS_PER_BUCKET == 7  # five count series, the negative share, the terms
+    assert Settings().surprise_threshold() == pytest.approx(-math.log10(1 / (10080 * 7)))
     assert Settings(false_alarms_per_week=0.1).surprise_threshold() == pytest.approx(
         Settings().surprise_threshold() + 1)
     hourly = Settings(interval_minutes=60).surprise_threshold()
-    assert hourly == pytest.approx(-math.log10(1 / (168 * 6)))
+    assert hourly == pytest.approx(-math.log10(1 / (168 * 7)))
     assert Settings(threshold=6.0).surprise_threshold() == 6.0
     fewer = Settings(false_alarms_per_week=0.01)
     more = Settings(false_alarms_per_week=50)
     history = calm(600)
     onset = history[-1].minute + timedelta(minutes=1)
-    bump = [Bucket(onset + timedelta(minutes=i), 9, 1, 0, 1) for i in range(10)]
+    # four times the daytime rate for ten minutes, after only ten hours of history: news
+    # at a budget of 50 false alarms a week, not at one in two years
+    bump = [Bucket(onset + timedelta(minutes=i), 12, 1, 0, 1) for i in range(10)]
     assert len(detect(history + bump, more)) > len(detect(history + bump, fewer))
 
 
@@ -172,19 +176,6 @@ def test_terms_state_round_trips_through_json():
     resumed = Detector.from_state(json.loads(json.dumps(first.to_state())))
     part += [s for b in series[105:] for s in resumed.update(b)]
     assert part == whole and any(s.kind == "terms" for s in whole)
-
-
-def test_score_series_is_causal_and_in_range():
-    times = [T0 + timedelta(minutes=i) for i in range(400)]
-    values = [3 + (i % 2) for i in range(400)]
-    values[300] = 60
-    scores = score_series(times, values)
-    assert all(0 <= s <= 1 for s in scores) and scores[300] > 0.9 > max(scores[:300])
-    assert score_series(times[:301], values[:301]) == scores[:301]  # the future is unseen
-    gauge = [10.0 + 0.1 * math.sin(i) for i in range(400)]
-    gauge[350] = 14.0
-    g = score_series(times, gauge)
-    assert g[350] > 0.9 and max(g[60:350]) < 0.7
 
 
 def test_detect_once_builds_one_alert_with_its_evidence(store):

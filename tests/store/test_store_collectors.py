@@ -111,9 +111,11 @@ def test_models_and_migrations_agree(store):
     from alembic.migration import MigrationContext
 
     from store.models import Base
+    from store.search import include_object
 
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

@@ -68,3 +68,11 @@ def log_in(browser, url: str, username: str, password: str):
     page.click("button[type=submit]")
     page.wait_for_url(url + "/")
     return page
+
+
+def nav_to(page, path: str) -> None:
+    """Go to `path` through the shell's menus, as a user does: hover the menu that holds the
+    page, then click its link (menus open on hover and keyboard focus)."""
+    link = page.locator(f"#shell-nav a.menu-link[href='{path}']")
+    link.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' menu ')][1]").hover()
+    link.click()

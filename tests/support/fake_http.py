@@ -72,7 +72,8 @@ def _key(path: str) -> str:
 class FakeServer:
     """Started when made; close() or leave the `with` block to stop it."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None):
+    def __init__(self, tls: ssl.SSLContext | None = None, port: int = 0):
+        """`port` 0 picks a free one; a given port restarts a receiver where it was."""
         self.routes: dict[tuple[str, str], list[Reply] | Handler] = {}
         self.requests: list[Request] = []
         self.counts: dict[tuple[str, str], int] = defaultdict(int)
@@ -111,7 +112,7 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
         if tls:
             tls.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
