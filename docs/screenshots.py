@@ -79,7 +79,9 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
         page.locator("#overview-activity .main-svg").first.wait_for()
         save("overview")
         alert.get_by_role("button", name=re.compile("Declare incident")).click()
-        page.locator("#overview-declare-title").wait_for()
+        # the form is filled by a callback: wait for it, or the declaration goes out bare
+        page.wait_for_function(
+            "() => document.querySelector('#overview-declare-title-fr')?.value")
         page.click("#overview-declare-submit")
         page.locator("#overview-incident .clock").first.wait_for()
         page.goto(url + "/approvals")

@@ -151,12 +151,16 @@ def render_kpis(k: dict):
 
 # Count series are tested over the detector's 5-minute window; say so, or "102 mentions"
 # reads as a rate next to the 15-minute figures above.
+# What a count signal counted. No window in the words: the live detector fires on whichever
+# of its windows (5 minutes to a day) broke from normal, and the observed and normal figures
+# are that window's totals.
 SIGNAL_WORDS = {
-    "mentions": (N_("mentions in 5 min"), "{:.0f}"),
+    "mentions": (N_("mentions"), "{:.0f}"),
+    "negative": (N_("negative mentions"), "{:.0f}"),
     "negative_share": (N_("negative"), "{:.0%}"),
-    "rumours": (N_("rumour posts in 5 min"), "{:.0f}"),
-    "tickets": (N_("support tickets in 5 min"), "{:.0f}"),
-    "reach": (N_("negative posts in 5 min, weighted by audience"), "{:.0f}"),
+    "rumours": (N_("rumour posts"), "{:.0f}"),
+    "tickets": (N_("support tickets"), "{:.0f}"),
+    "reach": (N_("negative posts, weighted by audience"), "{:.0f}"),
 }
 
 

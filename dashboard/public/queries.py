@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import MaintenanceRow, StatusComponentRow, StatusPostRow
+from store.models import IncidentRow, MaintenanceRow, StatusComponentRow, StatusPostRow
 
 # Worst first: the page's overall state is the worst of its parts.
 SEVERITY = {"major_outage": 4, "partial_outage": 3, "degraded": 2, "checking": 2,
@@ -59,8 +59,14 @@ def no_false_all_clear(comps: list[dict], ongoing: list[dict]) -> list[dict]:
 
 def localised_titles(session: Session, page: dict, lang: str) -> dict:
     """The page's ongoing incidents titled as their latest update in `lang` titles them (the
-    latest update of all languages may be in another one)."""
+    latest update of all languages may be in another one), else by the title in `lang` that
+    the person declaring typed, else as they are."""
     titles: dict = {}
+    ids = [i["incident_id"] for i in page["incidents"]]
+    for row in session.execute(select(IncidentRow).where(IncidentRow.id.in_(ids))).scalars():
+        typed = ((row.translations or {}).get(lang) or {}).get("title")
+        if typed and typed.strip():
+            titles[row.id] = typed.strip()
     for p in session.execute(select(StatusPostRow).where(StatusPostRow.lang == lang)
                              .order_by(StatusPostRow.published_at, StatusPostRow.id)).scalars():
         titles[p.incident_id] = p.title

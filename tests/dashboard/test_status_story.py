@@ -178,7 +178,8 @@ def test_the_next_update_is_one_promise_shown_in_every_language(ctx):
 
 def test_an_incident_without_updates_in_a_language_says_one_follows(ctx, store):
     """Between declaring and the first approved update (or in a language not yet
-    approved), the page names the incident and never says "no incidents reported"."""
+    approved), the page names the incident, in its language when the person declaring
+    gave the title in it, and never says "no incidents reported"."""
     from dashboard.app import create_app
 
     incident_id = declare(ctx)
@@ -186,6 +187,7 @@ def test_an_incident_without_updates_in_a_language_says_one_follows(ctx, store):
     client = create_app(ctx).server.test_client()
     fr = client.get("/status?lang=fr").get_data(as_text=True)
     assert "Pas encore de mise à jour en français" in fr
+    assert "Panne de connexion" in fr  # the French title typed when declaring
     assert "Aucun incident signalé" not in fr
     en = client.get("/status?lang=en").get_data(as_text=True)
     assert "No incidents reported" not in en and "No update in English yet" not in en
