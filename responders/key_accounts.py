@@ -6,7 +6,7 @@ declared, each owner has a task list: call the client personally first (due with
 `CALL_WITHIN`), then open the shared channel, then keep the client informed there at a
 cadence of its own (every 2 hours by default) with due / overdue like the other audiences
 (overdue after a quarter of the cadence); after resolution, the personal follow-up
-(`followup_text`, EN and FR). `complete` records a task done (and puts it on the incident
+(`followup_text`, from `templates/followup/`, EN and FR). `complete` records a task done (and puts it on the incident
 timeline); `plan` says where each key account stands.
 """
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from responders.contacts import in_segments
 from responders.incidents import ACTIVE, Phase, record
+from responders.templates import LANGS, TemplateLibrary
 from store.models import ContactRow, IncidentRow, KeyAccountTaskRow
 
 TASKS = ("call", "channel", "update", "followup")
@@ -99,28 +100,20 @@ def complete(session: Session, incident: IncidentRow, contact: ContactRow, task:
            + (f" ({note.strip()})" if note.strip() else ""))
 
 
-FOLLOWUP = {
-    "en": ("Dear {name},\n\nThe incident \"{title}\" was resolved on {resolved} UTC. Thank you "
-           "for your patience while we worked on it with you.\n\nWhat happened: {impact}\n"
-           "What we did: {actions}\n\nWe will share the post-mortem and the measures that "
-           "keep this from happening again. I am available to go through it with you.\n\n"
-           "{owner}"),
-    "fr": ("Bonjour {name},\n\nL'incident « {title} » est résolu depuis le {resolved} UTC. "
-           "Merci pour votre patience pendant que nous le traitions avec vous.\n\n"
-           "Ce qui s'est passé : {impact}\nCe que nous avons fait : {actions}\n\n"
-           "Nous vous transmettrons le post-mortem et les mesures qui éviteront que cela se "
-           "reproduise. Je suis disponible pour le parcourir avec vous.\n\n{owner}"),
-}
-
-
-def followup_text(incident: IncidentRow, contact: ContactRow, lang: str | None = None) -> str:
-    """The personal follow-up after resolution, in the client's language, from the facts."""
+def followup_text(incident: IncidentRow, contact: ContactRow, lang: str | None = None,
+                  library: TemplateLibrary | None = None) -> str:
+    """The personal follow-up after resolution, in the client's language (English when the
+    library has none in it), from the facts: `templates/followup/generic/key_account.*.j2`,
+    so the team words it like its other messages."""
     from responders.incidents import facts_for
 
-    lang = lang or contact.lang
+    library = library or TemplateLibrary()
+    lang = lang if lang in LANGS else (contact.lang if contact.lang in LANGS else "en")
     facts = facts_for(incident, lang)
     resolved = incident.resolved_at.strftime("%Y-%m-%d %H:%M") if incident.resolved_at else "-"
-    return FOLLOWUP.get(lang, FOLLOWUP["en"]).format(
-        name=contact.name, title=facts.get("title") or incident.title, resolved=resolved,
-        impact=facts.get("impact") or "-", actions=facts.get("actions") or "-",
-        owner=contact.owner)
+    return library.render("followup", name="key_account", crisis_type="generic", lang=lang,
+                          context={"name": contact.name,
+                                   "title": facts.get("title") or incident.title,
+                                   "resolved": resolved, "owner": contact.owner,
+                                   "facts": {"impact": facts.get("impact") or "-",
+                                             "actions": facts.get("actions") or "-"}}).body

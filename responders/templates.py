@@ -57,7 +57,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 import templates as templates_package
 from responders.lint_patterns import UNCONFIRMED_IMPACT
 
-KINDS = ("status", "notify", "postmortem", "replies")
+KINDS = ("status", "notify", "postmortem", "replies", "followup")
 LANGS = ("en", "fr")
 PHASES = ("investigating", "identified", "fixing", "monitoring", "resolved", "postmortem")
 REPLY_CATEGORIES = (

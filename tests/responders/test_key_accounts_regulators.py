@@ -57,13 +57,14 @@ def test_key_account_owner_tasks_and_cadence(store):
         assert plan(s, inc, T0 + timedelta(hours=2, minutes=50))[0].state == "overdue"
         complete(s, inc, contact, "update", actor="dana", now=T0 + timedelta(hours=2, minutes=25))
         assert plan(s, inc, T0 + timedelta(hours=2, minutes=30))[0].state == "ok"
-        update_facts(s, inc, actor="lead", now=T0, impact="les exports ont échoué",
+        update_facts(s, inc, actor="lead", now=T0, impact="les exports ont échoué.",
                      actions="nous avons corrigé le service", lang="fr")
         transition(s, inc, "resolved", actor="lead", now=T0 + timedelta(hours=3))
         after = plan(s, inc, T0 + timedelta(hours=3))[0]
         assert (after.next_task, after.due_at) == ("followup", T0 + timedelta(days=1, hours=3))
         text = followup_text(inc, contact)
         assert text.startswith("Bonjour Carla Key") and "les exports ont échoué" in text
+        assert "les exports ont échoué\n" in text  # the typed full stop is not doubled up
         complete(s, inc, contact, "followup", actor="dana", now=T0 + timedelta(hours=20))
         assert plan(s, inc, T0 + timedelta(hours=21))[0].state == "done"
         with pytest.raises(KeyAccountError, match="not a key account"):
