@@ -36,6 +36,15 @@ def make_engine(url: str) -> Engine:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` with Alembic (the only way tables are created)."""
+    _alembic(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to `revision` with Alembic (each migration's `downgrade`)."""
+    _alembic(engine, "downgrade", revision)
+
+
+def _alembic(engine: Engine, verb: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -43,7 +52,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        getattr(command, verb)(cfg, revision)
 
 
 class Store:

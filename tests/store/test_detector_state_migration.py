@@ -7,21 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from store.db import MIGRATIONS, upgrade
+from store.db import downgrade, upgrade
 
 T0 = datetime(2026, 3, 10, 10, 0)
-
-
-def downgrade(engine, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
 
 
 def columns(engine) -> set[str]:
