@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from dashboard.alert_titles import alert_title
 from dashboard.broadcast_data import broadcast_info
 from dashboard.i18n import N_, _
 from responders import exercises
@@ -159,7 +160,8 @@ def open_alerts(session: Session, limit: int = 10) -> list[dict]:
         ):
             latest[kind] = (observed, expected)
         out.append({
-            "id": a.id, "title": a.title, "severity": a.severity, "kinds": list(a.kinds),
+            "id": a.id, "title": alert_title(a.kinds, a.evidence, a.title),
+            "severity": a.severity, "kinds": list(a.kinds),
             "status": a.status, "opened_at": a.opened_at, "updated_at": a.updated_at,
             "acknowledged_by": a.acknowledged_by, "acknowledged_at": a.acknowledged_at,
             "incident_id": a.incident_id,
@@ -173,11 +175,11 @@ def open_alerts(session: Session, limit: int = 10) -> list[dict]:
 def alert_markers(session: Session, start: datetime, end: datetime) -> list[dict]:
     """Every alert opened in the window, for the vertical lines on the chart."""
     return [
-        {"id": i, "opened_at": at, "severity": sev, "title": title}
-        for i, at, sev, title in session.execute(
-            select(AlertRow.id, AlertRow.opened_at, AlertRow.severity, AlertRow.title)
-            .where(AlertRow.opened_at >= start, AlertRow.opened_at <= end)
-            .order_by(AlertRow.opened_at))
+        {"id": a.id, "opened_at": a.opened_at, "severity": a.severity,
+         "title": alert_title(a.kinds, a.evidence, a.title)}
+        for a in session.execute(
+            select(AlertRow).where(AlertRow.opened_at >= start, AlertRow.opened_at <= end)
+            .order_by(AlertRow.opened_at)).scalars()
     ]
 
 

@@ -83,16 +83,38 @@ def correlate(session: Session, signals: list[Signal], at: datetime,
     return alert
 
 
-def _times(observed: float, expected: float) -> str:
+# The headline's words, English; the cockpit passes its own language's (`words=`), with
+# the same keys and {placeholders}.
+HEADLINE_WORDS = {
+    "mentions": "mentions {times}",
+    "negative": "negative mentions {times}",
+    "negative_share": "{share} negative (normally {normal})",
+    "rumours": "rumours {times}",
+    "tickets": "support tickets {times}",
+    "reach": "negative posts from large accounts",
+    "terms": "new words: {words}",
+    "unusual": "Unusual {kinds}",
+    "times": "{ratio}x normal",
+    "many_times": "many times normal",
+}
+
+
+def _times(observed: float, expected: float, words: dict) -> str:
     ratio = observed / expected if expected > 0 else float("inf")
-    return "many times normal" if ratio == float("inf") else (
-        f"{ratio:.0f}x normal" if ratio >= 10 else f"{ratio:.1f}x normal".replace(".0x", "x"))
+    if ratio == float("inf"):
+        return words["many_times"]
+    figure = f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.1f}".removesuffix(".0")
+    return words["times"].format(ratio=figure)
 
 
-def headline(kinds: list[str], evidence: dict) -> str:
+def headline(kinds: list[str], evidence: dict, words: dict | None = None,
+             kind_names: dict | None = None) -> str:
     """What happened, in the words a comms lead reads first ("Mentions 4x normal, 81%
     negative (normally 12%), new words: 'hacked', 'leak'"), from the strongest signal of
-    each kind; which detector said what stays in the evidence below it."""
+    each kind; which detector said what stays in the evidence below it. `words` and
+    `kind_names` replace `HEADLINE_WORDS` and `KIND_NAMES` (another language)."""
+    words = {**HEADLINE_WORDS, **(words or {})}
+    kind_names = {**KIND_NAMES, **(kind_names or {})}
     strongest: dict[str, dict] = {}
     for sig in evidence.get("signals", []):
         if sig["surprise"] >= strongest.get(sig["kind"], {}).get("surprise", -1.0):
@@ -103,23 +125,18 @@ def headline(kinds: list[str], evidence: dict) -> str:
         if sig is None:
             continue
         obs, exp = sig["observed"], sig["expected"]
-        if kind == "mentions":
-            parts.append(f"mentions {_times(obs, exp)}")
-        elif kind == "negative":
-            parts.append(f"negative mentions {_times(obs, exp)}")
+        if kind in ("mentions", "negative", "rumours", "tickets"):
+            parts.append(words[kind].format(times=_times(obs, exp, words)))
         elif kind == "negative_share":
-            parts.append(f"{obs:.0%} negative (normally {exp:.0%})")
-        elif kind == "rumours":
-            parts.append(f"rumours {_times(obs, exp)}")
-        elif kind == "tickets":
-            parts.append(f"support tickets {_times(obs, exp)}")
+            parts.append(words[kind].format(share=f"{obs:.0%}", normal=f"{exp:.0%}"))
         elif kind == "reach":
-            parts.append("negative posts from large accounts")
+            parts.append(words[kind])
         elif kind == "terms":
-            words = list(evidence.get("emerging_terms", {}))[:3] or list(sig.get("terms", []))[:3]
-            if words:
-                parts.append("new words: " + ", ".join(f"'{w}'" for w in words))
-    text = ", ".join(parts) or "Unusual " + ", ".join(KIND_NAMES.get(k, k) for k in kinds)
+            terms = list(evidence.get("emerging_terms", {}))[:3] or list(sig.get("terms", []))[:3]
+            if terms:
+                parts.append(words[kind].format(words=", ".join(f"'{w}'" for w in terms)))
+    text = ", ".join(parts) or words["unusual"].format(
+        kinds=", ".join(kind_names.get(k, k) for k in kinds))
     return (text[:1].upper() + text[1:])[:256]
 
 
