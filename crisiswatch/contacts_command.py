@@ -20,36 +20,16 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
+from crisiswatch.file_import import read_text, run_import
 from crisiswatch.wiring import utcnow
-
-
-def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    return Path(path).read_text(encoding="utf-8-sig")
 
 
 def cmd_import(args, app) -> int:
     from responders.contacts import ContactError, import_csv
 
-    try:
-        text = _read(args.file)
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"crisiswatch: cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        with app.store.session() as session:
-            report = import_csv(session, text, utcnow())
-    except ContactError as exc:
-        print(f"crisiswatch: {args.file}: {exc}; nothing imported", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(report.as_dict()))
-    else:
-        print("\n".join(report.lines()))
-    return 1 if report.refused else 0
+    return run_import(app, args.file, args.json,
+                      lambda session, text: import_csv(session, text, utcnow()), ContactError)
 
 
 def cmd_list(args, app) -> int:
@@ -115,7 +95,7 @@ def cmd_send(args, app) -> int:
     from responders.broadcasts import BroadcastError, approve_broadcast, create_broadcast
     from store.models import IncidentRow
 
-    body = _read(args.file).strip()
+    body = read_text(args.file).strip()
     author = args.author or args.approver
     if not author:
         print("crisiswatch: say who wrote it (--author) or who approves it (--approver)",

@@ -18,6 +18,7 @@ import json
 import sys
 from pathlib import Path
 
+from crisiswatch.file_import import run_import
 from crisiswatch.wiring import utcnow
 
 ACTOR = "cli"
@@ -44,23 +45,9 @@ def cmd_export(args, app) -> int:
 def cmd_import(args, app) -> int:
     from responders.plan_yaml import PlanFileError, import_yaml
 
-    try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(
-            encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"crisiswatch: cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        with app.store.session() as session:
-            report = import_yaml(session, text, actor=ACTOR, now=utcnow())
-    except PlanFileError as exc:
-        print(f"crisiswatch: {args.file}: {exc}; nothing imported", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(report.as_dict()))
-    else:
-        print("\n".join(report.lines()))
-    return 1 if report.refused else 0
+    return run_import(app, args.file, args.json,
+                      lambda session, text: import_yaml(session, text, actor=ACTOR,
+                                                        now=utcnow()), PlanFileError)
 
 
 def cmd_health(args, app) -> int:
