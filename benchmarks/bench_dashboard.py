@@ -9,9 +9,9 @@ them (the last) a crisis day at 10x the usual volume, negative and rumour-heavy;
 sources, two languages, a vocabulary of a few thousand words with Zipf frequencies, and one
 rare word in 12 mentions. Mentions go in through `store.bulk.insert_mentions` (the ingest
 path: COPY on PostgreSQL, with the text-search index kept by the engine), their scores in
-bulk (the roll-up is kept by the scores' triggers, as when the scorer writes them), then the
-planner statistics are refreshed (`store.statistics.analyze`, what the pipeline does after a
-bulk ingest). The fill rate is printed too.
+bulk (COPY on PostgreSQL; the roll-up is kept by the scores' triggers, as when the scorer
+writes them), then the planner statistics are refreshed (`store.statistics.analyze`, what
+the pipeline does after a bulk ingest). The fill rate is printed too.
 
 Then each dashboard read is timed `--repeat` times, in turn, at "now" during the crisis:
 
@@ -27,7 +27,9 @@ Then each dashboard read is timed `--repeat` times, in turn, at "now" during the
 
 Without --postgres, $CRISISWATCH_TEST_POSTGRES_URL is used when set; a fresh database is
 created in it and dropped at the end. Prints one line per engine and read, then a JSON
-summary. The figures are wall-clock milliseconds on whatever else the machine is doing.
+summary: wall-clock p50/p95 (which move with whatever else the machine is doing) and the
+mean CPU per call of this process and of the PostgreSQL backend serving it (`/proc`, when
+the server is local), steadier on a shared machine.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing
 
+from cpu_meter import backend_pid, thread_cpu_ns
 from sqlalchemy import create_engine, insert, text
 
 from dashboard import data, figures
@@ -120,6 +123,22 @@ def rows(n: int, days: int, seed: int = 17):
             i += 1
 
 
+SCORE_COLUMNS = tuple(c.name for c in ScoreRow.__table__.columns)
+
+
+def insert_scores(session, rows: list[dict]) -> None:
+    """The scores in one statement: COPY on PostgreSQL (its roll-up trigger runs once per
+    statement, over the whole batch), executemany on SQLite (a row trigger either way)."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(ScoreRow.__table__), rows)
+        return
+    conn = session.connection().connection.driver_connection  # same transaction
+    with conn.cursor() as cur, cur.copy(
+            f"COPY scores ({', '.join(SCORE_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row.get(c) for c in SCORE_COLUMNS])
+
+
 def fill(store: Store, n: int, days: int) -> dict:
     start = time.perf_counter()
     batch: list = []
@@ -127,8 +146,8 @@ def fill(store: Store, n: int, days: int) -> dict:
     def flush():
         with store.session() as session:
             ids = insert_mentions(session, [m for m, _ in batch])
-            session.execute(insert(ScoreRow.__table__), [{**s, "mention_id": i}
-                                               for i, (_, s) in zip(ids, batch, strict=True)])
+            insert_scores(session, [{**s, "mention_id": i}
+                                    for i, (_, s) in zip(ids, batch, strict=True)])
         batch.clear()
 
     for pair in rows(n, days):
@@ -171,22 +190,38 @@ READS = {
 
 
 def measure(store: Store, repeat: int) -> dict:
+    """Each read once to warm up (imports, plotly's layout cache), then `repeat` times in
+    turn: wall p50/p95, and the mean CPU per call of this
+    process (all of SQLite's work; PostgreSQL's client side) and of the PostgreSQL backend
+    that served it (read from /proc when the server is local; 0 otherwise)."""
     timings: dict[str, list[float]] = {name: [] for name in READS}
+    client_cpu = dict.fromkeys(READS, 0.0)
+    server_cpu = dict.fromkeys(READS, 0)
     checks = {}
+    for name, read in READS.items():  # warm-up, not counted: a serving process is warm
+        with store.session() as session:
+            read(session, NOW)
     for _ in range(repeat):
         for name, read in READS.items():
             with store.session() as session:
+                pid = backend_pid(session)
+                server, cpu = thread_cpu_ns(pid), time.process_time()
                 t = time.perf_counter()
                 result = read(session, NOW)
                 timings[name].append((time.perf_counter() - t) * 1000)
+                client_cpu[name] += time.process_time() - cpu
+                server_cpu[name] += thread_cpu_ns(pid) - server
             checks[name] = result
     assert len(checks["mentions_search"]) == 12, len(checks["mentions_search"])
     assert all(m["source"] == "reddit" for m in checks["mentions_source"])
+    assert len(checks["mentions_search_common"]) == 300
     out = {}
     for name, ms in timings.items():
         ms.sort()
         out[name] = {"p50_ms": round(statistics.median(ms), 1),
-                     "p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1)}
+                     "p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1),
+                     "client_cpu_ms": round(client_cpu[name] / repeat * 1000, 1),
+                     "server_cpu_ms": round(server_cpu[name] / repeat / 1e6, 1)}
     return out
 
 
@@ -240,8 +275,9 @@ def report(engine: str, r: dict) -> None:
     print(f"{engine}: filled in {r['fill_s']} s ({r['fill_per_s']} mentions+scores/s), "
           f"ANALYZE {r['analyze_s']} s", flush=True)
     for name, t in r["reads"].items():
-        print(f"{engine:11} {name:24} p50 {t['p50_ms']:7.1f} ms   p95 {t['p95_ms']:7.1f} ms",
-              flush=True)
+        print(f"{engine:11} {name:24} p50 {t['p50_ms']:7.1f} ms   p95 {t['p95_ms']:7.1f} ms   "
+              f"CPU per call: client {t['client_cpu_ms']:6.1f} ms, "
+              f"server {t['server_cpu_ms']:6.1f} ms", flush=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ Without --postgres, $CRISISWATCH_TEST_POSTGRES_URL is used when set (a throwaway
 Each engine gets a fresh, migrated store. Prints one line per engine and a JSON summary,
 with the CPU time of this process beside the wall clock: on a machine shared with other
 work the wall clock moves with their load, while the CPU seconds of the SQLite path (which
-runs in this process) hardly do. PostgreSQL's server work is not in that figure.
+runs in this process) hardly do. For PostgreSQL the CPU of the server backend that did the
+work is printed too when the server is local (``benchmarks/cpu_meter.py``, from /proc; its
+WAL writer and checkpointer are not in it): client + server CPU per mention is the rate
+one idle core would reach doing both in turn.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing
 
+from cpu_meter import CpuMeter, backend_pid
 from sqlalchemy import create_engine, func, select, text
 
 from collectors.base import Batch, Mention
@@ -70,17 +74,28 @@ def run(store: Store, n: int, size: int, dup: float) -> dict:
     now = T0 + timedelta(hours=1)
     new = 0
     batches_ = list(batches(n, size, dup))  # generated before the clock starts
-    start, cpu = time.perf_counter(), time.process_time()
-    for batch in batches_:
-        with store.session() as session:
-            new += save_batch(session, "x", "bench", batch, now)
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    with store.session() as session:  # one connection, reused by every batch below
+        pid = backend_pid(session)
+    with CpuMeter(backends=[pid] if pid else None) as meter:
+        start = time.perf_counter()
+        for batch in batches_:
+            with store.session() as session:
+                new += save_batch(session, "x", "bench", batch, now)
+        elapsed = time.perf_counter() - start
+    cpu, server = meter.client_s, meter.server_s
+    with store.session() as session:
+        if backend_pid(session) != pid:  # another connection did part of the work
+            server = None
     with store.session() as session:
         stored = session.execute(select(func.count()).select_from(MentionRow)).scalar_one()
     assert stored == new, (stored, new)  # nothing twice, nothing lost
     return {"offered": n, "new": new, "duplicates": n - new, "seconds": round(elapsed, 2),
             "offered_per_s": round(n / elapsed), "new_per_s": round(new / elapsed),
-            "client_cpu_s": round(cpu, 2), "offered_per_cpu_s": round(n / cpu)}
+            "client_cpu_s": round(cpu, 2), "offered_per_cpu_s": round(n / cpu),
+            # the CPU of the PostgreSQL backend that stored them (None: SQLite, or a server
+            # this process cannot read; WAL writer and checkpointer not included)
+            "server_cpu_s": None if server is None else round(server, 2),
+            "offered_per_total_cpu_s": None if server is None else round(n / (cpu + server))}
 
 
 def main() -> int:
@@ -117,7 +132,10 @@ def main() -> int:
         print(f"{engine:11} {r['offered']:>7} offered ({r['duplicates']} duplicates) in "
               f"{r['seconds']:6.2f} s: {r['offered_per_s']:>6} mentions/s offered, "
               f"{r['new_per_s']:>6} new/s; this process's CPU {r['client_cpu_s']:.2f} s "
-              f"({r['offered_per_cpu_s']} offered per CPU-second)")
+              f"({r['offered_per_cpu_s']} offered per CPU-second)"
+              + ("" if r["server_cpu_s"] is None else
+                 f"; server CPU {r['server_cpu_s']:.2f} s, client + server "
+                 f"{r['offered_per_total_cpu_s']} offered per CPU-second"))
     print(json.dumps({"batch": args.batch, "dup": args.dup, **results}))
     return 0
 

@@ -34,12 +34,23 @@ def _insert(session: Session, table):
 def _no_nul(value):
     """`value` with every NUL character removed from its strings, dict keys included."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, (dict, list, tuple)) and not _may_hold_nul(value):
+        return value  # the common case, checked by the C encoder: no walk in Python
     if isinstance(value, dict):
         return {_no_nul(k): _no_nul(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_no_nul(v) for v in value]
     return value
+
+
+def _may_hold_nul(value) -> bool:
+    """False when no string inside `value` (keys included) holds a NUL: its JSON has no
+    ``\\u0000`` escape (a literal backslash-u0000 in a text only makes this say True)."""
+    try:  # default=str: other values (datetimes) are left as they are below anyway
+        return "\\u0000" in json.dumps(value, default=str)
+    except (TypeError, ValueError, RecursionError):  # keys that JSON refuses, cycles
+        return True
 
 
 def save_batch(session: Session, source: str, query: str, batch: Batch, now: datetime) -> int:

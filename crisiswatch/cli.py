@@ -1,6 +1,10 @@
 """`crisiswatch` command line: demo, drill, run, db upgrade, users add here, and the
 commands that live in their own modules (COMMAND_MODULES: lint, signals, sources, collect,
-sentiment, rumours, replay, web, worker). Every command and option has a help text."""
+sentiment, rumours, replay, web, worker, contacts, broadcasts, regulator, plan).
+
+Every command and option has a help text (tests/crisiswatch/test_cli_help.py walks them
+all), and an option's default is shown in its help when the text does not already say it
+(`DefaultsShown`)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import logging
 import sys
 import time
 from importlib import import_module
+from pathlib import Path
 
 from crisiswatch import settings as config
 from crisiswatch.config_check import EXIT_CODE as CONFIG_EXIT
@@ -32,6 +37,27 @@ def version() -> str:
     except PackageNotFoundError:
         return "unknown (not installed)"
 
+
+
+class DefaultsShown(argparse.HelpFormatter):
+    """Adds "(default: X)" to an option's help unless the text already names its default,
+    so no help line says "default" twice."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = action.default not in (None, False, True, [], "", argparse.SUPPRESS)
+        if shown and action.option_strings and "default" not in text.lower():
+            text += " (default: %(default)s)"
+        return text
+
+
+def all_parsers(p: argparse.ArgumentParser):
+    """`p` and every sub-command parser below it."""
+    yield p
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from all_parsers(sub)
 
 
 def cmd_demo(args, app: App) -> int:
@@ -78,6 +104,17 @@ def cmd_run(args, app: App) -> int:
 def cmd_db_upgrade(args, app: App) -> int:
     app.store.upgrade()  # opening the store upgrades too; saying it twice is harmless
     print(f"database at head: {_safe_url(app.settings.database_url)}")
+    return 0
+
+
+def cmd_db_backup(args, app: App) -> int:
+    from crisiswatch.db_backup import BackupError, backup
+
+    try:
+        print(backup(app.settings.database_url, Path(args.file)))
+    except BackupError as exc:
+        print(f"crisiswatch db backup: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -129,7 +166,7 @@ def parser() -> argparse.ArgumentParser:
     drill.set_defaults(func=cmd_drill, own_db="drill.db")
 
     run = sub.add_parser("run", help="all stages on a schedule against configured sources")
-    run.add_argument("--interval", type=float, default=60.0, help="seconds between cycles")
+    run.add_argument("--interval", type=float, default=60.0, help="seconds between cycles (default 60)")
     run.add_argument("--once", action="store_true", help="one cycle, print its counts, exit")
     run.add_argument("--no-dashboard", action="store_true", help="the pipeline only")
     run.set_defaults(func=cmd_run)
@@ -138,6 +175,10 @@ def parser() -> argparse.ArgumentParser:
         dest="db", required=True, metavar="ACTION")
     db.add_parser("upgrade", help="migrate the schema to the latest version").set_defaults(
         func=cmd_db_upgrade)
+    backup = db.add_parser("backup", help="a consistent copy of the store while it runs "
+                                          "(SQLite backup API, or pg_dump on PostgreSQL)")
+    backup.add_argument("file", help="where to write the copy (must not exist)")
+    backup.set_defaults(func=cmd_db_backup)
 
     users = sub.add_parser("users", help="dashboard users").add_subparsers(
         dest="users", required=True, metavar="ACTION")
@@ -150,6 +191,8 @@ def parser() -> argparse.ArgumentParser:
 
     for module in COMMAND_MODULES:
         import_module(f"crisiswatch.{module}").register(sub)
+    for each in all_parsers(p):  # the command modules build their own parsers
+        each.formatter_class = DefaultsShown
     return p
 
 

@@ -119,6 +119,8 @@ ALERTING = {
     "resend_after_minutes": number(0, example="10"), "resends": number(0, True, example="1"),
     "escalate_after_minutes": number(0, example="20"),
     "cooldown_minutes": number(0, example="30"), "public_url": string("https://crisis.example.com"),
+    "admins": strings('["Sam (head of support)"]'),
+    "stage_failing_minutes": number(0, example="5"), "stage_failures": number(1, True, example="3"),
 }
 # Environment variables that are checked as they are read (never secrets: shown when wrong).
 ENV = {
@@ -169,6 +171,12 @@ def problems(raw: Mapping, environ: Callable[[str], str | None]) -> list[str]:
                                  f"\"22:00-07:00\"; got {_shown(c['quiet_hours'])}")
                 if "timezone" in c and (wrong := zone(c["timezone"])):
                     lines.append(f"{where}.timezone: {wrong}")
+            names = {c.get("name") for c in contacts if isinstance(c, dict)}
+            for name in alerting.get("admins") or () if isinstance(
+                    alerting.get("admins"), list) else ():
+                if name not in names:
+                    lines.append(f"alerting.admins: {_shown(name)} is not the name of an "
+                                 "[[alerting.contacts]] entry")
     if isinstance(raw.get("sources"), dict):
         for name, conf in raw["sources"].items():
             if not isinstance(conf, dict):

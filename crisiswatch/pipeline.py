@@ -4,12 +4,15 @@ headless drill and the demo.
 
 Every stage has one interface, `run_once(store, now) -> int`, and opens its own
 transactions (claiming, sending and recording are separate commits). A stage that raises
-is logged and reported in `stage_errors`; the stages after it still run, so a broken
-scorer does not stop paging or publishing."""
+is logged, kept in `stage_errors` and recorded in the store's `stage_health` (so any web
+process shows it, and the admins are paged when it keeps failing:
+`responders.stage_health`); the stages after it still run, so a broken scorer does not stop
+paging or publishing."""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +27,8 @@ from responders.drafting import Drafting
 from responders.drafts import Brand
 from responders.outbox import Publishing
 from responders.reminders import Reminding
+from responders.stage_health import OpsPolicy, page_admins
+from responders.stage_health import record as record_health
 from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer, Scoring
 from signals.detect import Detection
@@ -39,6 +44,10 @@ STAGES = ("collected", "scored", "signals", "paged", "cell_paged", "drafts", "re
 # The stages by the names `crisiswatch worker --stages` takes
 STAGE_NAMES = dict(zip(("collect", "score", "detect", "page", "cell", "draft", "remind",
                         "broadcast", "publish"), STAGES, strict=True))
+STAGE_KEYS = {key: name for name, key in STAGE_NAMES.items()}
+# A stage that keeps succeeding writes its heartbeat at most this often (wall clock): a
+# drill's thousand fast cycles must not cost a thousand writes per stage.
+HEARTBEAT_SECONDS = 30.0
 
 
 @dataclass
@@ -58,6 +67,9 @@ class Pipeline:
     source_errors: dict[str, str] = field(default_factory=dict)
     stage_errors: dict[str, str] = field(default_factory=dict)
     statistics: Statistics = field(default_factory=Statistics)
+    admins: list[Contact] = field(default_factory=list)  # paged when a stage keeps failing
+    ops_policy: OpsPolicy = field(default_factory=OpsPolicy)
+    _heartbeats: dict[str, float] = field(default_factory=dict, repr=False)
 
     def stages(self) -> dict[str, object]:
         """The stages, built from the current settings (the drill and the CLI adjust
@@ -78,15 +90,40 @@ class Pipeline:
 
     def run_stage(self, key: str, now: datetime) -> int:
         """One stage by its `run_once` key; an exception is logged and kept in
-        `stage_errors` (cleared by the next success) and counts as 0."""
+        `stage_errors` (cleared by the next success) and counts as 0. Either way the
+        outcome goes to `stage_health` (a success only as a throttled heartbeat)."""
         try:
             done = self.stages()[key].run_once(self.store, now)
         except Exception as exc:
             self.stage_errors[key] = f"{type(exc).__name__}: {exc}"
             log.exception("stage %s failed", key)
+            self._record_health(key, now, self.stage_errors[key])
             return 0
-        self.stage_errors.pop(key, None)
+        failed_before = self.stage_errors.pop(key, None) is not None
+        last = self._heartbeats.get(key)
+        if failed_before or last is None or time.monotonic() - last >= HEARTBEAT_SECONDS:
+            self._record_health(key, now, None)
         return done
+
+    def report_health(self, now: datetime) -> int:
+        """Page the admins about stages that keep failing (and when they work again);
+        never fatal to the cycle. Returns the messages delivered."""
+        try:
+            return page_admins(self.store, self.channels, self.admins, now, self.ops_policy)
+        except Exception:
+            log.exception("paging the admins about failing stages failed")
+            return 0
+
+    def _record_health(self, key: str, now: datetime, error: str | None) -> None:
+        try:
+            record_health(self.store, STAGE_KEYS.get(key, key), now, error)
+        except Exception:  # the store itself may be what is failing: the log has it
+            log.exception("recording the health of stage %s failed", key)
+            return
+        if error is None:
+            self._heartbeats[key] = time.monotonic()
+        else:
+            self._heartbeats.pop(key, None)
 
     def draft(self, now: datetime) -> int:
         return self.run_stage("drafts", now)
@@ -106,4 +143,5 @@ class Pipeline:
     def run_once(self, now: datetime) -> dict[str, int]:
         done = {key: self.run_stage(key, now) for key in STAGES}
         self.refresh_statistics(now)
+        self.report_health(now)
         return done

@@ -45,7 +45,8 @@ def register(subparsers) -> None:
 def cmd_web(args, app) -> int:
     from crisiswatch import serve
 
-    serve.serve_wsgi(app, serve.dashboard(app, app.live_pipeline(), utcnow), threads=args.threads)
+    pipeline = app.live_pipeline(load_model=False)  # web never scores: no model in memory
+    serve.serve_wsgi(app, serve.dashboard(app, pipeline, utcnow), threads=args.threads)
     return 0
 
 
@@ -61,6 +62,7 @@ def cmd_worker(args, app) -> int:
     if args.once:
         now = utcnow()
         print(json.dumps({key: pipeline.run_stage(key, now) for key in stages}))
+        pipeline.report_health(now)
         return 1 if pipeline.stage_errors else 0
     try:
         serve.run_stages(pipeline, utcnow, args.interval, threading.Event(), stages)

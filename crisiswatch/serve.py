@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from collectors import webhook
-from crisiswatch.pipeline import STAGES, Pipeline
+from crisiswatch.pipeline import STAGE_NAMES, STAGES, Pipeline
 from crisiswatch.settings import channel_secrets
 from crisiswatch.sources import webhook_config
 from crisiswatch.wiring import App
@@ -47,6 +47,7 @@ def dashboard(app: App, pipeline: Pipeline, clock: Callable[[], datetime],
         twilio_auth_token=channel_secrets()["twilio_auth_token"],
         trusted_proxies=app.settings.trusted_proxies,
         secure_cookies=app.settings.secure_cookies, cell=pipeline.cell,
+        stages=tuple(STAGE_NAMES),
     )
     dash_app = create_app(ctx)
     inbound = webhook_config(app.settings)
@@ -64,6 +65,7 @@ def run_stages(pipeline: Pipeline, clock: Callable[[], datetime], interval: floa
         now = clock()
         done = {key: pipeline.run_stage(key, now) for key in (stages or STAGES)}
         pipeline.refresh_statistics(now)
+        pipeline.report_health(now)
         log.debug("cycle: %s", done)
         stop.wait(interval)
 

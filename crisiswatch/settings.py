@@ -12,6 +12,7 @@ from pathlib import Path
 
 from crisiswatch.config_check import ConfigError, problems
 from responders.drafts import Brand
+from sentiment.backends import scoring_backend_override
 
 ROOT = Path(__file__).resolve().parents[1]
 # A checkout keeps its data in ./var beside the code; an installed crisiswatch (a wheel, in
@@ -84,6 +85,10 @@ def load(config_path: str | None = None) -> Settings:
     s.database_url = env("CRISISWATCH_DATABASE_URL",
                          raw.get("database_url", "sqlite:///" + str(s.data_dir / "crisiswatch.db")))
     s.model = env("CRISISWATCH_SENTIMENT_MODEL", raw.get("sentiment_model"))
+    try:  # CRISISWATCH_SCORING_BACKEND: a wrong value stops the start, in one line
+        scoring_backend_override()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     s.cache_dir = Path(env("CRISISWATCH_CACHE_DIR", raw.get("cache_dir", str(s.cache_dir))))
     s.two_person_rule = (env("CRISISWATCH_TWO_PERSON_RULE", str(raw.get("two_person_rule", "")))
                          or "").lower() in ("1", "true", "yes")

@@ -6,9 +6,10 @@ times such as `2015-02-26 21:42:53`, or Unix seconds) and writes
 before it and itself, by the streaming detector `signals.novelty`: the larger of a rank-tail
 surprise (`signals.anomaly`: each row's value and its short-against-long window mean ranked
 against the series' own recent history, extended by a fitted exponential tail,
-Bonferroni-combined) and a sequence novelty (the share of never-seen patterns of the
-quantised values); a row keeps its score only if it beats the last 100 rows, so an anomaly
-gives a short peak, not a plateau. The score is
+Bonferroni-combined; or, at half weight, the shape discord of `signals.discord`: how far the
+last 24 values are from their nearest earlier window, ranked the same way) and a sequence
+novelty (the share of never-seen patterns of the quantised values); a row keeps its score
+only if it beats the last 100 rows, so an anomaly gives a short peak, not a plateau. The score is
 `s / (s + k)` of the surprise `s = -log10 p`: it ranks rows across series and never
 saturates. `--false-alarms-per-week F` sets `k` to the surprise that budget allows at the
 series' interval (median gap), so a score of 0.5 is then an alarm. Rows with an empty or
@@ -61,17 +62,26 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+SETTLE_ROWS = 60  # rows (the warm-up of signals.anomaly) before any part scores above 0
+
+
 def score_rows(rows: list[tuple[str, str]], false_alarms_per_week: float | None = None
                ) -> list[tuple[str, str, float]]:
     """(timestamp, value) text rows -> (timestamp, value, score) rows."""
     times = [parse_time(t) for t, _ in rows]
     values = [_number(v) for _, v in rows]
-    gaps = [(b - a).total_seconds() / 60 for a, b in itertools.pairwise(times) if b > a]
+    # The sampling interval (minutes) from the first rows only, so that the scores stay causal:
+    # no part scores above 0 before its 60th row, and every prefix that holds such a row
+    # sees the same interval as the full run.
+    gaps = [(b - a).total_seconds() / 60
+            for a, b in itertools.pairwise(times[:SETTLE_ROWS]) if b > a]
     present = [i for i, v in enumerate(values) if v is not None]
+    interval = statistics.median(gaps) if gaps else None
     params = {}
     if false_alarms_per_week is not None:  # 0.5 is then the alarm threshold of that budget
-        per_week = 7 * 24 * 60 / (statistics.median(gaps) if gaps else 1.0)
-        params["k"] = anomaly.threshold_for(false_alarms_per_week, per_week * 2)  # 2 tests
+        per_week = 7 * 24 * 60 / (interval or 1.0)
+        # 3 tests a row: value, window mean (signals.anomaly), shape discord (signals.discord)
+        params["k"] = anomaly.threshold_for(false_alarms_per_week, per_week * 3)
     scores = novelty.score_series([values[i] for i in present], **params)
     by_row = dict(zip(present, scores))
     return [(t, v, by_row.get(i, 0.0)) for i, (t, v) in enumerate(rows)]

@@ -19,6 +19,7 @@ from responders.channels.slack import SlackChannel
 from responders.channels.sms import TwilioSMSChannel
 from responders.channels.statuspage import StatusPageChannel
 from responders.channels.webhook import WebhookChannel
+from responders.stage_health import OpsPolicy
 from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
 from signals.detectors import Settings as DetectorSettings
@@ -79,20 +80,23 @@ class App:
         return exercise_mode.guarded(channels, self.store,
                                      self.settings.data_dir / "exercise-outbox.jsonl")
 
-    def live_pipeline(self) -> Pipeline:
+    def live_pipeline(self, load_model: bool = True) -> Pipeline:
         """The pipeline over the configured sources, as `run` and `worker` use it: real
         sources deliver a minute's mentions late, so detection waits this long before it
-        closes a minute (the drill, demo and replay are exact and need no wait)."""
-        pipeline = self.pipeline(configured_collectors(self.settings, store=self.store))
+        closes a minute (the drill, demo and replay are exact and need no wait).
+        `load_model=False` (`web`, which drafts and publishes but never scores) defers
+        loading the model until something scores, so the web process does not hold it."""
+        pipeline = self.pipeline(configured_collectors(self.settings, store=self.store),
+                                 scorer=None if load_model else OnFirstUse(lambda: self.scorer))
         # The running team exercise, if any, plays into the live pipeline (nothing otherwise).
         pipeline.collectors.append(exercise_mode.feed(self.store, self.settings.brand))
         pipeline.settle = LIVE_SETTLE
         return pipeline
 
-    def pipeline(self, collectors) -> Pipeline:
+    def pipeline(self, collectors, scorer=None) -> Pipeline:
         alerting = self.settings.alerting
         return Pipeline(
-            store=self.store, collectors=collectors, scorer=self.scorer,
+            store=self.store, collectors=collectors, scorer=scorer or self.scorer,
             channels=self.channels, brand=self.settings.brand, library=self.library,
             detector=DetectorSettings(false_alarms_per_week=self.settings.false_alarms_per_week),
             contacts=contacts_from_config(alerting.get("contacts", [])),
@@ -102,7 +106,44 @@ class App:
                 ack_key(self.settings.secret_key) if self.settings.secret_key else "",
                 alerting.get("public_url", "")),
             cell=cell_from_config(self.settings.cell),
+            admins=admins_from_config(alerting, contacts_from_config(alerting.get("contacts", []))),
+            ops_policy=ops_policy_from_config(alerting),
         )
+
+
+class OnFirstUse:
+    """Stands for the object `build()` returns, built at the first attribute read."""
+
+    def __init__(self, build):
+        self._build, self._built = build, None
+
+    def __getattr__(self, name):
+        if self._built is None:
+            self._built = self._build()
+        return getattr(self._built, name)
+
+
+def admins_from_config(alerting: dict, contacts: list) -> list:
+    """Who hears that a pipeline stage keeps failing: `[alerting] admins` (contact names),
+    by default the first contact in the escalation order."""
+    names = alerting.get("admins")
+    if names is None:
+        return contacts[:1]
+    by_name = {c.name: c for c in contacts}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ValueError(f"[alerting] admins: no [[alerting.contacts]] named "
+                         f"{', '.join(map(repr, unknown))}")
+    return [by_name[n] for n in names]
+
+
+def ops_policy_from_config(alerting: dict) -> OpsPolicy:
+    """`[alerting] stage_failing_minutes` and `stage_failures`: when a failing stage pages."""
+    d = OpsPolicy()
+    return OpsPolicy(
+        after=timedelta(minutes=float(alerting.get("stage_failing_minutes",
+                                                   d.after.total_seconds() / 60))),
+        failures=int(alerting.get("stage_failures", d.failures)))
 
 
 def social_channels(conf: dict[str, dict]) -> dict:

@@ -1,7 +1,11 @@
 """Every change a human makes from the dashboard: role check, the responders call, an
 audit row, then the pipeline stage the change calls for (drafts refreshed, outbox run).
 
-Callbacks call these and show `ActionError` messages to the user as they are.
+Callbacks call these and show `ActionError` messages to the user: `str(error)` is the
+message in the current user's language. An `ActionError` is a template and its parameters
+(`ActionError("Alert #{id} no longer exists.", id=3)`, French in locale/fr/actions.po), or
+the refusal of a responders call (`ActionError.of(exc)`: its key and parameters when the
+responders worded it, `responders.wording.WordedError`, else its English text).
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ import re
 from datetime import datetime, timedelta
 
 from dashboard.i18n import N_
+from dashboard.stored_texts import say
 from responders import approval, cell, cell_paging, drafts, incidents, outbox, statusboard
 from responders.approval import APPROVER_ROLES, EDITOR_ROLES, ApprovalError
+from responders.wording import Wording, word, words
 from signals import alerts
+from signals.crowd import own_author_names
 from store.models import (
     AlertRow,
     AuditRow,
@@ -20,14 +27,56 @@ from store.models import (
     DraftRow,
     IncidentRow,
     MaintenanceRow,
+    MentionRow,
     StatusComponentRow,
 )
 
-ROLE_WORDS = {"approve": "an approver or admin", "edit": "an editor, approver or admin"}
+# What each refusal says (templates: the French is in locale/fr/actions.po).
+ROLE_REFUSALS = {
+    "approve": N_("You are signed in as a {role}; to {what} you need to be an approver or "
+                  "admin."),
+    "edit": N_("You are signed in as a {role}; to {what} you need to be an editor, "
+               "approver or admin."),
+}
+WHEN_MISSING = {"start": N_("Give the start time, as YYYY-MM-DD HH:MM (UTC)."),
+                "end": N_("Give the end time, as YYYY-MM-DD HH:MM (UTC).")}
+WHEN_WRONG = {"start": N_("The start time {raw} is not a date and time: write it as "
+                          "YYYY-MM-DD HH:MM, in UTC (e.g. 2026-03-11 22:00)."),
+              "end": N_("The end time {raw} is not a date and time: write it as "
+                        "YYYY-MM-DD HH:MM, in UTC (e.g. 2026-03-11 22:00).")}
+SECOND_INCIDENT = N_("Incident #{id} ({title}) is still active ({phase}). A second incident "
+                     "splits the response: add what is new to #{id}, or confirm that this is "
+                     "a separate incident and declare again.")
+ETA_WRONG = N_("ETA {text}: write a time like 14:30, or minutes from now like 45, or leave "
+               "it empty when nobody knows yet")
 
 
 class ActionError(Exception):
-    """A refused or failed action, worded for the person who tried it."""
+    """A refused or failed action, worded for the person who tried it: `str()` in the
+    current user's language, `.wording` the key and parameters, `.english` the English."""
+
+    def __init__(self, message: str | Wording, **params):
+        self.wording = message if isinstance(message, Wording) else Wording(message, params)
+        super().__init__(self.wording.english)
+
+    @property
+    def english(self) -> str:
+        return self.wording.english
+
+    def __str__(self) -> str:
+        return say(self.wording)
+
+    @classmethod
+    def of(cls, exc: Exception, sentence: bool = False) -> ActionError:
+        """The responders' refusal `exc` for the user; `sentence` capitalises it and ends it
+        with a full stop (ValueErrors are worded as clauses)."""
+        wording = getattr(exc, "wording", None)
+        if wording is None:
+            text = str(exc)
+            wording = Wording(text[:1].upper() + text[1:] + "." if sentence and text else text)
+        elif sentence:
+            wording = Wording("{clause}.", {"clause": wording})
+        return cls(wording)
 
 
 class SecondIncident(ActionError):
@@ -37,10 +86,7 @@ class SecondIncident(ActionError):
 
     def __init__(self, active_id: int, title: str, phase: str):
         self.active_id, self.title, self.phase = active_id, title, phase
-        super().__init__(
-            f"Incident #{active_id} ({title}) is still active ({phase}). A second incident "
-            f"splits the response: add what is new to #{active_id}, or confirm that this is a "
-            "separate incident and declare again.")
+        super().__init__(SECOND_INCIDENT, id=active_id, title=title, phase=word("phase", phase))
 
 
 def audit(session, *, actor: str, action: str, target: str, detail: str,
@@ -54,17 +100,18 @@ def require(user, roles: tuple[str, ...], what: str) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
         raise ActionError("Your session has ended: sign in again.")
     if user.role not in roles:
-        word = ROLE_WORDS["approve" if roles == APPROVER_ROLES else "edit"]
-        raise ActionError(f"You are signed in as a {user.role}; to {what} you need to be {word}.")
+        needed = "approve" if roles == APPROVER_ROLES else "edit"
+        raise ActionError(ROLE_REFUSALS[needed], role=word("role", user.role),
+                          what=Wording(what))
 
 
 def acknowledge_alert(ctx, user, alert_id: int) -> None:
-    require(user, EDITOR_ROLES, "acknowledge alerts")
+    require(user, EDITOR_ROLES, N_("acknowledge alerts"))
     now = ctx.clock()
     with ctx.store.session() as session:
         alert = session.get(AlertRow, alert_id)
         if alert is None:
-            raise ActionError(f"Alert #{alert_id} no longer exists.")
+            raise ActionError("Alert #{id} no longer exists.", id=alert_id)
         if alerts.acknowledge(session, alert, actor=user.username, now=now):
             audit(session, actor=user.username, action="alert.acknowledge",
                   target=f"alert:{alert_id}", detail=alert.title, now=now)
@@ -84,14 +131,14 @@ def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type
     languages; `components` ({key: state}) the status-page components it affects (none is
     allowed, e.g. a rumoured leak: the public page then shows them as being checked, never
     all operational under an ongoing incident)."""
-    require(user, EDITOR_ROLES, "declare an incident")
+    require(user, EDITOR_ROLES, N_("declare an incident"))
     title = (title or "").strip()
     if not title:
         raise ActionError("Give the incident a short title (what customers notice).")
     affected = {k: v for k, v in (components or {}).items() if k and v}
     if any(state not in statusboard.STATES for state in affected.values()):
-        raise ActionError("Choose a state for each affected component: "
-                          f"{', '.join(statusboard.STATES)}.")
+        raise ActionError("Choose a state for each affected component: {states}.",
+                          states=words("state", statusboard.STATES))
     if affected and all(state == "operational" for state in affected.values()):
         raise ActionError("An affected component cannot be operational: choose degraded "
                           "performance, partial outage or major outage.")
@@ -99,7 +146,8 @@ def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type
     with ctx.store.session() as session:
         alert = session.get(AlertRow, alert_id) if alert_id is not None else None
         if alert is not None and alert.incident_id is not None:
-            raise ActionError(f"This alert is already part of incident #{alert.incident_id}.")
+            raise ActionError("This alert is already part of incident #{id}.",
+                              id=alert.incident_id)
         active = incidents.active_incident(session)
         if active is not None and not confirm_second:
             raise SecondIncident(active.id, active.title, active.phase)
@@ -110,7 +158,7 @@ def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type
                                          severity=severity, actor=user.username, now=now,
                                          alert=alert)
         except ValueError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         facts = {k: v for k, v in (facts or {}).items() if v not in (None, "")}
         if facts:
             incidents.update_facts(session, incident, actor=user.username, now=now, **facts)
@@ -124,7 +172,7 @@ def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type
                 statusboard.set_incident_components(session, incident, affected,
                                                     actor=user.username, now=now)
             except ValueError as exc:
-                raise ActionError(str(exc)[0].upper() + str(exc)[1:] + ".") from exc
+                raise ActionError.of(exc, sentence=True) from exc
         audit(session, actor=user.username, action="incident.declare",
               target=f"incident:{incident.id}",
               detail=f"{severity} {crisis_type}: {title}"
@@ -137,7 +185,7 @@ def declare_incident(ctx, user, *, alert_id: int | None, title: str, crisis_type
 
 
 def set_phase(ctx, user, incident_id: int, to: str) -> None:
-    require(user, EDITOR_ROLES, "change the phase")
+    require(user, EDITOR_ROLES, N_("change the phase"))
     now = ctx.clock()
     with ctx.store.session() as session:
         incident = _incident(session, incident_id)
@@ -145,7 +193,7 @@ def set_phase(ctx, user, incident_id: int, to: str) -> None:
         try:
             incidents.transition(session, incident, to, actor=user.username, now=now)
         except (incidents.TransitionError, ValueError) as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         if incident.phase == "resolved":  # the all-clear: what it affected works again
             statusboard.release_components(session, incident, actor=user.username, now=now)
         audit(session, actor=user.username, action="incident.phase",
@@ -175,18 +223,17 @@ def parse_eta(text: str | None, now: datetime) -> datetime | None:
     if m and (m.group(1) or m.group(2)):
         at = now + timedelta(hours=int(m.group(1) or 0), minutes=int(m.group(2) or 0))
         return at.replace(second=0, microsecond=0)
-    raise ValueError(f"ETA {text!r}: write a time like 14:30, or minutes from now like 45, "
-                     "or leave it empty when nobody knows yet")
+    raise ValueError(ETA_WRONG.format(text=repr(text)))
 
 
 def set_facts(ctx, user, incident_id: int, *, en: dict, fr: dict, eta: str | None) -> list[str]:
     """Save the facts form; returns what changed (empty list: nothing to save)."""
-    require(user, EDITOR_ROLES, "update the facts")
+    require(user, EDITOR_ROLES, N_("update the facts"))
     now = ctx.clock()
     try:
         eta_at = parse_eta(eta, now)
-    except ValueError as exc:
-        raise ActionError(str(exc)) from exc
+    except ValueError:
+        raise ActionError(ETA_WRONG, text=repr((eta or "").strip())) from None
     with ctx.store.session() as session:
         incident = _incident(session, incident_id)
         if eta_at and incident.eta and eta_at == incident.eta.replace(second=0, microsecond=0):
@@ -209,7 +256,7 @@ def set_facts(ctx, user, incident_id: int, *, en: dict, fr: dict, eta: str | Non
 
 
 def set_roles(ctx, user, incident_id: int, **roles: str) -> list[str]:
-    require(user, EDITOR_ROLES, "assign roles")
+    require(user, EDITOR_ROLES, N_("assign roles"))
     now = ctx.clock()
     with ctx.store.session() as session:
         incident = _incident(session, incident_id)
@@ -217,7 +264,7 @@ def set_roles(ctx, user, incident_id: int, **roles: str) -> list[str]:
             changed = incidents.assign_roles(session, incident, actor=user.username, now=now,
                                              **roles)
         except ValueError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         if changed:
             audit(session, actor=user.username, action="incident.roles",
                   target=f"incident:{incident_id}", detail="; ".join(changed), now=now)
@@ -226,7 +273,7 @@ def set_roles(ctx, user, incident_id: int, **roles: str) -> list[str]:
 
 def edit(ctx, user, draft_id: int, body: str) -> bool:
     """Save an edited draft body; returns False when nothing changed."""
-    require(user, EDITOR_ROLES, "edit drafts")
+    require(user, EDITOR_ROLES, N_("edit drafts"))
     now = ctx.clock()
     with ctx.store.session() as session:
         draft = _draft(session, draft_id)
@@ -242,7 +289,7 @@ def _edit(session, draft: DraftRow, body: str, user, now: datetime) -> None:
     try:
         drafts.edit_draft(session, draft, body, actor=user.username, now=now)
     except ValueError as exc:
-        raise ActionError(str(exc)) from exc
+        raise ActionError.of(exc) from exc
     audit(session, actor=user.username, action="draft.edit", target=f"draft:{draft.id}",
           detail=body[:2000], now=now)
 
@@ -256,7 +303,7 @@ def approve(ctx, user, draft_id: int, *, seen: str | None = None, base: str | No
     changed underneath while the box still shows the old text, nothing is approved: what
     was read must be what goes out.
     """
-    require(user, APPROVER_ROLES, "approve messages")
+    require(user, APPROVER_ROLES, N_("approve messages"))
     now = ctx.clock()
     with ctx.store.session() as session:
         draft = _draft(session, draft_id)
@@ -270,7 +317,7 @@ def approve(ctx, user, draft_id: int, *, seen: str | None = None, base: str | No
                              override_reason=(override_reason or "").strip() or None,
                              two_person_rule=ctx.two_person_rule)
         except ApprovalError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         audit(session, actor=user.username, action="draft.approve", target=f"draft:{draft_id}",
               detail=(f"override: {override_reason.strip()}"
                       if (override_reason or "").strip() else ""), now=now)
@@ -288,14 +335,14 @@ def approve(ctx, user, draft_id: int, *, seen: str | None = None, base: str | No
 
 
 def reject(ctx, user, draft_id: int) -> None:
-    require(user, EDITOR_ROLES, "reject drafts")
+    require(user, EDITOR_ROLES, N_("reject drafts"))
     now = ctx.clock()
     with ctx.store.session() as session:
         draft = _draft(session, draft_id)
         try:
             approval.reject(session, draft, actor=user.username, now=now)
         except ApprovalError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         audit(session, actor=user.username, action="draft.reject", target=f"draft:{draft_id}",
               detail="", now=now)
 
@@ -303,28 +350,28 @@ def reject(ctx, user, draft_id: int) -> None:
 def mark_posted(ctx, user, draft_id: int, url: str) -> None:
     """A human posted the approved text by hand (the channel's API is lost, or the outbox
     could not confirm): record it with the post's link."""
-    require(user, APPROVER_ROLES, "mark a message as posted")
+    require(user, APPROVER_ROLES, N_("mark a message as posted"))
     now = ctx.clock()
     with ctx.store.session() as session:
         draft = _draft(session, draft_id)
         try:
             outbox.mark_posted_manually(session, draft, actor=user.username, url=url, now=now)
         except outbox.OutboxError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         audit(session, actor=user.username, action="draft.posted_manually",
               target=f"draft:{draft_id}", detail=url, now=now)
 
 
 def send_again(ctx, user, draft_id: int) -> None:
     """A human checked the channel and the message is not there: let the outbox retry."""
-    require(user, APPROVER_ROLES, "send a message again")
+    require(user, APPROVER_ROLES, N_("send a message again"))
     now = ctx.clock()
     with ctx.store.session() as session:
         draft = _draft(session, draft_id)
         try:
             outbox.send_again(session, draft, actor=user.username, now=now)
         except outbox.OutboxError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         audit(session, actor=user.username, action="draft.send_again",
               target=f"draft:{draft_id}", detail="", now=now)
     ctx.publish(now)
@@ -345,30 +392,30 @@ def parse_when(text: str | None, what: str) -> datetime:
         return datetime.strptime(clean, WHEN_FORMAT)
     except ValueError:
         if not raw:
-            raise ActionError(f"Give the {what} time, as YYYY-MM-DD HH:MM (UTC).") from None
-        raise ActionError(f"The {what} time {raw!r} is not a date and time: write it as "
-                          "YYYY-MM-DD HH:MM, in UTC (e.g. 2026-03-11 22:00).") from None
+            raise ActionError(WHEN_MISSING[what]) from None
+        raise ActionError(WHEN_WRONG[what], raw=repr(raw)) from None
 
 
 def set_component(ctx, user, key: str, state: str, *, incident_id: int | None = None) -> bool:
     """Show component `key` as `state` on the public page, tied to incident `incident_id`
     when given (the change then lands on its timeline); False when nothing changed."""
-    require(user, statusboard.SCHEDULER_ROLES, "change the status page")
+    require(user, statusboard.SCHEDULER_ROLES, N_("change the status page"))
     if state not in statusboard.STATES:
-        raise ActionError(f"Unknown state {state!r}: choose one of "
-                          f"{', '.join(statusboard.STATES)}.")
+        raise ActionError("Unknown state {state}: choose one of {states}.", state=repr(state),
+                          states=words("state", statusboard.STATES))
     now = ctx.clock()
     with ctx.store.session() as session:
         row = session.get(StatusComponentRow, key or "")
         if row is None:
-            raise ActionError(f"No component {key!r} is configured on the status page.")
+            raise ActionError("No component {key} is configured on the status page.",
+                              key=repr(key))
         incident = _incident(session, incident_id) if incident_id is not None else None
         before, before_incident = row.state, row.incident_id
         try:
             statusboard.set_component_state(session, key, state, actor=user.username, now=now,
                                             incident=incident)
         except ValueError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         if (row.state, row.incident_id) == (before, before_incident):
             return False
         audit(session, actor=user.username, action="status.component",
@@ -380,7 +427,7 @@ def set_component(ctx, user, key: str, state: str, *, incident_id: int | None = 
 
 def set_incident_components(ctx, user, incident_id: int, states: dict[str, str]) -> list[str]:
     """An update to the incident's components ({key: state}); returns the keys changed."""
-    require(user, statusboard.SCHEDULER_ROLES, "change the status page")
+    require(user, statusboard.SCHEDULER_ROLES, N_("change the status page"))
     now = ctx.clock()
     states = {k: v for k, v in (states or {}).items() if k and v}
     with ctx.store.session() as session:
@@ -396,7 +443,7 @@ def set_incident_components(ctx, user, incident_id: int, states: dict[str, str])
             changed = statusboard.set_incident_components(session, incident, states,
                                                           actor=user.username, now=now)
         except ValueError as exc:
-            raise ActionError(str(exc)[0].upper() + str(exc)[1:] + ".") from exc
+            raise ActionError.of(exc, sentence=True) from exc
         if changed:
             audit(session, actor=user.username, action="status.components",
                   target=f"incident:{incident_id}",
@@ -409,15 +456,17 @@ def schedule_maintenance(ctx, user, *, texts: dict[str, dict], starts: str, ends
     """Announce maintenance from the form: `texts` {"en": {"title", "body"}, "fr": ...}
     (a language left entirely empty is left out), `starts`/`ends` as 'YYYY-MM-DD HH:MM'
     UTC; returns the new maintenance id."""
-    require(user, statusboard.SCHEDULER_ROLES, "schedule maintenance")
+    require(user, statusboard.SCHEDULER_ROLES, N_("schedule maintenance"))
     now = ctx.clock()
     starts_at, ends_at = parse_when(starts, "start"), parse_when(ends, "end")
     if ends_at <= starts_at:
-        raise ActionError(f"The maintenance ends ({ends_at:%Y-%m-%d %H:%M}) before it starts "
-                          f"({starts_at:%Y-%m-%d %H:%M}): check the end time.")
+        raise ActionError("The maintenance ends ({ends}) before it starts ({starts}): check "
+                          "the end time.", ends=f"{ends_at:%Y-%m-%d %H:%M}",
+                          starts=f"{starts_at:%Y-%m-%d %H:%M}")
     if ends_at <= now:
-        raise ActionError(f"The maintenance would already be over (it ends "
-                          f"{ends_at:%Y-%m-%d %H:%M} UTC; it is now {now:%Y-%m-%d %H:%M}).")
+        raise ActionError("The maintenance would already be over (it ends {ends} UTC; it is "
+                          "now {now}).", ends=f"{ends_at:%Y-%m-%d %H:%M}",
+                          now=f"{now:%Y-%m-%d %H:%M}")
     filled = {lang: {"title": (t.get("title") or "").strip(), "body": (t.get("body") or "").strip()}
               for lang, t in (texts or {}).items()
               if (t.get("title") or "").strip() or (t.get("body") or "").strip()}
@@ -425,7 +474,8 @@ def schedule_maintenance(ctx, user, *, texts: dict[str, dict], starts: str, ends
         raise ActionError("Write the announcement: a title (and a body) in each language.")
     missing = [lang for lang, t in filled.items() if not t["title"]]
     if missing:
-        raise ActionError(f"The {', '.join(missing)} announcement needs a title.")
+        raise ActionError("The {langs} announcement needs a title.",
+                          langs=words("lang", missing))
     components = [c for c in (components or []) if c]
     with ctx.store.session() as session:
         try:
@@ -433,9 +483,9 @@ def schedule_maintenance(ctx, user, *, texts: dict[str, dict], starts: str, ends
                 session, texts=filled, starts_at=starts_at, ends_at=ends_at,
                 components=components, actor=user.username, role=user.role, now=now)
         except PermissionError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         except ValueError as exc:
-            raise ActionError(str(exc)[0].upper() + str(exc)[1:] + ".") from exc
+            raise ActionError.of(exc, sentence=True) from exc
         audit(session, actor=user.username, action="status.maintenance.schedule",
               target=f"maintenance:{row.id}",
               detail=f"{starts_at:%Y-%m-%d %H:%M} to {ends_at:%Y-%m-%d %H:%M} UTC "
@@ -445,16 +495,16 @@ def schedule_maintenance(ctx, user, *, texts: dict[str, dict], starts: str, ends
 
 
 def cancel_maintenance(ctx, user, maintenance_id: int) -> None:
-    require(user, statusboard.SCHEDULER_ROLES, "cancel maintenance")
+    require(user, statusboard.SCHEDULER_ROLES, N_("cancel maintenance"))
     now = ctx.clock()
     with ctx.store.session() as session:
         row = session.get(MaintenanceRow, maintenance_id)
         if row is None:
-            raise ActionError(f"Maintenance #{maintenance_id} does not exist.")
+            raise ActionError("Maintenance #{id} does not exist.", id=maintenance_id)
         if row.cancelled_at is not None:
-            raise ActionError(f"Maintenance #{maintenance_id} was already cancelled.")
+            raise ActionError("Maintenance #{id} was already cancelled.", id=maintenance_id)
         if row.ends_at <= now:
-            raise ActionError(f"Maintenance #{maintenance_id} is already over.")
+            raise ActionError("Maintenance #{id} is already over.", id=maintenance_id)
         statusboard.cancel_maintenance(session, maintenance_id, now=now)
         title = ((row.texts or {}).get("en") or next(iter((row.texts or {}).values()), {}))
         audit(session, actor=user.username, action="status.maintenance.cancel",
@@ -464,17 +514,17 @@ def cancel_maintenance(ctx, user, maintenance_id: int) -> None:
 def acknowledge_cell_page(ctx, user, page_id: int, person: str) -> bool:
     """Record that `person`, paged for a crisis-cell role, answered (told the user, who
     confirms it here); False when the page had already ended."""
-    require(user, EDITOR_ROLES, "acknowledge a cell page")
+    require(user, EDITOR_ROLES, N_("acknowledge a cell page"))
     now = ctx.clock()
     with ctx.store.session() as session:
         page = session.get(CellPageRow, page_id)
         if page is None:
-            raise ActionError(f"Cell page #{page_id} no longer exists.")
+            raise ActionError("Cell page #{id} no longer exists.", id=page_id)
         try:
             done = cell_paging.acknowledge(session, page, person, now=now, via="dashboard",
                                            actor=user.username)
         except cell.CellError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         if done:
             audit(session, actor=user.username, action="cell.acknowledge",
                   target=f"incident:{page.incident_id}", detail=f"{page.role}: {person}",
@@ -484,7 +534,7 @@ def acknowledge_cell_page(ctx, user, page_id: int, person: str) -> bool:
 
 def hand_over(ctx, user, incident_id: int, role: str, new_holder: str, note: str) -> None:
     """Hand a crisis-cell role to `new_holder` with a note (`responders.cell.hand_over`)."""
-    require(user, EDITOR_ROLES, "hand over a role")
+    require(user, EDITOR_ROLES, N_("hand over a role"))
     now = ctx.clock()
     with ctx.store.session() as session:
         incident = _incident(session, incident_id)
@@ -492,21 +542,45 @@ def hand_over(ctx, user, incident_id: int, role: str, new_holder: str, note: str
             cell.hand_over(session, incident, role, new_holder, note, actor=user.username,
                            now=now)
         except cell.CellError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         audit(session, actor=user.username, action="cell.handover",
               target=f"incident:{incident_id}", detail=f"{role}: {new_holder.strip()}",
               now=now)
 
 
+def draft_reply(ctx, user, mention_id: int) -> int:
+    """A reply to the chosen mention, whatever its age: the pipeline answers only posts
+    from after the onset, and a post from before it only when a human asks here. Refused
+    for the brand's own posts and without an active incident. Returns the draft's id."""
+    require(user, EDITOR_ROLES, N_("draft replies"))
+    now = ctx.clock()
+    with ctx.store.session() as session:
+        mention = session.get(MentionRow, mention_id)
+        if mention is None:
+            raise ActionError("Mention #{id} no longer exists.", id=mention_id)
+        if mention.author.lower() in own_author_names(ctx.brand.own_accounts):
+            raise ActionError("This post is the brand's own: there is nobody to answer.")
+        incident = incidents.active_incident(session)
+        if incident is None:
+            raise ActionError("Declare an incident first: replies answer for an incident.")
+        draft = drafts.draft_reply_to(session, incident, mention, ctx.library, ctx.brand, now)
+        if draft is None:
+            raise ActionError("No reply fits this post (not scored yet, or not about the "
+                              "incident).")
+        audit(session, actor=user.username, action="reply.draft", target=f"mention:{mention_id}",
+              detail=f"draft #{draft.id}", now=now)
+        return draft.id
+
+
 def _incident(session, incident_id: int) -> IncidentRow:
     incident = session.get(IncidentRow, incident_id)
     if incident is None:
-        raise ActionError(f"Incident #{incident_id} no longer exists.")
+        raise ActionError("Incident #{id} no longer exists.", id=incident_id)
     return incident
 
 
 def _draft(session, draft_id: int) -> DraftRow:
     draft = session.get(DraftRow, draft_id)
     if draft is None:
-        raise ActionError(f"Draft #{draft_id} no longer exists.")
+        raise ActionError("Draft #{id} no longer exists.", id=draft_id)
     return draft

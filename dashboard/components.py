@@ -10,7 +10,7 @@ from datetime import datetime
 from dash import html, no_update
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard import i18n
+from dashboard import i18n, post_links
 from dashboard.i18n import N_, _
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 
@@ -36,6 +36,12 @@ CRISIS_TYPE_LABELS = {"outage": N_("outage"), "degraded": N_("degraded service")
                       "data_leak": N_("data leak"), "billing": N_("billing"),
                       "defect": N_("defect"), "controversy": N_("controversy"),
                       "maintenance": N_("maintenance")}
+# A rumour score as words: "likely" is the flag every stage uses (sentiment.rumour.THRESHOLD);
+# "possible" is a display band below it, scores a reader may want to check by hand.
+POSSIBLE_RUMOUR = 0.3
+RUMOUR_WORDS = {"likely": N_("likely"), "possible": N_("possible"), "unlikely": N_("unlikely")}
+RUMOUR_TAGS = {"likely": N_("likely rumour"), "possible": N_("possible rumour"),
+               "unlikely": N_("unlikely rumour")}
 # Unassigned roles a clock falls back to.
 OWNER_ROLES = {"commander": N_("incident commander (not assigned)"),
                "comms_lead": N_("comms lead (not assigned)")}
@@ -64,6 +70,22 @@ def severity_label(severity: str) -> str:
 
 def crisis_type_label(crisis_type: str) -> str:
     return _(CRISIS_TYPE_LABELS.get(crisis_type, crisis_type.replace("_", " ")))
+
+
+def rumour_band(score: float | None) -> str | None:
+    """"likely", "possible" or "unlikely" for a stored rumour score; None when unscored."""
+    if score is None:
+        return None
+    if score >= RUMOUR_THRESHOLD:
+        return "likely"
+    return "possible" if score >= POSSIBLE_RUMOUR else "unlikely"
+
+
+def rumour_hover(score: float) -> str:
+    """The number behind the word, for a tooltip: "rumour score 0.94 (likely from 0.50,
+    possible from 0.30)"."""
+    return _("rumour score {score} (likely from {likely}, possible from {possible})").format(
+        score=f"{score:.2f}", likely=f"{RUMOUR_THRESHOLD:.2f}", possible=f"{POSSIBLE_RUMOUR:.2f}")
 
 
 class Callbacks:
@@ -146,12 +168,25 @@ def mention_quote(m: dict):
     tags = []
     if label:
         tags.append(html.Span(_(label), className=f"tag tag-{label}"))
-    if (m.get("rumour") or 0) >= RUMOUR_THRESHOLD:
-        tags.append(html.Span(_("rumour"), className="tag tag-rumour"))
+    if rumour_band(m.get("rumour")) in ("likely", "possible"):
+        band = rumour_band(m["rumour"])
+        tags.append(html.Span(_(RUMOUR_TAGS[band]), className=f"tag tag-rumour rumour-{band}",
+                              title=rumour_hover(m["rumour"])))
+    link = post_link(m)
     return html.Div([
-        html.Div([html.Span(meta), *tags], className="quote-meta"),
+        html.Div([html.Span(meta), *tags, link], className="quote-meta"),
         html.Div(m["text"], className="quote-text"),
     ], className="quote")
+
+
+def post_link(m: dict, text: str | None = None):
+    """A link to the mention's original post, opened in a new tab that cannot reach back
+    into the cockpit (rel=noopener noreferrer); None when no safe URL is known."""
+    url = post_links.post_url(m.get("source"), m.get("external_id"), m.get("url"))
+    if url is None:
+        return None
+    return html.A(text or _("original post ↗"), href=url, target="_blank",
+                  rel="noopener noreferrer", className="post-link", title=url)
 
 
 def notice(message: str | None, kind: str = "info"):

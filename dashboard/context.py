@@ -34,6 +34,7 @@ class DashboardContext:
     secure_cookies: bool = False  # session cookies only over HTTPS (behind TLS)
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto count
     cell: CellConfig = field(default_factory=CellConfig)  # the crisis cell's roster, timings
+    stages: Sequence[str] = ()  # the pipeline's stage names, in order (the Sources page)
 
 
 def current() -> DashboardContext:

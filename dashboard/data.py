@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from dashboard import stored_texts
 from dashboard.alert_titles import alert_title
 from dashboard.broadcast_data import broadcast_info
 from dashboard.i18n import N_, _
@@ -35,7 +36,7 @@ from store.models import (
     TicketCountRow,
     TimelineRow,
 )
-from store.search import text_filter
+from store.search import SQLITE_WINDOWS, text_filter, uses_window
 
 WINDOW = timedelta(minutes=15)
 BASELINE = timedelta(hours=3)
@@ -123,6 +124,7 @@ def kpis(session: Session, now: datetime) -> dict:
         "alerts_open": sum(by_status.values()),
         "alerts_unacknowledged": by_status.get("open", 0),
         "baseline_frozen_at": None if start is None else base_end,
+        "crisis_start": start,  # the overview's chart opens a little before it
     }
 
 
@@ -132,7 +134,7 @@ def _mention_dict(m: MentionRow, s: ScoreRow | None) -> dict:
     return {
         "id": m.id, "source": m.source, "author": m.author, "followers": m.author_followers,
         "text": m.text, "lang": (s.lang if s else None) or m.lang, "created_at": m.created_at,
-        "url": m.url, "label": s.label if s else None,
+        "url": m.url, "external_id": m.external_id, "label": s.label if s else None,
         "rumour": round(s.rumour, 2) if s else None, "crisis_type": s.crisis_type if s else None,
     }
 
@@ -146,8 +148,12 @@ def mentions_by_id(session: Session, ids: list[int]) -> list[dict]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def open_alerts(session: Session, limit: int = 10) -> list[dict]:
-    """Alerts not yet closed, newest first, with the evidence a human reads first."""
+def open_alerts(session: Session, limit: int = 10,
+                normal_share: float | None = None) -> list[dict]:
+    """Alerts not yet closed, newest first, with the evidence a human reads first.
+    `normal_share` (the overview's ``kpis()["negative_share_normal"]``), when given, is the
+    "normal" every negative-share figure of the alert states, in its title and its signal
+    lines: one normal per screen (``alert_titles.with_normal_share``)."""
     alerts = session.execute(
         select(AlertRow).where(AlertRow.status.in_(OPEN_ALERT))
         .order_by(AlertRow.opened_at.desc()).limit(limit)).scalars().all()
@@ -159,8 +165,10 @@ def open_alerts(session: Session, limit: int = 10) -> list[dict]:
             .where(SignalRow.alert_id == a.id).order_by(SignalRow.minute)
         ):
             latest[kind] = (observed, expected)
+        if normal_share is not None and "negative_share" in latest:
+            latest["negative_share"] = (latest["negative_share"][0], normal_share)
         out.append({
-            "id": a.id, "title": alert_title(a.kinds, a.evidence, a.title),
+            "id": a.id, "title": alert_title(a.kinds, a.evidence, a.title, normal_share),
             "severity": a.severity, "kinds": list(a.kinds),
             "status": a.status, "opened_at": a.opened_at, "updated_at": a.updated_at,
             "acknowledged_by": a.acknowledged_by, "acknowledged_at": a.acknowledged_at,
@@ -247,7 +255,10 @@ def incident(session: Session, now: datetime, incident_id: int | None = None) ->
 
 def timeline(session: Session, incident_id: int, limit: int = 200) -> list[dict]:
     return [
-        {"at": t.at, "actor": t.actor, "kind": t.kind, "detail": t.detail}
+        # `said`: the sentence was stored with its key, so it is in the reader's language
+        # (dashboard.stored_texts); else it is the stored text, shown as written.
+        {"at": t.at, "actor": t.actor, "kind": t.kind, "said": t.detail_key is not None,
+         "detail": stored_texts.from_row(t.detail_key, t.detail_params, t.detail)}
         for t in session.execute(
             select(TimelineRow).where(TimelineRow.incident_id == incident_id)
             .order_by(TimelineRow.at.desc(), TimelineRow.id.desc()).limit(limit)).scalars()
@@ -270,7 +281,8 @@ def mentions(session: Session, *, sources=None, langs=None, labels=None,
     # Only the columns shown: whole rows would carry (and decode) each post's raw JSON.
     q = select(MentionRow.id, MentionRow.source, MentionRow.author,
                MentionRow.author_followers, MentionRow.text, MentionRow.lang,
-               MentionRow.created_at, MentionRow.url, ScoreRow.label, ScoreRow.rumour,
+               MentionRow.created_at, MentionRow.url, MentionRow.external_id,
+               ScoreRow.label, ScoreRow.rumour,
                ScoreRow.crisis_type, ScoreRow.lang.label("score_lang")).outerjoin(ScoreRow)
     if sources:
         q = q.where(MentionRow.source.in_(sources))
@@ -280,16 +292,25 @@ def mentions(session: Session, *, sources=None, langs=None, labels=None,
         q = q.where(ScoreRow.label.in_(labels))
     if rumour_only:
         q = q.where(ScoreRow.rumour >= RUMOUR_THRESHOLD)
-    if search and search.strip():
-        q = q.where(text_filter(session, search))
     q = q.order_by(MentionRow.created_at.desc(), MentionRow.id.desc()).limit(limit)
+    rows = []
+    if search and search.strip():
+        # SQLite looks among a common word's latest matches only: a wider window when the
+        # other filters left less than a page of them (store.search.SQLITE_WINDOWS).
+        windows = SQLITE_WINDOWS if uses_window(session, search) else SQLITE_WINDOWS[:1]
+        for window in windows:
+            rows = session.execute(q.where(text_filter(session, search, window))).all()
+            if len(rows) >= limit:
+                break
+    else:
+        rows = session.execute(q).all()
     return [{
         "id": r.id, "source": r.source, "author": r.author, "followers": r.author_followers,
         "text": r.text, "lang": r.score_lang or r.lang, "created_at": r.created_at,
-        "url": r.url, "label": r.label,
+        "url": r.url, "external_id": r.external_id, "label": r.label,
         "rumour": None if r.rumour is None else round(r.rumour, 2),
         "crisis_type": r.crisis_type,
-    } for r in session.execute(q).all()]
+    } for r in rows]
 
 
 # --- approvals ---------------------------------------------------------------------------
@@ -350,7 +371,7 @@ def _draft_dict(session: Session, d: DraftRow, now: datetime, with_lint: bool) -
         "updated_at": d.updated_at, "published_at": d.published_at,
         "group": draft_group(d.kind, d.audience, d.channel), "mention": mention,
         "findings": findings(session, d, now) if with_lint else [],
-        "stale": stale_reason(session, d, now) if d.status in (
+        "stale": stored_texts.say(stale_reason(session, d, now)) or None if d.status in (
             DraftStatus.DRAFT, DraftStatus.APPROVED) else None,
         "promised_next_update": d.promised_next_update,
         "untranslated": untranslated(incident, d.lang) if d.kind != "reply" else [],

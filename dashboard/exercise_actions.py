@@ -12,7 +12,7 @@ from pathlib import Path
 
 from collectors.replay import read_records
 from dashboard.actions import ActionError, audit, require
-from dashboard.i18n import _
+from dashboard.i18n import N_, _
 from responders import exercises
 from responders.approval import APPROVER_ROLES
 from store.models import ExerciseRow
@@ -48,7 +48,7 @@ def parse_recording(contents: str | None, filename: str | None) -> tuple[list[di
 def start(ctx, user, *, name: str, speed: int, scenario: str | None = None, seed: int = 7,
           recording: tuple[list[dict], str] | None = None) -> int:
     """Start an exercise from a scenario or a (records, file name) recording; its id."""
-    require(user, APPROVER_ROLES, "run an exercise")
+    require(user, APPROVER_ROLES, N_("run an exercise"))
     now = ctx.clock()
     records, filename = recording if recording else (None, None)
     with ctx.store.session() as session:
@@ -57,7 +57,7 @@ def start(ctx, user, *, name: str, speed: int, scenario: str | None = None, seed
                                   speed=speed, scenario=scenario, seed=seed,
                                   recording=records, recording_name=filename)
         except exercises.ExerciseError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         audit(session, actor=user.username, action="exercise.start",
               target=f"exercise:{row.id}",
               detail=f"{row.name}: {scenario or filename} at speed {speed}", now=now)
@@ -66,7 +66,7 @@ def start(ctx, user, *, name: str, speed: int, scenario: str | None = None, seed
 
 def inject_question(ctx, user, exercise_id: int, *, text: str, author: str,
                     followers: int) -> None:
-    require(user, APPROVER_ROLES, "add an inject")
+    require(user, APPROVER_ROLES, N_("add an inject"))
     now = ctx.clock()
     with ctx.store.session() as session:
         row = _exercise(session, exercise_id)
@@ -74,13 +74,13 @@ def inject_question(ctx, user, exercise_id: int, *, text: str, author: str,
             exercises.inject_question(session, row, text=text, author=author,
                                       followers=followers, actor=user.username, now=now)
         except exercises.ExerciseError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         audit(session, actor=user.username, action="exercise.inject",
               target=f"exercise:{exercise_id}", detail=f"question from {author}", now=now)
 
 
 def inject_eta_slip(ctx, user, exercise_id: int, *, minutes: int) -> None:
-    require(user, APPROVER_ROLES, "add an inject")
+    require(user, APPROVER_ROLES, N_("add an inject"))
     now = ctx.clock()
     with ctx.store.session() as session:
         row = _exercise(session, exercise_id)
@@ -88,7 +88,7 @@ def inject_eta_slip(ctx, user, exercise_id: int, *, minutes: int) -> None:
             exercises.inject_eta_slip(session, row, minutes=minutes, actor=user.username,
                                       now=now)
         except exercises.ExerciseError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         audit(session, actor=user.username, action="exercise.inject",
               target=f"exercise:{exercise_id}", detail=f"ETA slips {minutes} min", now=now)
     ctx.refresh_drafts(now)  # every message in preparation says the new ETA
@@ -96,14 +96,14 @@ def inject_eta_slip(ctx, user, exercise_id: int, *, minutes: int) -> None:
 
 def finish(ctx, user, exercise_id: int) -> dict:
     """Finish the exercise; its scorecard."""
-    require(user, APPROVER_ROLES, "finish an exercise")
+    require(user, APPROVER_ROLES, N_("finish an exercise"))
     now = ctx.clock()
     with ctx.store.session() as session:
         row = _exercise(session, exercise_id)
         try:
             card = exercises.finish(session, row, actor=user.username, now=now)
         except exercises.ExerciseError as exc:
-            raise ActionError(str(exc)) from exc
+            raise ActionError.of(exc) from exc
         audit(session, actor=user.username, action="exercise.finish",
               target=f"exercise:{exercise_id}", detail=row.name, now=now)
     ctx.refresh_drafts(now)  # the incident it resolved retires its pending drafts

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dashboard import stored_texts
 from responders import exercises
 from responders.scorecard import scorecard
 from store.models import AlertAckRow, AlertRow, DraftRow, ExerciseRow, IncidentRow, TimelineRow
@@ -72,11 +73,14 @@ def timeline(session: Session, row: ExerciseRow, end: datetime) -> list[dict]:
         events.append({"at": at, "lane": "ack", "text": f"{actor} ({via})"})
     incident_ids = list(session.execute(select(IncidentRow.id).where(
         IncidentRow.declared_at >= start, IncidentRow.declared_at <= end)).scalars())
-    for at, kind, actor, detail in session.execute(
-            select(TimelineRow.at, TimelineRow.kind, TimelineRow.actor, TimelineRow.detail)
+    for at, kind, actor, detail, key, params in session.execute(
+            select(TimelineRow.at, TimelineRow.kind, TimelineRow.actor, TimelineRow.detail,
+                   TimelineRow.detail_key, TimelineRow.detail_params)
             .where(TimelineRow.incident_id.in_(incident_ids), TimelineRow.at <= end)):
         lane = kind if kind in ("declared", "phase", "facts") else "other"
-        events.append({"at": at, "lane": lane, "text": f"{actor}: {detail}"})
+        # in the reader's language when stored with its key (dashboard.stored_texts)
+        events.append({"at": at, "lane": lane,
+                       "text": f"{actor}: {stored_texts.from_row(key, params, detail)}"})
     for at, audience, channel, lang in session.execute(
             select(DraftRow.published_at, DraftRow.audience, DraftRow.channel, DraftRow.lang)
             .where(DraftRow.incident_id.in_(incident_ids), DraftRow.published_at.is_not(None),

@@ -72,6 +72,15 @@ def render_scorecard(ex: dict):
         html.Div(str(card.get("stale_voided", 0)), className="score-value"),
         html.Div(_("drafts withdrawn before they went out"), className="score-sub"),
     ], className="score score-ok"))
+    contradictions = card.get("contradictions", 0)  # scorecards kept before it: none counted
+    tiles.append(html.Div([
+        html.Div(_("Languages contradicting each other"), className="score-label"),
+        html.Div(str(contradictions), className="score-value", id="score-contradictions"),
+        html.Div(_("{minutes} min in all with another phase or next update in one language")
+                 .format(minutes=round(card.get("contradiction_s", 0) / 60))
+                 if contradictions else _("each language said the same"),
+                 className="score-sub"),
+    ], className="score " + ("score-ok" if contradictions == 0 else "score-late")))
     meta = _("{source} · speed ×{speed} · started {start} by {who}").format(
         source=ex["scenario"] or ex["recording_name"] or "", speed=ex["speed"],
         start=ui.zoned(ex["started_at"]), who=ex["started_by"])

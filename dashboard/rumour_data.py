@@ -33,6 +33,7 @@ def claim_detail(session: Session, claim_id: int, now: datetime) -> dict | None:
         score = session.get(ScoreRow, m.id)
         mentions.append({"id": m.id, "source": m.source, "author": m.author,
                          "followers": m.author_followers, "text": m.text, "lang": m.lang,
+                         "url": m.url, "external_id": m.external_id,
                          "created_at": m.created_at, "label": score.label if score else None,
                          "rumour": score.rumour if score else None})
     return {"id": claim.id, "text": claim.text, "statement_url": claim.statement_url,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from responders.stage_health import stage_report
 from store.models import CursorRow, QuarantineRow, SourceHealthRow
 
 STALE_MINUTES = 30  # no success for this long while attempts go on: worth a look
@@ -55,3 +56,8 @@ def stopped_sources(session: Session) -> list[dict]:
                            .order_by(SourceHealthRow.source)).scalars()
     return [{"source": r.source, "error": r.last_error or "", "at": r.last_error_at}
             for r in rows]
+
+
+def stage_health(session: Session, now: datetime, stages=()) -> list[dict]:
+    """The pipeline's stages as the workers reported them (`responders.stage_health`)."""
+    return stage_report(session, now, stages)

@@ -5,9 +5,10 @@
 Starts `crisiswatch demo` (outage drill, simulated time at 60x) in a throwaway data
 directory on a free port, logs in as the demo approver, waits until the crisis has raised
 an alert, declares the incident from it as the comms lead would, waits for the drafts,
-approves the first status-page update so the public page has something to say, and saves
-1440x900 PNGs of the overview (alert, then declared), the approvals queue, the incident
-page and the public status page (English and French). Exits non-zero, with
+fills the facts in both languages from the playbook's suggestions, approves the first
+status-page update in English and in French so the public page has something to say in
+each, and saves 1440x900 PNGs of the overview (alert, then declared), the approvals queue,
+the incident page and the public status page (English and French). Exits non-zero, with
 the demo's log, when a step does not happen in time.
 """
 
@@ -27,6 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1440, "height": 900}
 LOGIN = ("lead", "crisis-demo")  # crisiswatch.demo.DEMO_USERS' approver
+# The incident facts filled from the playbook's suggestions (the boxes' placeholders).
+FACT_BOXES = [f"incident-{prefix}-{name}" for prefix in ("fact", "fr")
+              for name in ("impact", "known", "unknown", "actions")]
+# The form's own guidance, not a suggestion (no playbook for that fact): never typed in.
+GENERIC_EXAMPLE = re.compile(r"^(e\.g\.|ex\.|vide =)|\(e\.g\.|\(ex\.")
 
 
 def free_port() -> int:
@@ -84,13 +90,32 @@ def shoot(url: str, out: Path, chromium: str) -> list[Path]:
             "() => document.querySelector('#overview-declare-title-fr')?.value")
         page.click("#overview-declare-submit")
         page.locator("#overview-incident .clock").first.wait_for()
+        # The comms lead writes the facts in both languages; here, the playbook's
+        # suggestions the form shows as examples (the cause is not known yet), so the French
+        # status update has French facts and can go out too.
+        page.goto(url + "/incident")
+        page.locator("#incident-fr-impact").wait_for()
+        for box in FACT_BOXES:
+            field = page.locator(f"#{box}")
+            example = field.get_attribute("placeholder") or ""
+            if not field.input_value().strip() and not GENERIC_EXAMPLE.search(example):
+                field.fill(example)
+        page.click("#incident-facts-save")
+        page.locator("#incident-facts-msg .notice").wait_for()
         page.goto(url + "/approvals")
         page.locator("[id^=approvals-card-]").first.wait_for(timeout=300_000)
         save("approvals")
-        status_card = page.locator("[id^=approvals-card-]").filter(has_text="Status page")
-        if status_card.count():
-            status_card.first.get_by_role("button", name="Approve and send").click()
-            page.wait_for_timeout(2000)
+        for lang in ("en", "fr"):  # the first status-page update, in each language
+            card = page.locator("[id^=approvals-card-]").filter(
+                has=page.locator(".chan", has_text=re.compile("status page", re.IGNORECASE))).filter(
+                has=page.locator(f".lang-{lang}")).first
+            if not card.count():
+                continue
+            override = card.locator("input[type=text]")
+            if override.count() and override.first.is_visible():
+                override.first.fill("checked with the tech lead")
+            card.get_by_role("button", name="Approve and send").click()
+            page.wait_for_timeout(2500)
         page.goto(url + "/")
         save("overview-declared")
         page.goto(url + "/incident")

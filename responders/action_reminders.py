@@ -21,6 +21,7 @@ from responders.channels.base import Channel, Message
 from responders.delivery import deliver
 from responders.incidents import record
 from responders.lessons import action_state
+from responders.wording import Wording, wording
 from store.models import IncidentRow, PostmortemActionRow
 
 REMINDER_ACTOR = "crisiswatch"
@@ -29,11 +30,19 @@ FALLBACK_CHANNEL = "slack"
 _FROM = {"due": (None,), "overdue": (None, "due")}
 
 
-def reminder_text(action: PostmortemActionRow, state: str, owner: str) -> str:
-    when = f"{action.due_at:%Y-%m-%d %H:%M} UTC" if action.due_at else "no date"
-    word = "is overdue" if state == "overdue" else "is due"
-    return (f"Reminder: post-mortem action #{action.id} {word} ({when}): {action.text}. "
-            f"Owner: {owner}.")
+def reminder_text(action: PostmortemActionRow, state: str, owner: str) -> Wording:
+    """The reminder (`str()`: the English sent to the owner; the timeline keeps its key)."""
+    said = {"id": action.id, "text": action.text, "owner": owner}
+    overdue = state == "overdue"
+    if action.due_at is None:
+        return wording("Reminder: post-mortem action #{id} is overdue (no date): {text}. "
+                       "Owner: {owner}." if overdue else
+                       "Reminder: post-mortem action #{id} is due (no date): {text}. "
+                       "Owner: {owner}.", **said)
+    return wording("Reminder: post-mortem action #{id} is overdue ({when} UTC): {text}. "
+                   "Owner: {owner}." if overdue else
+                   "Reminder: post-mortem action #{id} is due ({when} UTC): {text}. "
+                   "Owner: {owner}.", when=f"{action.due_at:%Y-%m-%d %H:%M}", **said)
 
 
 def _holder(incident: IncidentRow | None, owner: str) -> str:
@@ -88,7 +97,7 @@ def _send(store, channels, contacts, action_id, incident_id, title, state, owner
         if name not in channels:
             continue
         message = Message(draft_id=0, channel=name, audience="team", lang="en",
-                          subject=f"Post-mortem action #{action_id} {state}", body=text,
+                          subject=f"Post-mortem action #{action_id} {state}", body=str(text),
                           incident_id=incident_id, incident_title=title, to=address or None)
         if deliver(channels, name, message, now, store=store, purpose="reminder",
                    ref=f"action:{action_id}:{state}").ok:

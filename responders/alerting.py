@@ -45,6 +45,7 @@ from responders.channels.base import Channel, Message
 from responders.channels.dashboard import DashboardChannel
 from responders.delivery import Outcome, deliver
 from responders.incidents import record
+from responders.wording import word, wording, words
 from signals.alerts import acknowledge
 from store.models import (
     AlertDeliveryRow,
@@ -294,9 +295,13 @@ def _send_round(store, channels, contacts, policy, alert_id: int, batch: list[di
             for (name, kind), group in _grouped(outcomes).items():
                 ok = [c for c, o in group if o.ok]
                 failed = [f"{c}: {o.error}" for c, o in group if not o.ok]
-                detail = f"Alert #{alert_id} {kind} to {name}" + (
-                    f" by {', '.join(ok)}" if ok else "") + (
-                    f"; failed {'; '.join(failed)}" if failed else "")
+                said = {"id": alert_id, "kind": word("page_kind", kind), "name": name,
+                        "channels": words("channel", ok), "failed": "; ".join(failed)}
+                detail = wording(
+                    "Alert #{id} {kind} to {name} by {channels}; failed {failed}" if ok and failed
+                    else "Alert #{id} {kind} to {name} by {channels}" if ok
+                    else "Alert #{id} {kind} to {name}; failed {failed}" if failed
+                    else "Alert #{id} {kind} to {name}", **said)
                 record(session, session.get(IncidentRow, incident_id), now, "alerting",
                        "alert", detail)
     return ok_count
@@ -404,7 +409,8 @@ def _start(session, alert_id: int, now: datetime, policy: AlertPolicy) -> bool:
         return False
     if paging.state == "suppressed" and alert.incident_id is not None:
         record(session, session.get(IncidentRow, alert.incident_id), now, "alerting", "alert",
-               f"Alert #{alert_id} not paged: cooldown after a page at {paging.last_at:%H:%M}")
+               wording("Alert #{id} not paged: cooldown after a page at {at}", id=alert_id,
+                       at=f"{paging.last_at:%H:%M}"))
     return True
 
 

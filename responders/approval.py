@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from responders.incidents import facts_for, record
 from responders.lint import Finding, lint
+from responders.wording import WordedError, Wording, word, wording
 from store.models import ApprovalRow, DraftRow, DraftStatus, IncidentRow
 
 APPROVER_ROLES = ("approver", "admin")
 EDITOR_ROLES = ("editor", "approver", "admin")
 
 
-class ApprovalError(PermissionError):
+class ApprovalError(WordedError, PermissionError):
     """Approval refused: wrong role, two-person rule, lint errors, or an unexplained
     warning override. The message says which and what to do."""
 
@@ -41,8 +42,9 @@ def lint_draft(session: Session, draft: DraftRow, now: datetime) -> list[Finding
                 channel=channel, facts=facts, now=now)
 
 
-def stale_reason(session: Session, draft: DraftRow, now: datetime) -> str | None:
-    """Why the draft can no longer go out as written, or None: it was built from an older
+def stale_reason(session: Session, draft: DraftRow, now: datetime) -> Wording | None:
+    """Why the draft can no longer go out as written (a `Wording`: `str()` is the English),
+    or None: it was built from an older
     version of the incident (phase, facts or promised next update changed since), or the
     next update it promises is already past. Drafts that record no version (typed by hand
     outside crisiswatch's drafting) are judged by their promise alone."""
@@ -53,13 +55,14 @@ def stale_reason(session: Session, draft: DraftRow, now: datetime) -> str | None
         return None
     if draft.incident_version is not None and draft.incident_version != (incident.version or 0):
         if draft.phase and draft.phase != incident.phase:
-            return (f"out of date: written during '{draft.phase}', the incident is now "
-                    f"'{incident.phase}'; a new text is being prepared")
-        return ("out of date: the facts or the promised next update changed after it was "
-                "written; a new text is being prepared")
+            return wording("out of date: written during '{then}', the incident is now "
+                           "'{phase}'; a new text is being prepared",
+                           then=word("phase", draft.phase), phase=word("phase", incident.phase))
+        return wording("out of date: the facts or the promised next update changed after it "
+                       "was written; a new text is being prepared")
     if draft.promised_next_update is not None and draft.promised_next_update <= now:
-        return (f"out of date: it promises the next update by "
-                f"{draft.promised_next_update:%H:%M} UTC, which has passed")
+        return wording("out of date: it promises the next update by {at} UTC, which has "
+                       "passed", at=f"{draft.promised_next_update:%H:%M}")
     return None
 
 
@@ -67,31 +70,37 @@ def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now:
             override_reason: str | None = None, two_person_rule: bool = False) -> ApprovalRow:
     """Approve the draft's current body, or raise ApprovalError saying why not."""
     if role not in APPROVER_ROLES:
-        raise ApprovalError(f"{approver} is a {role}; only an approver or admin can approve")
+        raise ApprovalError(wording("{who} is a {role}; only an approver or admin can approve",
+                                    who=approver, role=word("role", role)))
     if draft.status != DraftStatus.DRAFT:
-        raise ApprovalError(f"draft #{draft.id} is {draft.status}, not awaiting approval")
+        raise ApprovalError(wording("draft #{id} is {status}, not awaiting approval",
+                                    id=draft.id, status=word("status", draft.status)))
     if two_person_rule and draft.author == approver:
         raise ApprovalError("two-person rule: the author of a draft cannot approve it")
     stale = stale_reason(session, draft, now)
     if stale:
-        raise ApprovalError(f"draft #{draft.id} is {stale}")
+        raise ApprovalError(wording("draft #{id} is {stale}", id=draft.id, stale=stale))
     findings = lint_draft(session, draft, now)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        raise ApprovalError("fix before approving: " + "; ".join(f.message for f in errors))
+        raise ApprovalError(wording("fix before approving: {findings}",
+                                    findings="; ".join(f.message for f in errors)))
     warnings = [f for f in findings if f.severity == "warning"]
     if warnings and not (override_reason or "").strip():
-        raise ApprovalError("give a reason to approve despite: "
-                            + "; ".join(f.message for f in warnings))
+        raise ApprovalError(wording("give a reason to approve despite: {findings}",
+                                    findings="; ".join(f.message for f in warnings)))
     approval = ApprovalRow(draft_id=draft.id, approver=approver, at=now,
                            body_sha256=body_hash(draft.body),
                            override_reason=(override_reason or None) if warnings else None)
     session.add(approval)
     draft.status, draft.updated_at = DraftStatus.APPROVED, now
     if draft.incident_id is not None:
-        note = f" (override: {override_reason})" if warnings else ""
+        what = {"id": draft.id, "audience": word("audience", draft.audience),
+                "channel": word("channel", draft.channel), "lang": word("lang", draft.lang)}
         record(session, session.get(IncidentRow, draft.incident_id), now, approver, "approval",
-               f"Approved draft #{draft.id} ({draft.audience}/{draft.channel}/{draft.lang}){note}")
+               wording("Approved draft #{id} ({audience}/{channel}/{lang}) (override: "
+                       "{reason})", reason=override_reason, **what) if warnings else
+               wording("Approved draft #{id} ({audience}/{channel}/{lang})", **what))
     return approval
 
 
@@ -99,12 +108,13 @@ def reject(session: Session, draft: DraftRow, *, actor: str, now: datetime) -> N
     """Withdraw a draft that will not be sent (also one whose sending failed or whose
     outcome is unconfirmed and that a human decided not to send after all)."""
     if draft.status not in (DraftStatus.DRAFT, DraftStatus.APPROVED, DraftStatus.NEEDS_CHECK, DraftStatus.FAILED):
-        raise ApprovalError(f"draft #{draft.id} is {draft.status}; it can no longer be rejected")
+        raise ApprovalError(wording("draft #{id} is {status}; it can no longer be rejected",
+                                    id=draft.id, status=word("status", draft.status)))
     draft.status, draft.updated_at = DraftStatus.REJECTED, now
     void_approvals(session, draft)
     if draft.incident_id is not None:
         record(session, session.get(IncidentRow, draft.incident_id), now, actor, "draft",
-               f"Rejected draft #{draft.id}")
+               wording("Rejected draft #{id}", id=draft.id))
 
 
 def void_approvals(session: Session, draft: DraftRow) -> None:

@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from responders import cell_paging
 from responders.alerting import YES, Contact, ack_by_sms
 from responders.approval import (
     EDITOR_ROLES,
@@ -63,6 +64,7 @@ from responders.delivery import deliver
 from responders.incidents import facts_for, record
 from responders.lint import lint, next_update_times, zone
 from responders.outbox import BROADCAST_KIND as DRAFT_KIND  # sent here, never by the outbox
+from responders.wording import wording, words
 from store.models import (
     AlertDeliveryRow,
     AlertRow,
@@ -244,10 +246,14 @@ def create_broadcast(session: Session, *, segments: list[str], body: str, author
     session.flush()
     if incident is not None:
         warned = sum(f.severity == "warning" for f in findings)
+        said = {"id": broadcast.id, "segments": ", ".join(segments), "author": author,
+                "draft": draft.id}
         record(session, incident, now, author, "broadcast",
-               f"Broadcast #{broadcast.id} to {', '.join(segments)} written by {author}: "
-               f"waiting for approval (draft #{draft.id})"
-               + (f"; {warned} lint warning(s) for the approver" if warned else ""))
+               wording("Broadcast #{id} to {segments} written by {author}: waiting for "
+                       "approval (draft #{draft}); {n} lint warning(s) for the approver",
+                       n=warned, **said) if warned else
+               wording("Broadcast #{id} to {segments} written by {author}: waiting for "
+                       "approval (draft #{draft})", **said))
     return broadcast
 
 
@@ -329,14 +335,15 @@ def _activate(store, draft_id: int, now: datetime, public_langs: tuple[str, ...]
         session.refresh(draft)
         incident = session.get(IncidentRow, draft.incident_id) if draft.incident_id else None
         approval = valid_approval(session, draft)
-        why = "its text changed after approval" if approval is None else stale_reason(
+        why = wording("its text changed after approval") if approval is None else stale_reason(
             session, draft, now)
         if why:
             draft.status, draft.published_at = DraftStatus.DRAFT, None
             void_approvals(session, draft)
             if incident is not None:
                 record(session, incident, now, "broadcasts", "broadcast",
-                       f"Not sent: broadcast draft #{draft.id} is {why}")
+                       wording("Not sent: broadcast draft #{id} is {why}", id=draft.id,
+                               why=why))
             return False
         broadcast = session.execute(select(BroadcastRow).where(
             BroadcastRow.draft_id == draft.id)).scalar_one_or_none()
@@ -355,17 +362,22 @@ def _activate(store, draft_id: int, now: datetime, public_langs: tuple[str, ...]
         session.flush()
         by_channel, unreachable = _add_recipients(session, broadcast, now)
         if incident is not None:
-            record(session, incident, now, approval.approver, "broadcast",
-                   f"Broadcast #{broadcast.id} to {', '.join(broadcast.segments)}"
-                   + (f" ({'/'.join(broadcast.only_langs)})" if broadcast.only_langs else "")
-                   + f" approved by {approval.approver}: {sum(by_channel.values())} "
-                   "recipient(s)"
-                   + (f" ({', '.join(f'{c} {n}' for c, n in sorted(by_channel.items()))})"
-                      if by_channel else "")
-                   + (f"; {len(unreachable)} unreachable on {', '.join(broadcast.channels)}"
-                      if unreachable else "")
-                   + (f"; warnings accepted: {approval.override_reason}"
-                      if approval.override_reason else ""))
+            # the optional parts are nested wordings (or nothing), each translated alone
+            counts = ", ".join(f"{c} {n}" for c, n in sorted(by_channel.items()))
+            record(session, incident, now, approval.approver, "broadcast", wording(
+                "Broadcast #{id} to {segments}{langs} approved by {approver}: {n} "
+                "recipient(s){by_channel}{unreachable}{accepted}", id=broadcast.id,
+                segments=", ".join(broadcast.segments), approver=approval.approver,
+                n=sum(by_channel.values()),
+                langs=wording(" ({langs})", langs="/".join(broadcast.only_langs))
+                if broadcast.only_langs else "",
+                by_channel=wording(" ({counts})", counts=counts) if by_channel else "",
+                unreachable=wording("; {n} unreachable on {channels}", n=len(unreachable),
+                                    channels=words("channel", broadcast.channels))
+                if unreachable else "",
+                accepted=wording("; warnings accepted: {reason}",
+                                 reason=approval.override_reason)
+                if approval.override_reason else ""))
     return True
 
 
@@ -578,8 +590,11 @@ def confirm(session: Session, recipient: BroadcastRecipientRow, *, via: str, now
     broadcast = session.get(BroadcastRow, recipient.broadcast_id)
     if broadcast.incident_id is not None:
         record(session, session.get(IncidentRow, broadcast.incident_id), now, recipient.name,
-               "broadcast", f"Broadcast #{broadcast.id} confirmed by {recipient.name} ({via}"
-               + (f": {detail}" if detail else "") + ")")
+               "broadcast",
+               wording("Broadcast #{id} confirmed by {name} ({via}: {detail})", id=broadcast.id,
+                       name=recipient.name, via=via, detail=detail) if detail else
+               wording("Broadcast #{id} confirmed by {name} ({via})", id=broadcast.id,
+                       name=recipient.name, via=via))
     session.refresh(recipient)
     return True
 
@@ -610,8 +625,9 @@ def sms_reply(session: Session, alert_contacts: list[Contact], sender: str, body
     """The answer to one inbound SMS, or None for a number we never wrote to (no answer).
 
     YES/OUI/O/Y answers the most recent message that asked this number to confirm and is
-    still awaiting it: an alert page (then `responders.alerting.ack_by_sms`) or a
-    broadcast. "YES 12" names alert #12. STOP opts the contact out of broadcasts."""
+    still awaiting it: an alert page (then `responders.alerting.ack_by_sms`), a crisis-cell
+    page (the sender takes the role: `responders.cell_paging.ack_by_sms`) or a broadcast.
+    "YES 12" names alert #12. STOP opts the contact out of broadcasts."""
     number = normalise_phone(sender) or ""
     digits = number.lstrip("+")
     contact = session.execute(select(ContactRow).where(ContactRow.phone == number)
@@ -619,9 +635,11 @@ def sms_reply(session: Session, alert_contacts: list[Contact], sender: str, body
     on_call = next((c for c in alert_contacts if digits and
                     "".join(ch for ch in (c.address("sms") or "") if ch.isdigit()) == digits),
                    None)
-    if contact is None and on_call is None:
+    cell_page = cell_paging.latest_sms_page(session, number) if number else None
+    if contact is None and on_call is None and cell_page is None:
         return None
-    lang = contact.lang if contact is not None else on_call.lang
+    lang = (contact.lang if contact is not None else on_call.lang if on_call is not None
+            else "en")
     t = REPLIES.get(lang, REPLIES["en"])
     words = body.strip().upper().replace(",", " ").replace(".", " ").replace("!", " ").split()
     first = words[0] if words else ""
@@ -634,6 +652,9 @@ def sms_reply(session: Session, alert_contacts: list[Contact], sender: str, body
         return t["help"]
     waiting = _latest_broadcast_sms(session, contact) if contact is not None else None
     paged_at = _latest_alert_sms(session, on_call) if on_call is not None else None
+    latest = max((at for at in (waiting and waiting[1], paged_at) if at), default=None)
+    if cell_page is not None and (latest is None or cell_page[2] >= latest):
+        return cell_paging.ack_by_sms(session, cell_page[0], cell_page[1], lang, now)
     if waiting is not None and (paged_at is None or waiting[1] >= paged_at):
         recipient = waiting[0]
         confirm(session, recipient, via="sms", now=now, detail=body.strip()[:64])

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import CellPageRow, CellShiftRow, IncidentRow, TimelineRow
+from responders.wording import WordedError, Wording, timeline_row, word, wording
+from store.models import CellPageRow, CellShiftRow, IncidentRow
 
 ROLES = ("commander", "comms_lead", "tech_lead", "legal", "support_lead", "spokesperson",
          "scribe")
@@ -28,16 +29,15 @@ LABELS = {"commander": "Incident commander", "comms_lead": "Comms lead",
 HOLDER_MAX = 128  # cell_shifts.holder
 
 
-class CellError(ValueError):
+class CellError(WordedError, ValueError):
     """A cell action that cannot be done (unknown role, nobody to hand over to, ...)."""
 
 
 def record(session: Session, incident: IncidentRow, now: datetime, actor: str, kind: str,
-           detail: str) -> None:
+           detail: str | Wording) -> None:
     """One timeline event (as `responders.incidents.record`, which imports this module for
     its roles, so it cannot be imported from here)."""
-    session.add(TimelineRow(incident_id=incident.id, at=now, actor=actor, kind=kind,
-                            detail=detail))
+    session.add(timeline_row(incident.id, now, actor, kind, detail))
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ def cell_from_config(conf: dict) -> CellConfig:
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise CellError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        raise CellError(wording("unknown role {role}; one of {roles}", role=repr(role),
+                                roles=", ".join(ROLES)))
     return role
 
 
@@ -155,20 +156,23 @@ def hand_over(session: Session, incident: IncidentRow, role: str, new_holder: st
     if not new_holder:
         raise CellError("Say who takes over the role.")
     if len(new_holder) > HOLDER_MAX:
-        raise CellError(f"The new holder's name is longer than {HOLDER_MAX} characters.")
+        raise CellError(wording("The new holder's name is longer than {n} characters.",
+                                n=HOLDER_MAX))
     if not note:
         raise CellError("A handover needs a note: what the next holder must know.")
     current = open_shift(session, incident.id, role)
     if current is not None and current.holder == new_holder:
-        raise CellError(f"{new_holder} already holds the role.")
+        raise CellError(wording("{holder} already holds the role.", holder=new_holder))
     if current is not None:
         current.ended_at, current.handed_to, current.note = now, new_holder, note
         session.flush()
         on_duty = duration_text(now - current.started_at)
-        detail = (f"{LABELS[role]} handed over from {current.holder} to {new_holder} after "
-                  f"{on_duty} on duty. Note: {note}")
+        detail = wording("{role} handed over from {before} to {after} after {on_duty} on duty. "
+                         "Note: {note}", role=word("cell_role", role, LABELS[role]), before=current.holder,
+                         after=new_holder, on_duty=on_duty, note=note)
     else:
-        detail = f"{LABELS[role]} taken by {new_holder}. Note: {note}"
+        detail = wording("{role} taken by {holder}. Note: {note}",
+                         role=word("cell_role", role, LABELS[role]), holder=new_holder, note=note)
     shift = start_shift(session, incident, role, new_holder, via="handover", now=now)
     _cover_page(session, incident.id, role)
     record(session, incident, now, actor, "handover", detail)

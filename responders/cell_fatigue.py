@@ -20,15 +20,18 @@ from responders.cell_paging import resolve
 from responders.channels.base import Channel, Message
 from responders.delivery import deliver
 from responders.incidents import ACTIVE, record
+from responders.wording import Wording, word, wording
 from store.models import CellShiftRow, IncidentRow
 
 ACTOR = "crisiswatch"
 FALLBACK_CHANNEL = "slack"  # the team channel, when the holder is not a known contact
 
 
-def fatigue_text(role: str, holder: str, on_duty) -> str:
-    return (f"Reminder: {holder} has been {LABELS[role]} for {duration_text(on_duty)}. "
-            "Time to rest: hand the role over to a deputy (Cell page, Hand over).")
+def fatigue_text(role: str, holder: str, on_duty) -> Wording:
+    """The reminder (`str()`: the English sent to the holder; the timeline keeps its key)."""
+    return wording("Reminder: {holder} has been {role} for {on_duty}. Time to rest: hand the "
+                   "role over to a deputy (Cell page, Hand over).", holder=holder,
+                   role=word("cell_role", role, LABELS[role]), on_duty=duration_text(on_duty))
 
 
 def remind_tired(store, channels: dict[str, Channel], contacts: list[Contact],
@@ -67,7 +70,7 @@ def remind_tired(store, channels: dict[str, Channel], contacts: list[Contact],
                 continue
             message = Message(draft_id=0, channel=name, audience="team", lang="en",
                               subject=f"Incident #{incident_id}: time to hand over",
-                              body=text, incident_id=incident_id, to=address or None)
+                              body=str(text), incident_id=incident_id, to=address or None)
             if deliver(channels, name, message, now, store=store, purpose="reminder",
                        ref=f"fatigue:{shift_id}:{due}").ok:
                 sent += 1

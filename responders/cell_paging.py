@@ -41,6 +41,7 @@ from responders.channels.base import Channel, Message
 from responders.contacts import channels_of, find_contact
 from responders.delivery import Outcome, deliver
 from responders.incidents import ACTIVE, record
+from responders.wording import word, wording
 from store.models import (
     CellPageRow,
     CellPageSendRow,
@@ -116,7 +117,7 @@ def acknowledge(session: Session, page: CellPageRow, person: str, *, now: dateti
     if page.state != "paging":
         return False
     if person not in page.roster[:page.level + 1]:
-        raise CellError(f"{person} was not paged for this role.")
+        raise CellError(wording("{person} was not paged for this role.", person=person))
     # Not conditional on `version`: an answer wins over an escalation claimed meanwhile
     # (the deputy's owed sends then stay unsent: only running pages are sent).
     claimed = session.execute(update(CellPageRow).where(
@@ -128,13 +129,17 @@ def acknowledge(session: Session, page: CellPageRow, person: str, *, now: dateti
     session.refresh(page)
     incident = session.get(IncidentRow, page.incident_id)
     level = page.roster.index(person)
-    who = "primary" if level == 0 else f"deputy {level}"
-    by = f" (confirmed by {actor})" if actor and actor != person else ""
+    who = wording("primary") if level == 0 else wording("deputy {n}", n=level)
     if open_shift(session, incident.id, page.role) is None:
         start_shift(session, incident, page.role, person, via="page", now=now)
+    said = {"role": word("cell_role", page.role, LABELS[page.role]), "person": person, "who": who, "via": via,
+            "at": f"{now:%H:%M}"}
     record(session, incident, now, actor or person, "cell",
-           f"{LABELS[page.role]}: {person} ({who}) acknowledged by {via}{by}; on duty from "
-           f"{now:%H:%M} UTC")
+           wording("{role}: {person} ({who}) acknowledged by {via} (confirmed by {actor}); on "
+                   "duty from {at} UTC", actor=actor, **said)
+           if actor and actor != person else
+           wording("{role}: {person} ({who}) acknowledged by {via}; on duty from {at} UTC",
+                   **said))
     return True
 
 
@@ -152,6 +157,36 @@ def ack_by_link(session: Session, secret: str, token: str, now: datetime) -> tup
         return False, str(exc)
     who = f" by {page.acknowledged_by}" if page.acknowledged_by else ""
     return False, f"The {role} page was already {page.state}{who}."
+
+
+def latest_sms_page(session: Session, number: str) -> tuple[CellPageRow, str, datetime] | None:
+    """The most recent cell page sent by SMS to `number` (E.164) and still running:
+    (page, the person it was sent to, when), or None."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    rows = session.execute(
+        select(CellPageRow, CellPageSendRow.person, CellPageSendRow.address, CellPageSendRow.at)
+        .join(CellPageSendRow, CellPageSendRow.page_id == CellPageRow.id)
+        .where(CellPageRow.state == "paging", CellPageSendRow.channel == "sms",
+               CellPageSendRow.state == "sent")
+        .order_by(CellPageSendRow.at.desc(), CellPageSendRow.id.desc())).all()
+    for page, person, address, at in rows:  # addresses are stored as typed: compare digits
+        if digits and "".join(ch for ch in address if ch.isdigit()) == digits:
+            return page, person, at
+    return None
+
+
+def ack_by_sms(session: Session, page: CellPageRow, person: str, lang: str,
+               now: datetime) -> str:
+    """`person` answered YES to the SMS of `page`: they take the role. What to answer."""
+    t = TEXT["fr" if lang == "fr" else "en"]
+    role = ROLE_FR[page.role] if lang == "fr" else LABELS[page.role]
+    try:
+        if acknowledge(session, page, person, now=now, via="sms"):
+            return t["taken"].format(person=person, role=role, id=page.incident_id)
+    except CellError as exc:
+        return str(exc)
+    who = f" by {page.acknowledged_by}" if page.acknowledged_by else ""
+    return f"The {LABELS[page.role]} page was already {page.state}{who}."
 
 
 # --- the stage -------------------------------------------------------------------------------
@@ -220,24 +255,27 @@ def _advance(store, page_id: int, contacts: list[Contact], config: CellConfig,
                                       **({"state": "exhausted"}
                                          if level >= len(page.roster) else {})}):
             return
-        role = LABELS[page.role]
         for name in skipped:
             record(session, incident, now, ACTOR, "cell",
-                   f"{role}: {name} cannot be paged (not a contact with a channel); skipped")
+                   wording("{role}: {name} cannot be paged (not a contact with a channel); "
+                           "skipped", role=word("cell_role", page.role, LABELS[page.role]), name=name))
         if level >= len(page.roster):
             record(session, incident, now, ACTOR, "cell",
-                   f"{role}: nobody of {', '.join(page.roster)} acknowledged; the role is "
-                   "unfilled")
+                   wording("{role}: nobody of {roster} acknowledged; the role is unfilled",
+                           role=word("cell_role", page.role, LABELS[page.role]), roster=", ".join(page.roster)))
             return
         kind = "page" if level == 0 else "escalate"
         for channel, address in person.channels:
             session.add(CellPageSendRow(page_id=page.id, level=level, person=person.name,
                                         channel=channel, address=address or "", kind=kind,
                                         lang=person.lang, state="owed", tries=0))
-        who = "primary" if level == 0 else f"deputy {level}, not acknowledged in time"
+        who = wording("primary") if level == 0 else wording(
+            "deputy {n}, not acknowledged in time", n=level)
         record(session, incident, now, ACTOR, "cell",
-               f"{role}: paging {person.name} ({who}) by "
-               f"{', '.join(c for c, _ in person.channels)}")
+               wording("{role}: paging {person} ({who}) by {channels}",
+                       role=word("cell_role", page.role, LABELS[page.role]),
+                       person=person.name, who=who,
+                       channels=[word("channel", c) for c, _ in person.channels]))
 
 
 def _claim(session: Session, page: CellPageRow, values: dict) -> bool:
@@ -289,8 +327,9 @@ def _send_one(store, channels, send_id: int, now: datetime, secret: str,
         if not outcome.ok:
             page = session.get(CellPageRow, send.page_id)
             record(session, session.get(IncidentRow, page.incident_id), now, ACTOR, "cell",
-                   f"{LABELS[page.role]}: page to {send.person} by {send.channel} failed: "
-                   f"{outcome.error}")
+                   wording("{role}: page to {person} by {channel} failed: {error}",
+                           role=word("cell_role", page.role, LABELS[page.role]), person=send.person,
+                           channel=word("channel", send.channel), error=outcome.error))
     return int(outcome.ok)
 
 
@@ -321,13 +360,17 @@ TEXT = {
                    "{type}, declared {at:%H:%M} UTC).",
            "primary": "primary", "deputy": "deputy, the primary did not answer",
            "link": "Acknowledge: {link}",
-           "dashboard": "Acknowledge on the dashboard's Cell page."},
+           "dashboard": "Acknowledge on the dashboard's Cell page.",
+           "sms": "Reply YES to take the role.",
+           "taken": "{person}, you are the {role} of incident #{id}."},
     "fr": {"subject": "[crisiswatch] Vous êtes appelé(e) au rôle « {role} » : incident n° {id}",
            "body": "Vous êtes appelé(e) au rôle « {role} » ({who}) pour l'incident n° {id} : "
                    "{title} ({severity} {type}, déclaré à {at:%H:%M} UTC).",
            "primary": "titulaire", "deputy": "suppléant(e), le titulaire n'a pas répondu",
            "link": "Confirmer : {link}",
-           "dashboard": "Confirmez sur la page Cellule du tableau de bord."},
+           "dashboard": "Confirmez sur la page Cellule du tableau de bord.",
+           "sms": "Répondez OUI pour prendre le rôle.",
+           "taken": "{person}, vous êtes {role} de l'incident n° {id}."},
 }
 # The cockpit's French names of the roles (dashboard/locale/fr), so a page and the Cell
 # page say the same.
@@ -347,6 +390,8 @@ def page_message(incident: IncidentRow, page: CellPageRow, send: CellPageSendRow
                             id=incident.id, title=incident.title, severity=incident.severity,
                             type=incident.crisis_type, at=incident.declared_at)
     tail = t["link"].format(link=link) if link else t["dashboard"]
+    if send.channel == "sms":  # an SMS YES takes the role (latest_sms_page, sms_reply)
+        tail = f"{tail}\n{t['sms']}"
     return Message(draft_id=0, channel=send.channel, audience="team", lang=lang,
                    subject=t["subject"].format(role=role, id=incident.id),
                    body=f"{body}\n{tail}", incident_id=incident.id,

@@ -34,6 +34,7 @@ from responders.incidents import (
 from responders.postmortem import postmortem_facts
 from responders.rumours import cluster_pending, is_claim_source, statement_url_for
 from responders.templates import TemplateLibrary
+from responders.wording import Wording, word, wording
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 from store.models import (
     AlertRow,
@@ -214,12 +215,19 @@ def _queued(session: Session, incident: IncidentRow, kinds: tuple[str, ...]) -> 
         .order_by(DraftRow.id)).scalars())
 
 
-def void(session: Session, draft: DraftRow, now: datetime, why: str) -> None:
+def void(session: Session, draft: DraftRow, now: datetime, why: Wording | str) -> None:
     """Withdraw a queued draft that can no longer be sent as written (not a human's no)."""
-    draft.status, draft.void_reason, draft.updated_at = DraftStatus.REJECTED, why, now
+    draft.status, draft.void_reason, draft.updated_at = DraftStatus.REJECTED, str(why), now
     void_approvals(session, draft)
     record(session, session.get(IncidentRow, draft.incident_id), now, MACHINE, "draft",
-           f"Withdrew draft #{draft.id} ({draft.audience}/{draft.channel}/{draft.lang}): {why}")
+           wording("Withdrew draft #{id} ({audience}/{channel}/{lang}): {why}",
+                   why=why, **_which(draft)))
+
+
+def _which(draft: DraftRow) -> dict:
+    """A draft's id, audience, channel and language, as a `wording`'s parameters."""
+    return {"id": draft.id, "audience": word("audience", draft.audience),
+            "channel": word("channel", draft.channel), "lang": word("lang", draft.lang)}
 
 
 def retire_stale(session: Session, incident: IncidentRow, now: datetime,
@@ -237,7 +245,8 @@ def retire_stale(session: Session, incident: IncidentRow, now: datetime,
             draft.status, draft.updated_at = DraftStatus.DRAFT, now
             void_approvals(session, draft)
             record(session, incident, now, MACHINE, "draft",
-                   f"Approval of draft #{draft.id} withdrawn before sending: {why}")
+                   wording("Approval of draft #{id} withdrawn before sending: {why}",
+                           id=draft.id, why=why))
 
 
 def _find(session, incident, plan: Plan, mention_id, statuses=(DraftStatus.DRAFT,),
@@ -498,4 +507,4 @@ def edit_draft(session: Session, draft: DraftRow, body: str, *, actor: str,
     void_approvals(session, draft)
     if draft.incident_id is not None:
         record(session, session.get(IncidentRow, draft.incident_id), now, actor, "draft",
-               f"Edited draft #{draft.id} ({draft.audience}/{draft.channel}/{draft.lang})")
+               wording("Edited draft #{id} ({audience}/{channel}/{lang})", **_which(draft)))

@@ -23,6 +23,7 @@ from collectors.replay import recorded_at
 from responders.incidents import ACTIVE, Phase, active_incident, record, transition, update_facts
 from responders.scorecard import scorecard
 from responders.statusboard import release_components
+from responders.wording import wording
 from store.models import AlertRow, ExerciseInjectRow, ExerciseRow, IncidentRow
 
 SPEEDS = (1, 2, 5, 10, 20)
@@ -146,7 +147,7 @@ def finish(session: Session, exercise: ExerciseRow, *, actor: str, now: datetime
         IncidentRow.phase.in_([p.value for p in ACTIVE]))).scalars().all()
     for incident in left:
         record(session, incident, now, actor, "exercise",
-               f"Exercise #{exercise.id} finished; resolved with it")
+               wording("Exercise #{id} finished; resolved with it", id=exercise.id))
         transition(session, incident, Phase.RESOLVED, actor=actor, now=now)
         release_components(session, incident, actor=actor, now=now)
     for alert in session.execute(select(AlertRow).where(

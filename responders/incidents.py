@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from responders.cell import ROLES, assign, start_shift
-from store.models import DraftRow, DraftStatus, IncidentRow, StatusComponentRow, TimelineRow
+from responders.wording import Word, WordedError, Wording, timeline_row, word, wording, words
+from store.models import DraftRow, DraftStatus, IncidentRow, StatusComponentRow
 
 
 class Phase(StrEnum):
@@ -70,15 +71,15 @@ EDITABLE = FACT_FIELDS + ("title",)  # the title too is said to customers, in th
 MAJOR_FACTS = ("impact", "eta")  # a change here makes the CEO update due at once
 
 
-class TransitionError(ValueError):
+class TransitionError(WordedError, ValueError):
     """A phase change the transition table does not allow."""
 
 
 def record(session: Session, incident: IncidentRow, now: datetime, actor: str, kind: str,
-           detail: str) -> None:
-    """Append one event to the incident's timeline."""
-    session.add(TimelineRow(incident_id=incident.id, at=now, actor=actor, kind=kind,
-                            detail=detail))
+           detail: str | Wording) -> None:
+    """Append one event to the incident's timeline: a `Wording` is kept with its key and
+    parameters (shown in the reader's language), a string as written."""
+    session.add(timeline_row(incident.id, now, actor, kind, detail))
 
 
 def declare(session: Session, *, title: str, crisis_type: str, severity: str, actor: str,
@@ -97,9 +98,15 @@ def declare(session: Session, *, title: str, crisis_type: str, severity: str, ac
     session.flush()
     # Whoever declares is the comms lead until someone else is named or takes over.
     start_shift(session, incident, "comms_lead", actor, via="declared", now=now)
-    origin = f" from alert #{alert.id}" if alert is not None else ""
-    record(session, incident, now, actor, "declared",
-           f"Declared {severity} {crisis_type} incident{origin}: {title}")
+    if alert is not None:
+        said = wording("Declared {severity} {crisis_type} incident from alert #{alert}: {title}",
+                       severity=word("severity", severity),
+                       crisis_type=word("crisis_type", crisis_type), alert=alert.id, title=title)
+    else:
+        said = wording("Declared {severity} {crisis_type} incident: {title}",
+                       severity=word("severity", severity),
+                       crisis_type=word("crisis_type", crisis_type), title=title)
+    record(session, incident, now, actor, "declared", said)
     if alert is not None:
         alert.incident_id = incident.id
     return incident
@@ -124,14 +131,20 @@ def transition(session: Session, incident: IncidentRow, to: Phase | str, *, acto
     """Move the incident to phase `to`, or raise TransitionError."""
     to, current = Phase(to), Phase(incident.phase)
     if to not in TRANSITIONS[current]:
-        allowed = ", ".join(TRANSITIONS[current]) or "nothing (final phase)"
-        raise TransitionError(f"cannot go from {current} to {to}; allowed: {allowed}")
+        if not TRANSITIONS[current]:
+            raise TransitionError(wording(
+                "cannot go from {current} to {to}; allowed: nothing (final phase)",
+                current=word("phase", current), to=word("phase", to)))
+        raise TransitionError(wording("cannot go from {current} to {to}; allowed: {allowed}",
+                                      current=word("phase", current), to=word("phase", to),
+                                      allowed=words("phase", TRANSITIONS[current])))
     incident.phase = to.value
     mark_major_change(session, incident, now)
     bump_version(incident)
     if to is Phase.RESOLVED:
         incident.resolved_at = now
-    record(session, incident, now, actor, "phase", f"{current} -> {to}")
+    record(session, incident, now, actor, "phase", wording(
+        "{before} -> {to}", before=word("phase", current), to=word("phase", to)))
 
 
 def update_facts(session: Session, incident: IncidentRow, *, actor: str, now: datetime,
@@ -165,8 +178,18 @@ def update_facts(session: Session, incident: IncidentRow, *, actor: str, now: da
         bump_version(incident)
         if any(c.split(" ")[0] in MAJOR_FACTS for c in changed):
             mark_major_change(session, incident, now)
-        record(session, incident, now, actor, "facts", "Updated " + ", ".join(changed))
+        record(session, incident, now, actor, "facts", wording(
+            "Updated {facts}", facts=[fact_word(c) for c in changed]))
     return changed
+
+
+def fact_word(changed: str) -> Word | Wording:
+    """One name `update_facts` returns, for people: "impact" -> the word; "impact (fr)" ->
+    "{fact} ({lang})" (a translated fact)."""
+    name, _, lang = changed.partition(" (")
+    if not lang:
+        return word("fact", name)
+    return wording("{fact} ({lang})", fact=word("fact", name), lang=word("lang", lang.rstrip(")")))
 
 
 def bump_version(incident: IncidentRow) -> None:

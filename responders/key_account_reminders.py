@@ -25,6 +25,7 @@ from responders.contacts import channels_of
 from responders.delivery import deliver
 from responders.incidents import ACTIVE, Phase, record
 from responders.key_accounts import LABELS, Standing, plan
+from responders.wording import Wording, word, wording
 from store.models import ContactRow, IncidentRow, KeyAccountReminderRow
 
 REMINDER_ACTOR = "crisiswatch"
@@ -32,14 +33,16 @@ FALLBACK_CHANNEL = "slack"  # the team channel, when the owner is not a known co
 ROUTE_ORDER = ("slack", "email", "sms")  # a stored contact: the least intrusive first
 
 
-def reminder_text(standing: Standing, incident_id: int) -> str:
-    """One line the owner understands: which account, what, since when."""
-    word = "overdue" if standing.state == "overdue" else "due"
-    who = standing.organisation or standing.name
-    return (f"Reminder: {who} (key account, incident #{incident_id}): "
-            f"{LABELS[standing.next_task].lower()} is {word} "
-            f"(since {standing.due_at:%H:%M} UTC, {standing.due_at:%d %b}); "
-            f"owner {standing.owner}.")
+def reminder_text(standing: Standing, incident_id: int) -> Wording:
+    """One line the owner understands: which account, what, since when (`str()`: the
+    English sent to the owner; the timeline keeps its key)."""
+    state = "overdue" if standing.state == "overdue" else "due"
+    return wording("Reminder: {who} (key account, incident #{incident}): {task} is {state} "
+                   "(since {at} UTC, {day}); owner {owner}.",
+                   who=standing.organisation or standing.name, incident=incident_id,
+                   task=word("key_task", standing.next_task, LABELS[standing.next_task].lower()),
+                   state=word("clock_state", state), at=f"{standing.due_at:%H:%M}",
+                   day=f"{standing.due_at:%d %b}", owner=standing.owner)
 
 
 def remind_key_accounts(store, channels: dict[str, Channel], contacts: list[Contact],
@@ -91,7 +94,7 @@ def _send(store, channels, contacts, incident_id, title, standing: Standing, tex
         message = Message(draft_id=0, channel=name, audience="team", lang="en",
                           subject=f"Key account {standing.organisation or standing.name}: "
                                   f"{LABELS[standing.next_task].lower()} {standing.state}",
-                          body=text, incident_id=incident_id, incident_title=title,
+                          body=str(text), incident_id=incident_id, incident_title=title,
                           to=address or None)
         if deliver(channels, name, message, now, store=store, purpose="reminder",
                    ref=f"key-account:{incident_id}:{standing.contact_id}:"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from responders.contacts import in_segments
 from responders.incidents import ACTIVE, Phase, record
 from responders.templates import LANGS, TemplateLibrary
+from responders.wording import word, wording
 from store.models import ContactRow, IncidentRow, KeyAccountTaskRow
 
 TASKS = ("call", "channel", "update", "followup")
@@ -95,9 +96,11 @@ def complete(session: Session, incident: IncidentRow, contact: ContactRow, task:
         raise KeyAccountError(f"{contact.name} is not a key account")
     session.add(KeyAccountTaskRow(incident_id=incident.id, contact_id=contact.id, task=task,
                                   done_at=now, done_by=actor[:64], note=note.strip()))
+    said = {"who": contact.organisation or contact.name, "actor": actor,
+            "task": word("key_task", task, LABELS[task].lower())}
     record(session, incident, now, actor, "key-account",
-           f"{contact.organisation or contact.name}: {LABELS[task].lower()} done by {actor}"
-           + (f" ({note.strip()})" if note.strip() else ""))
+           wording("{who}: {task} done by {actor} ({note})", note=note.strip(), **said)
+           if note.strip() else wording("{who}: {task} done by {actor}", **said))
 
 
 def followup_text(incident: IncidentRow, contact: ContactRow, lang: str | None = None,

@@ -30,6 +30,7 @@ from responders.incidents import record
 from responders.postmortem import T as POSTMORTEM_TEXTS
 from responders.postmortem import review
 from responders.templates import TemplateLibrary
+from responders.wording import word, wording
 from store.models import (
     AuditRow,
     IncidentRow,
@@ -96,7 +97,7 @@ def close_action(session: Session, action_id: int, *, actor: str, now: datetime)
                           f"{action.done_at:%Y-%m-%d %H:%M} UTC")
     action.done_at, action.done_by = now, actor
     record(session, session.get(IncidentRow, action.incident_id), now, actor, "postmortem",
-           f"Action #{action.id} done")
+           wording("Action #{id} done", id=action.id))
 
 
 def reschedule_action(session: Session, action_id: int, due_at: datetime | None, *,
@@ -107,8 +108,8 @@ def reschedule_action(session: Session, action_id: int, due_at: datetime | None,
         raise LessonError(f"no action #{action_id}")
     action.due_at, action.reminded = due_at, None
     record(session, session.get(IncidentRow, action.incident_id), now, actor, "postmortem",
-           f"Action #{action.id} due {due_at:%Y-%m-%d}" if due_at else
-           f"Action #{action.id} has no due date")
+           wording("Action #{id} due {due}", id=action.id, due=f"{due_at:%Y-%m-%d}") if due_at
+           else wording("Action #{id} has no due date", id=action.id))
 
 
 # --- plan updates ------------------------------------------------------------------------
@@ -147,7 +148,8 @@ def propose(session: Session, *, kind: str, text: str, actor: str, now: datetime
     session.flush()
     if incident is not None:
         record(session, incident, now, actor, "postmortem",
-               f"Plan update #{row.id} proposed ({kind}): {text}")
+               wording("Plan update #{id} proposed ({kind}): {text}", id=row.id, kind=kind,
+                       text=text))
     return row
 
 
@@ -189,7 +191,7 @@ def _close(session: Session, row: PlanUpdateRow, state: str, actor: str, now: da
                          target=f"plan_update:{row.id}", detail=row.text))
     if row.incident_id is not None:
         record(session, session.get(IncidentRow, row.incident_id), now, actor, "postmortem",
-               f"Plan update #{row.id} {state}")
+               wording("Plan update #{id} {state}", id=row.id, state=word("update_state", state)))
 
 
 def open_updates(session: Session) -> list[PlanUpdateRow]:

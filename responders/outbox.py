@@ -31,6 +31,7 @@ from responders.channels.base import Channel, Delivery, Message
 from responders.delivery import deliver
 from responders.incidents import facts_for, record
 from responders.subscribers import notify_subscribers
+from responders.wording import WordedError, word, wording
 from store.models import DeliveryRow, DraftRow, DraftStatus, IncidentRow, MentionRow
 
 MAX_ATTEMPTS = 5
@@ -44,7 +45,7 @@ UNKNOWN_OUTCOME = "outcome unknown: stopped between sending and recording"
 MANUAL_FROM = (DraftStatus.APPROVED, DraftStatus.PUBLISHING, NEEDS_CHECK, DraftStatus.FAILED)
 
 
-class OutboxError(ValueError):
+class OutboxError(WordedError, ValueError):
     """A manual outbox action that does not apply to the draft as it is."""
 
 
@@ -107,10 +108,11 @@ def flag_unconfirmed(store, channels: dict[str, Channel], now: datetime) -> int:
             if draft.incident_id is not None:
                 record(session, session.get(IncidentRow, draft.incident_id), now, "outbox",
                        "delivery",
-                       f"Needs a human check: draft #{draft.id} to {draft.channel} may or may "
-                       f"not have been posted (attempt {attempt.attempt} at "
-                       f"{attempt.at:%H:%M} UTC). Look at the channel, then mark it posted "
-                       "with its link or send it again.")
+                       wording("Needs a human check: draft #{id} to {channel} may or may not "
+                               "have been posted (attempt {attempt} at {at} UTC). Look at the "
+                               "channel, then mark it posted with its link or send it again.",
+                               id=draft.id, channel=word("channel", draft.channel),
+                               attempt=attempt.attempt, at=f"{attempt.at:%H:%M}"))
     return flagged
 
 
@@ -148,7 +150,8 @@ def _publish_one(store, channels: dict[str, Channel], draft_id: int, now: dateti
             void_approvals(session, draft)
             if draft.incident_id is not None:
                 record(session, session.get(IncidentRow, draft.incident_id), now, "outbox",
-                       "delivery", f"Not sent: draft #{draft.id} is {stale}")
+                       "delivery", wording("Not sent: draft #{id} is {stale}", id=draft.id,
+                                           stale=stale))
             return False
         message = _message(session, draft)
         attempt = DeliveryRow(
@@ -191,9 +194,13 @@ def _record(store, attempt_id: int, now: datetime, *, delivery: Delivery | None,
         else:
             draft.status = DraftStatus.APPROVED  # transient: the next run tries again
         if draft.incident_id is not None:
-            outcome = "Published" if error is None else f"Delivery failed ({error})"
+            channel = word("channel", draft.channel)
             record(session, session.get(IncidentRow, draft.incident_id), now, "outbox",
-                   "delivery", f"{outcome}: draft #{draft.id} to {draft.channel}")
+                   "delivery",
+                   wording("Published: draft #{id} to {channel}", id=draft.id, channel=channel)
+                   if error is None else
+                   wording("Delivery failed ({error}): draft #{id} to {channel}", error=error,
+                           id=draft.id, channel=channel))
 
 
 def mark_posted_manually(session: Session, draft: DraftRow, *, actor: str, url: str,
@@ -205,15 +212,18 @@ def mark_posted_manually(session: Session, draft: DraftRow, *, actor: str, url: 
     if not url.lower().startswith(("https://", "http://")):
         raise OutboxError("give the link to the post (https://...)")
     if draft.status not in MANUAL_FROM:
-        raise OutboxError(f"draft #{draft.id} is {draft.status}; only an approved draft "
-                          "(or one whose sending failed or is unconfirmed) can be marked posted")
+        raise OutboxError(wording("draft #{id} is {status}; only an approved draft (or one "
+                                  "whose sending failed or is unconfirmed) can be marked posted",
+                                  id=draft.id, status=word("status", draft.status)))
     if valid_approval(session, draft) is None:
-        raise OutboxError(f"draft #{draft.id} has no approval for its current text")
+        raise OutboxError(wording("draft #{id} has no approval for its current text",
+                                  id=draft.id))
     if not session.execute(
         update(DraftRow).where(DraftRow.id == draft.id, DraftRow.status.in_(MANUAL_FROM))
         .values(status=DraftStatus.PUBLISHED, published_at=now, updated_at=now)
     ).rowcount:
-        raise OutboxError(f"draft #{draft.id} changed meanwhile; reload and check again")
+        raise OutboxError(wording("draft #{id} changed meanwhile; reload and check again",
+                                  id=draft.id))
     session.execute(
         update(DeliveryRow).where(DeliveryRow.draft_id == draft.id,
                                   DeliveryRow.finished_at.is_(None))
@@ -228,7 +238,8 @@ def mark_posted_manually(session: Session, draft: DraftRow, *, actor: str, url: 
     session.refresh(draft)
     if draft.incident_id is not None:
         record(session, session.get(IncidentRow, draft.incident_id), now, actor, "delivery",
-               f"Posted by hand: draft #{draft.id} to {draft.channel} ({url})")
+               wording("Posted by hand: draft #{id} to {channel} ({url})", id=draft.id,
+                       channel=word("channel", draft.channel), url=url))
     return delivery
 
 
@@ -236,14 +247,17 @@ def send_again(session: Session, draft: DraftRow, *, actor: str, now: datetime) 
     """A human checked the channel and the message is not there (or fixed what made it
     fail): hand the draft back to the outbox."""
     if draft.status not in (NEEDS_CHECK, DraftStatus.FAILED):
-        raise OutboxError(f"draft #{draft.id} is {draft.status}; only an unconfirmed or "
-                          "failed draft can be sent again")
+        raise OutboxError(wording("draft #{id} is {status}; only an unconfirmed or failed "
+                                  "draft can be sent again",
+                                  id=draft.id, status=word("status", draft.status)))
     if valid_approval(session, draft) is None:
-        raise OutboxError(f"draft #{draft.id} has no approval for its current text")
+        raise OutboxError(wording("draft #{id} has no approval for its current text",
+                                  id=draft.id))
     draft.status, draft.updated_at = DraftStatus.APPROVED, now
     if draft.incident_id is not None:
         record(session, session.get(IncidentRow, draft.incident_id), now, actor, "delivery",
-               f"Sending again: draft #{draft.id} to {draft.channel} (checked by {actor})")
+               wording("Sending again: draft #{id} to {channel} (checked by {actor})",
+                       id=draft.id, channel=word("channel", draft.channel), actor=actor))
 
 
 def needs_check(session: Session) -> list[dict]:

@@ -30,6 +30,7 @@ from responders.incidents import (
     facts_for,
     record,
 )
+from responders.wording import wording
 from store.models import (
     AlertRow,
     DeliveryRow,
@@ -327,7 +328,7 @@ def add_action(session: Session, incident: IncidentRow, *, text: str, owner: str
     session.add(row)
     session.flush()
     record(session, incident, now, actor, "postmortem",
-           f"Action #{row.id}: {text} (owner: {owner})")
+           wording("Action #{id}: {text} (owner: {owner})", id=row.id, text=text, owner=owner))
     return row
 
 
@@ -335,7 +336,7 @@ def complete_action(session: Session, action: PostmortemActionRow, *, actor: str
                     now: datetime) -> None:
     action.done_at = now
     record(session, session.get(IncidentRow, action.incident_id), now, actor, "postmortem",
-           f"Action #{action.id} done")
+           wording("Action #{id} done", id=action.id))
 
 
 def _owner(incident: IncidentRow, role: str) -> str:

@@ -7,7 +7,8 @@ was declared) and the deadline; it is idempotent per (incident, jurisdiction). T
 notification must contain (art. 33(3)) the items of `CHECKLIST`; `set_item` fills one,
 `mark_notified` stops the clock and refuses while an item is missing. `regulator_due` is
 the earliest deadline not yet met (the drill's `regulator_due`, None when none applies).
-`notice_to_affected` drafts the art. 34 notice to the people concerned from the same facts.
+`notice_to_affected` drafts the art. 34 notice to the people concerned from the same facts
+(`templates/followup/data_leak/affected.*.j2`).
 Every step goes on the incident timeline.
 """
 
@@ -19,6 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from responders.incidents import record
+from responders.templates import TemplateLibrary, TemplateMissing
+from responders.wording import Localized, wording
 from store.models import IncidentRow, RegulatorClockRow
 
 # Hours from awareness to the notification, by jurisdiction (override with `hours=`).
@@ -65,9 +68,10 @@ def start_clock(session: Session, incident: IncidentRow, *, actor: str, now: dat
                               checklist={})
     session.add(clock)
     session.flush()
-    record(session, incident, now, actor, "regulator",
-           f"Regulator clock started ({LABELS.get(jurisdiction, jurisdiction)}): aware "
-           f"{aware:%Y-%m-%d %H:%M} UTC, notification due by {clock.due_at:%Y-%m-%d %H:%M} UTC")
+    record(session, incident, now, actor, "regulator", wording(
+        "Regulator clock started ({jurisdiction}): aware {aware} UTC, notification due by "
+        "{due} UTC", jurisdiction=LABELS.get(jurisdiction, jurisdiction),
+        aware=f"{aware:%Y-%m-%d %H:%M}", due=f"{clock.due_at:%Y-%m-%d %H:%M}"))
     return clock
 
 
@@ -84,8 +88,10 @@ def set_item(session: Session, clock: RegulatorClockRow, item: str, text: str, *
     if item not in CHECKLIST:
         raise RegulatorError(f"unknown checklist item {item!r} ({', '.join(CHECKLIST)})")
     clock.checklist = {**(clock.checklist or {}), item: text.strip()}
+    en, fr = CHECKLIST[item]
     record(session, session.get(IncidentRow, clock.incident_id), now, actor, "regulator",
-           f"Regulator notification: {CHECKLIST[item][0].lower()} filled in")
+           wording("Regulator notification: {item} filled in",
+                   item=Localized({"en": en.lower(), "fr": fr.lower()}, item)))
 
 
 def missing(clock: RegulatorClockRow) -> list[str]:
@@ -99,10 +105,14 @@ def mark_notified(session: Session, clock: RegulatorClockRow, *, actor: str,
             CHECKLIST[k][0].lower() for k in gaps))
     clock.notified_at, clock.notified_by = now, actor[:64]
     late = now > clock.due_at
-    record(session, session.get(IncidentRow, clock.incident_id), now, actor, "regulator",
-           f"Regulator notified ({clock.jurisdiction})" + (
-               f", {(now - clock.due_at).total_seconds() / 3600:.1f} h late: the reasons for "
-               "the delay must accompany it (art. 33(1))" if late else ""))
+    if late:
+        said = wording("Regulator notified ({jurisdiction}), {hours} h late: the reasons for "
+                       "the delay must accompany it (art. 33(1))",
+                       jurisdiction=clock.jurisdiction,
+                       hours=f"{(now - clock.due_at).total_seconds() / 3600:.1f}")
+    else:
+        said = wording("Regulator notified ({jurisdiction})", jurisdiction=clock.jurisdiction)
+    record(session, session.get(IncidentRow, clock.incident_id), now, actor, "regulator", said)
 
 
 def state(clock: RegulatorClockRow, now: datetime) -> str:
@@ -122,20 +132,21 @@ def regulator_due(session: Session, incident: IncidentRow | None = None) -> date
     return session.execute(q.order_by(RegulatorClockRow.due_at).limit(1)).scalar_one_or_none()
 
 
-NOTICE = {
-    "en": ("We are writing to tell you about a security incident that concerns your personal "
-           "data.\n\nWhat happened: {nature}\nWhat it may mean for you: {consequences}\n"
-           "What we have done and will do: {measures}\nWho to contact: {contact}\n"),
-    "fr": ("Nous vous informons d'un incident de sécurité qui concerne vos données "
-           "personnelles.\n\nCe qui s'est passé : {nature}\nCe que cela peut signifier pour "
-           "vous : {consequences}\nCe que nous avons fait et ferons : {measures}\n"
-           "Qui contacter : {contact}\n"),
-}
-
-
-def notice_to_affected(clock: RegulatorClockRow, lang: str = "en") -> str:
+def notice_to_affected(clock: RegulatorClockRow, lang: str = "en",
+                       library: TemplateLibrary | None = None) -> str:
     """The art. 34 notice to the people concerned, in clear language, from the same facts
-    as the notification (nature, consequences, measures, contact point)."""
-    items = {k: (clock.checklist or {}).get(k) or "[to be completed]"
+    as the notification (nature, consequences, measures, contact point), from
+    `templates/followup/data_leak/affected.<lang>.j2` (English when the library has none in
+    `lang`): subject line, blank line, body. An item not filled in yet shows as
+    "[to be completed]" ("[à compléter]"), so a hole in the notice cannot go unnoticed."""
+    hole = "[à compléter]" if lang == "fr" else "[to be completed]"
+    items = {k: (clock.checklist or {}).get(k) or hole
              for k in ("nature", "consequences", "measures", "contact")}
-    return NOTICE.get(lang, NOTICE["en"]).format(**items)
+    library = library or TemplateLibrary()
+    try:
+        notice = library.render("followup", name="affected", crisis_type="data_leak",
+                                lang=lang, context=items)
+    except TemplateMissing:
+        notice = library.render("followup", name="affected", crisis_type="data_leak",
+                                lang="en", context=items)
+    return f"{notice.subject}\n\n{notice.body}\n"

@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 
 from responders.action_reminders import remind_actions
 from responders.alerting import Contact
-from responders.cell import CellConfig
+from responders.cell import ROLES, CellConfig
 from responders.cell_fatigue import remind_tired
 from responders.channels.base import Channel, Message
 from responders.delivery import deliver
 from responders.incidents import ACTIVE, Audience, Clock, Phase, audience_clocks, record
 from responders.key_account_reminders import remind_key_accounts
+from responders.wording import Wording, word, wording
 from store.models import IncidentRow, ReminderRow
 
 log = logging.getLogger("crisiswatch")
@@ -35,11 +36,16 @@ WHAT = {Audience.TEAM: "team update", Audience.CEO: "CEO update",
         Audience.CUSTOMERS: "status page update", Audience.BOARD: "board post-mortem"}
 
 
-def reminder_text(clock: Clock) -> str:
-    """One line a busy person understands: what, since when, who owes it."""
+def reminder_text(clock: Clock) -> Wording:
+    """One line a busy person understands: what, since when, who owes it (`str()` is the
+    English sent to the owner; the timeline keeps the key for the cockpit's readers)."""
     state = "overdue" if clock.state == "overdue" else "due"
-    return (f"Reminder: the {WHAT[clock.audience]} is {state} "
-            f"(since {clock.due_at:%H:%M} UTC, {clock.due_at:%d %b}); owed by {clock.owner}.")
+    # an unassigned role owes it: the role's key, shown as the role's name in the cockpit
+    owner = word("cell_role", clock.owner, clock.owner) if clock.owner in ROLES else clock.owner
+    return wording("Reminder: the {what} is {state} (since {at} UTC, {day}); owed by {owner}.",
+                   what=word("update_kind", clock.audience.value, WHAT[clock.audience]),
+                   state=word("clock_state", state), at=f"{clock.due_at:%H:%M}",
+                   day=f"{clock.due_at:%d %b}", owner=owner)
 
 
 def remind_due_updates(store, channels: dict[str, Channel], contacts: list[Contact],
@@ -86,7 +92,7 @@ def _send(store, channels, contacts, incident_id, title, clock: Clock, text, now
             continue
         message = Message(draft_id=0, channel=name, audience="team", lang="en",
                           subject=f"Incident #{incident_id}: {WHAT[clock.audience]} "
-                                  f"{clock.state}", body=text, incident_id=incident_id,
+                                  f"{clock.state}", body=str(text), incident_id=incident_id,
                           incident_title=title, to=address or None)
         if deliver(channels, name, message, now, store=store, purpose="reminder",
                    ref=f"incident:{incident_id}:{clock.audience}").ok:

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from responders.incidents import record
+from responders.wording import wording
 from store.models import (
     DraftRow,
     DraftStatus,
@@ -242,7 +243,8 @@ def link_statement(session: Session, claim: RumourClaimRow, *, actor: str, now: 
         draft.incident_id if draft is not None else None)
     if incident_id is not None:
         record(session, session.get(IncidentRow, incident_id), now, actor, "rumour",
-               f"Rumour claim #{claim.id} ({claim.text[:80]!r}) answered by {url}")
+               wording("Rumour claim #{id} ({claim}) answered by {url}", id=claim.id,
+                       claim=repr(claim.text[:80]), url=url))
     return url
 
 

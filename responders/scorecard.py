@@ -20,6 +20,11 @@ The contract of `score()` (a JSON object; times in seconds, floats):
 - ``warnings_overridden``: approvals (not voided) given over linter warnings.
 - ``stale_voided``: drafts crisiswatch withdrew before they went out (built from facts that
   had changed, or promising a time already past): stale messages avoided.
+- ``contradictions``: how many times one audience's latest published updates in two
+  languages said different things (another phase, or another next-update time) for longer
+  than ``CONTRADICTION_GRACE`` (10 minutes: the time to publish the other language), and
+  ``contradiction_s``, for how long in all. An English page saying "resolved" beside a
+  French one still saying "fix in progress" is what a reader screenshots.
 - ``origin``: ``"alert"`` or ``"start"``, what the times count from, and ``origin_at``.
 """
 
@@ -49,6 +54,7 @@ from store.models import (
 )
 
 FIRST_STATEMENT_TARGET = timedelta(minutes=30)
+CONTRADICTION_GRACE = timedelta(minutes=10)
 FIRST_DUE_AT_MOST = timedelta(minutes=15)  # audience_clocks: the first update comes early
 BOARD_GRACE = timedelta(days=1)
 
@@ -59,6 +65,8 @@ class Send:
 
     at: datetime
     promised: datetime | None = None
+    lang: str = "en"
+    phase: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,11 +105,13 @@ def score(play: Play) -> dict:
         return None if at is None else (at - origin).total_seconds()
 
     counts = {a: [0, 0] for a in Audience}
+    disagreements: list[timedelta] = []
     for incident in play.incidents:
         for audience in Audience:
             due, on_time = audience_cadence(incident, audience, play.end)
             counts[audience][0] += due
             counts[audience][1] += on_time
+            disagreements += language_disagreements(incident, audience, play.end)
     public_s = since(play.first_public)
     return {
         "time_to_ack_s": since(play.first_ack),
@@ -116,6 +126,8 @@ def score(play: Play) -> dict:
                            for a, (due, ok) in counts.items()},
         "warnings_overridden": play.warnings_overridden,
         "stale_voided": play.stale_voided,
+        "contradictions": len(disagreements),
+        "contradiction_s": sum(d.total_seconds() for d in disagreements),
         "origin": "alert" if play.first_alert else "start",
         "origin_at": origin.isoformat(),
     }
@@ -170,6 +182,32 @@ def audience_cadence(incident: IncidentPlay, audience: Audience,
         return due_count, on_time
 
 
+def language_disagreements(incident: IncidentPlay, audience: Audience,
+                           end: datetime) -> list[timedelta]:
+    """The stretches, longer than CONTRADICTION_GRACE, during which the latest updates of
+    `audience` in its languages said different things (phase or promised next update),
+    while the incident was active (a last update left alone after resolution counts up
+    to the resolution)."""
+    sends = sorted(incident.sends.get(audience, ()), key=lambda s: s.at)
+    until = min(incident.resolved_at or end, end)
+    latest: dict[str, tuple] = {}
+    since: datetime | None = None
+    out: list[timedelta] = []
+    for send in sends:
+        if send.at > until:
+            break
+        latest[send.lang] = (send.phase, send.promised)
+        differ = len(set(latest.values())) > 1
+        if differ and since is None:
+            since = send.at
+        elif not differ and since is not None:
+            out.append(send.at - since)
+            since = None
+    if since is not None:
+        out.append(until - since)
+    return [d for d in out if d > CONTRADICTION_GRACE]
+
+
 def play(session: Session, start: datetime, end: datetime) -> Play:
     """The store's record of [start, end] as a `Play`: the alerts opened, acknowledgements,
     and incidents declared in the window, with their published updates."""
@@ -211,7 +249,8 @@ def _incident_play(session: Session, incident: IncidentRow,
         audience = Audience(d.audience)
         if d.channel not in CLOCK_CHANNELS.get(audience, (d.channel,)):
             continue
-        sends.setdefault(audience, []).append(Send(d.published_at, d.promised_next_update))
+        sends.setdefault(audience, []).append(Send(d.published_at, d.promised_next_update,
+                                                   d.lang, d.phase))
     events = session.execute(select(TimelineRow.at, TimelineRow.kind, TimelineRow.detail)
                              .where(TimelineRow.incident_id == incident.id)).all()
     majors = [incident.declared_at] + [at for at, kind, detail in events

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from responders.incidents import record
+from responders.wording import Localized, word, wording
 from store.models import IncidentRow, MaintenanceRow, StatusComponentRow
 
 STATES = ("operational", "degraded", "partial_outage", "major_outage", "maintenance")
@@ -62,7 +63,9 @@ def set_component_state(session: Session, key: str, state: str, *, actor: str,
     row.incident_id = incident.id if incident is not None and state != "operational" else None
     if incident is not None:
         record(session, incident, now, actor, "component",
-               f"Status page: {row.names.get('en', key)} {before} -> {state}")
+               wording("Status page: {component} {before} -> {to}",
+                       component=Localized(row.names or {}, key), before=word("state", before),
+                       to=word("state", state)))
 
 
 def set_incident_components(session: Session, incident: IncidentRow, states: dict[str, str],

@@ -8,8 +8,13 @@ systems that get it as a signed webhook POST, in their language.
 - `notify_subscribers` sends every status post published after a subscriber confirmed, in
   their language, exactly once: the `StatusNotificationRow` is committed (ok NULL) before
   sending and filled in after, and a rerun skips every pair that has a row, so a crash
-  between the two loses that one notification rather than sending it twice. Failed sends
-  are recorded, not retried. A webhook's host name is resolved again before each POST
+  between the two loses that one notification rather than sending it twice. A send that
+  failed for a reason that may pass (SMTP down, a webhook answering 503) is tried again
+  with backoff (1, 2, 4 ... minutes, at most 30; `MAX_TRIES` in all), claimed by a
+  conditional UPDATE so two workers never retry it together; a permanent refusal is not
+  retried, and neither is an update a newer post of the same incident and language has
+  replaced by then (the subscriber gets the newer one: a late stale update helps nobody).
+  A webhook's host name is resolved again before each POST
   and refused if any of its addresses is not public (the form can only check IP literals,
   and a name can be pointed anywhere later); the POST then goes to the address checked,
   not to a second lookup, and redirects are not followed.
@@ -41,6 +46,8 @@ from store.models import StatusNotificationRow, StatusPostRow, StatusSubscriberR
 log = logging.getLogger("crisiswatch.subscribers")
 
 KINDS = ("email", "webhook")
+MAX_TRIES = 6  # the first send and five retries, over about half an hour
+MAX_BACKOFF = timedelta(minutes=30)
 LANGS = ("en", "fr")
 # An unconfirmed address asked again gets a new confirmation mail, but not more often
 # than this: the form is public and not rate-limited, so it must not be a mail cannon.
@@ -240,7 +247,16 @@ def notify_subscribers(store, channels: dict[str, Channel], now: datetime, *,
                    StatusNotificationRow.id.is_(None))
             .order_by(StatusPostRow.published_at, StatusPostRow.id, StatusSubscriberRow.id)
         ).all()
-    if not pending_confirms and not pairs:
+        retries = session.execute(
+            select(StatusNotificationRow.id)
+            .join(StatusSubscriberRow,
+                  StatusSubscriberRow.id == StatusNotificationRow.subscriber_id)
+            .where(StatusNotificationRow.ok.is_(False),
+                   StatusNotificationRow.retry_at.is_not(None),
+                   StatusNotificationRow.retry_at <= now,
+                   StatusSubscriberRow.unsubscribed_at.is_(None))
+            .order_by(StatusNotificationRow.id)).scalars().all()
+    if not pending_confirms and not pairs and not retries:
         return 0
     name = getattr(brand, "name", None) or "Status"
     status_url = getattr(brand, "status_url", None) or getattr(
@@ -250,8 +266,10 @@ def notify_subscribers(store, channels: dict[str, Channel], now: datetime, *,
         for sub_id in pending_confirms:
             _send_confirmation(store, email, sub_id, name, status_url, now)
     http = http or Http(timeout=5.0, retries=1)
-    return sum(_notify_one(store, email, http, sub_id, post_id, name, status_url, now,
-                           public_only) for sub_id, post_id in pairs)
+    sent = sum(_retry_one(store, email, http, row_id, name, status_url, now, public_only)
+               for row_id in retries)
+    return sent + sum(_notify_one(store, email, http, sub_id, post_id, name, status_url, now,
+                                  public_only) for sub_id, post_id in pairs)
 
 
 def _send_confirmation(store, email: Channel, sub_id: int, name: str, status_url: str,
@@ -278,6 +296,26 @@ def _send_confirmation(store, email: Channel, sub_id: int, name: str, status_url
                 StatusSubscriberRow.id == sub_id).values(confirm_sent_at=None))
 
 
+def _message(sub: StatusSubscriberRow, post: StatusPostRow, name: str,
+             status_url: str) -> Message:
+    """The update as this subscriber gets it: their language, the link to the post and an
+    unsubscribe link by email; the post's body alone by webhook."""
+    kind, lang, token = sub.kind, sub.lang, sub.token
+    t = TEXT.get(lang, TEXT["en"])
+    phase = t["phases"].get(post.phase, post.phase)
+    title = " ".join(f"{phase}: {post.title}".split())  # no newlines in a header
+    page = status_url.split("?")[0].split("#")[0]
+    return Message(
+        draft_id=post.draft_id, channel=kind, audience="subscribers", lang=lang,
+        subject=f"{name} {t['status']} · {title}"[:200], phase=post.phase,
+        incident_id=post.incident_id, incident_title=post.title,
+        body=post.body if kind == "webhook" else (
+            f"{post.body}\n\n{page}?lang={lang}#update-{post.id}\n\n-- \n"
+            + t["footer"].format(brand=name, link=link(status_url, "unsubscribe", token))),
+        to=sub.address if kind == "email" else None,
+        idempotency_key=f"cw-status-{post.id}-sub-{sub.id}")
+
+
 def _notify_one(store, email: Channel | None, http: Http, sub_id: int, post_id: int,
                 name: str, status_url: str, now: datetime, public_only: bool) -> int:
     with store.session() as session:
@@ -286,27 +324,57 @@ def _notify_one(store, email: Channel | None, http: Http, sub_id: int, post_id: 
             return 0
         if sub.kind == "email" and email is None:
             return 0  # not claimed: sent once an email channel is configured
-        post = session.get(StatusPostRow, post_id)
-        kind, address, lang, token = sub.kind, sub.address, sub.lang, sub.token
-        t = TEXT.get(lang, TEXT["en"])
-        phase = t["phases"].get(post.phase, post.phase)
-        title = " ".join(f"{phase}: {post.title}".split())  # no newlines in a header
-        page = status_url.split("?")[0].split("#")[0]
-        message = Message(
-            draft_id=post.draft_id, channel=kind, audience="subscribers", lang=lang,
-            subject=f"{name} {t['status']} · {title}"[:200], phase=post.phase,
-            incident_id=post.incident_id, incident_title=post.title,
-            body=post.body if kind == "webhook" else (
-                f"{post.body}\n\n{page}?lang={lang}#update-{post.id}\n\n-- \n"
-                + t["footer"].format(brand=name, link=link(status_url, "unsubscribe", token))),
-            to=address if kind == "email" else None,
-            idempotency_key=f"cw-status-{post.id}-sub-{sub_id}")
+        kind, address, token = sub.kind, sub.address, sub.token
+        message = _message(sub, session.get(StatusPostRow, post_id), name, status_url)
     try:  # the claim, committed before sending: exactly once beats at least once
         with store.session() as session:
             session.add(StatusNotificationRow(subscriber_id=sub_id, status_post_id=post_id,
-                                              at=now))
+                                              at=now, tries=1))
     except IntegrityError:
         return 0  # another worker has it
+    return _send(store, email, http, kind, address, token, message, sub_id, post_id, 1, now,
+                 public_only)
+
+
+def _retry_one(store, email: Channel | None, http: Http, row_id: int, name: str,
+               status_url: str, now: datetime, public_only: bool) -> int:
+    """Try a failed notification again, unless a newer post has replaced it."""
+    with store.session() as session:
+        row = session.get(StatusNotificationRow, row_id)
+        sub = session.get(StatusSubscriberRow, row.subscriber_id)
+        post = session.get(StatusPostRow, row.status_post_id)
+        if sub.kind == "email" and email is None:
+            return 0
+        newer = session.execute(select(StatusPostRow.id).where(
+            StatusPostRow.incident_id == post.incident_id, StatusPostRow.lang == post.lang,
+            StatusPostRow.published_at > post.published_at).limit(1)).scalar_one_or_none()
+        if newer is not None:  # the subscriber gets the newer post instead
+            session.execute(update(StatusNotificationRow).where(
+                StatusNotificationRow.id == row_id, StatusNotificationRow.ok.is_(False))
+                .values(retry_at=None, error=f"{(row.error or '')[:400]}; not retried: "
+                                             f"replaced by status post {newer}"))
+            return 0
+        tries = (row.tries or 1) + 1
+        # the claim: this worker alone retries it, once for this due time
+        claimed = session.execute(update(StatusNotificationRow).where(
+            StatusNotificationRow.id == row_id, StatusNotificationRow.ok.is_(False),
+            StatusNotificationRow.retry_at == row.retry_at).values(
+            ok=None, retry_at=None, tries=tries, at=now)).rowcount
+        kind, address, token = sub.kind, sub.address, sub.token
+        message = _message(sub, post, name, status_url)
+        sub_id, post_id = sub.id, post.id
+    if not claimed:
+        return 0
+    return _send(store, email, http, kind, address, token, message, sub_id, post_id, tries,
+                 now, public_only)
+
+
+def _send(store, email: Channel | None, http: Http, kind: str, address: str, token: str,
+          message: Message, sub_id: int, post_id: int, tries: int, now: datetime,
+          public_only: bool) -> int:
+    """Send one claimed notification and record its outcome (and, for a failure that may
+    pass, when to try again)."""
+    retry = False
     try:
         channel = email if kind == "email" else WebhookChannel(
             address, token, http=http,
@@ -318,9 +386,14 @@ def _notify_one(store, email: Channel | None, http: Http, sub_id: int, post_id: 
         outcome = deliver({kind: channel}, kind, message, now, store=store, purpose="subscriber",
                           ref=f"subscriber:{sub_id}:post:{post_id}")
         error = None if outcome.ok else (outcome.error or "")[:500]
+        # "outcome unknown" (a send that started and never reported) is never retried:
+        # it may have gone out, and exactly once beats at least once
+        retry = (not outcome.ok and not outcome.permanent and tries < MAX_TRIES
+                 and not (outcome.error or "").startswith("outcome unknown"))
+    backoff = min(timedelta(minutes=2 ** (tries - 1)), MAX_BACKOFF)
     with store.session() as session:
         session.execute(update(StatusNotificationRow).where(
             StatusNotificationRow.subscriber_id == sub_id,
-            StatusNotificationRow.status_post_id == post_id).values(ok=error is None,
-                                                                    error=error))
+            StatusNotificationRow.status_post_id == post_id).values(
+            ok=error is None, error=error, retry_at=now + backoff if retry else None))
     return int(error is None)

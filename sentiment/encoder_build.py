@@ -279,8 +279,14 @@ def ensure_encoder_dir(cache_dir: Path) -> Path:
         from transformers import BertConfig
 
         def progress(done: int, total: int) -> None:
-            end = "\n" if done == total else ""
-            print(f"\r  converting layers {done}/{total}", end=end, file=sys.stderr, flush=True)
+            # A counter redrawn in place on a terminal; into a file or a pipe (CI, `make demo
+            # > log`) "\r" would pile twelve counters on one line: the last one only.
+            if sys.stderr.isatty():
+                end = "\n" if done == total else ""
+                print(f"\r  converting layers {done}/{total}", end=end, file=sys.stderr,
+                      flush=True)
+            elif done == total:
+                print(f"  converted {total} layers", file=sys.stderr, flush=True)
 
         f = _Q4File(source)
         BertConfig(

@@ -172,3 +172,66 @@ def crisis_type(text: str) -> str | None:
         if n > hits:
             best, hits = name, n
     return best
+
+
+# ------------------------------------------------------------------ sentiment cues (EN/FR)
+# The sentiment model reads words, not situations: "great, another outage, love it" holds three
+# positive words and read 0.99 positive; "merci pour rien" read 0.82 positive. A service
+# failure told with praise words is sarcasm or a complaint, never praise. These cues are
+# applied on top of the model's probabilities (``adjust_sentiment``); how often they fire on the
+# labelled data, and how often they are right there, is in the model card.
+
+SENTIMENT_CUES_VERSION = "1"
+
+# Fixed sarcastic idioms: "thanks for nothing", "merci pour rien", "merci du cadeau".
+_SARCASM_IDIOM = re.compile(
+    r"\b(?:thanks?|thank you|cheers|merci)(?: (?:so much|a lot|very much|beaucoup|bien))?"
+    r" (?:for|pour) (?:nothing|rien|que dalle)\b|\bmerci du cadeau\b"
+    r"|\bc'est (?:bien )?ce qu'il me fallait\b",
+    re.IGNORECASE)
+_PRAISE = re.compile(
+    r"\b(?:great|love(?:ly| it| this)?|awesome|amazing|perfect|brilliant|fantastic|wonderful|"
+    r"nice|thanks?|thank you|good job|well done|g[ée]nial(?:e)?|super|parfait|j'adore|merci|"
+    r"bravo|formidable|chapeau|trop bien|top|just what i needed)\b", re.IGNORECASE)
+# A service failure the writer is suffering (outage, login, loading, errors), EN and FR.
+_FAILURE = re.compile(
+    r"\b(?:outages?|(?:is|are|was|still|been) down(?! (?:\d|(?:for|to|with|the)\b))|down again|down for (?:everyone|anyone|me|us|all|hours|the (?:last|past))|not working|"
+    r"(?:doesn'?t|does not|won'?t|will not|didn'?t) (?:work|load|open|sync|connect)|"
+    r"can'?t (?:log ?in|sign in|access|connect|load)|cannot (?:log ?in|sign in|access|connect)|"
+    r"spins? forever|takes? forever|error \d{3}|(?:keeps? )?crash(?:es|ed|ing)|"
+    r"en panne|(?:une|la|nouvelle) panne|ne (?:marche|fonctionne|charge|r[ée]pond) (?:plus|pas)|"
+    r"impossible de (?:me |se )?(?:connecter|charger|acc[ée]der|payer)|erreur \d{3}|"
+    r"tourne dans le vide|plant[ée]e?)\b", re.IGNORECASE)
+# The failure is over: praise is then sincere ("thanks, it's back up").
+_RESOLVED = re.compile(
+    r"\b(?:fixed|restored|resolved|back (?:up|online|to normal)|works? again|working again|"
+    r"is back|r[ée]tabli(?:e|s|es)?|r[ée]solu(?:e|s|es)?|r[ée]par[ée](?:e|s|es)?|remarche|"
+    r"fonctionne [àa] nouveau|"
+    r"de retour)\b", re.IGNORECASE)
+
+
+def sentiment_cue(text: str) -> str | None:
+    """``"sarcasm"`` for a sarcastic idiom or praise words about an unresolved service failure,
+    ``"failure"`` for an unresolved service failure without praise, else None."""
+    if _SARCASM_IDIOM.search(text):
+        return "sarcasm"
+    if not _FAILURE.search(text) or _RESOLVED.search(text):
+        return None
+    return "sarcasm" if _PRAISE.search(text) else "failure"
+
+
+def adjust_sentiment(text: str, probs: dict[str, float]) -> dict[str, float]:
+    """``probs`` (negative/neutral/positive) with the cue of ``text`` applied: on any cue the
+    positive probability moves to negative (a failure is never praise). On a failure cue
+    neutral is kept, since a plain report ("is it down for everyone?") is often labelled
+    neutral; on a sarcasm cue half of it moves to negative too (sarcasm is an attitude, not a
+    report; half, not all, keeps the model's doubt visible). Returns a new dict."""
+    cue = sentiment_cue(text)
+    if cue is None:
+        return probs
+    out = dict(probs)
+    moved = out.get("positive", 0.0) + (0.5 * out.get("neutral", 0.0) if cue == "sarcasm" else 0.0)
+    out["negative"] = out.get("negative", 0.0) + moved
+    out["neutral"] = out.get("neutral", 0.0) - (moved - out.get("positive", 0.0))
+    out["positive"] = 0.0
+    return out

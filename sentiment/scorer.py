@@ -7,10 +7,12 @@ SHA-256 of the text, so the same words arriving in the next batch cost nothing.
 
 Models:
 
-- The embedded model (``EmbeddedSentiment``) embeds each distinct text twice: with its
+- The embedded model (``EmbeddedSentiment``) reads each distinct text twice: with its
   sentiment-tuned encoder for the sentiment head, and with the base encoder
   (``topic_encoder``) for the rumour model (``sentiment.rumour``) and the crisis-type model
   (``sentiment.crisis_type``), since the sentiment fine-tuning blurs what a text is about.
+  The two encoders differ only above layer 3, so the lower stack runs once for both
+  (``EmbeddedSentiment.predict_with_topic``, ``sentiment.stacks``): the same embeddings.
 - A model with ``.encoder`` and ``.head`` but no ``topic_encoder`` (the tests' stand-ins)
   embeds once and that embedding feeds all three heads.
 - Any other sentiment model (a Hugging Face classifier, the tests' word model) gives the
@@ -86,6 +88,9 @@ class Scorer:
         topic = encoder if encoder is not None else getattr(model, "topic_encoder", None)
         self._encoder = topic if topic is not None else getattr(model, "encoder", None)
         self._head = getattr(model, "head", None) if topic is None else None
+        # the embedded model with its own topic encoder reads both in one pass of the shared
+        # lower stack (EmbeddedSentiment.predict_with_topic): the same scores, less work
+        self._joint = getattr(model, "predict_with_topic", None) if encoder is None else None
         can_embed = self._encoder is not None
         self.rumour_model = (
             (load_rumour_model() if rumour_model is _DEFAULT else rumour_model)
@@ -165,14 +170,16 @@ class Scorer:
     ) -> list[tuple[dict[str, float], float, str | None]]:
         """(probabilities, rumour score, crisis class) per distinct text; ``langs`` selects
         per-language sentiment heads where the embedded head has them."""
-        emb = None
-        if self.rumour_model is not None or self.crisis_model is not None or self._head is not None:
-            emb = self.encoder.embed(texts)
-        if self._head is not None:
-            rows = self._head.probabilities(emb, langs).astype(float)
-            probs = [dict(zip(self._head.labels, r)) for r in rows]
+        reads_topic = self.rumour_model is not None or self.crisis_model is not None
+        if self._joint is not None and reads_topic:
+            probs, emb = self._joint(texts, self.encoder)
         else:
-            probs = self.model.predict(texts)
+            emb = self.encoder.embed(texts) if reads_topic or self._head is not None else None
+            if self._head is not None:
+                rows = self._head.probabilities(emb, langs).astype(float)
+                probs = [dict(zip(self._head.labels, r)) for r in rows]
+            else:
+                probs = self.model.predict(texts)
         if self.rumour_model is not None:
             rumours = [round(float(p), 4) for p in self.rumour_model.probabilities(emb, texts)]
         else:

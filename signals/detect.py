@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
 from signals.alerts import attach_series, close_quiet_alerts, correlate, series_start
-from signals.crowd import crowd
+from signals.crowd import crowd, own_author_names
 from signals.detectors import STATE_VERSION, Bucket, Detector, Settings, reach_weight
 from signals.terms import terms_of
+from store import rollups
 from store.claims import try_lock
 from store.models import (
     DetectorStateRow,
@@ -36,27 +37,40 @@ def minute_of(at: datetime) -> datetime:
 
 def buckets(session: Session, start: datetime, end: datetime,
             with_terms: bool = True, own_accounts: tuple[str, ...] = ()) -> list[Bucket]:
-    """Per-minute buckets for [start, end), every minute present even when empty; posts of
-    the brand's ``own_accounts`` are left out (``signals.crowd``)."""
+    """Per-minute buckets for [start, end) (whole minutes), every minute present even when
+    empty; posts of the brand's ``own_accounts`` are left out (``signals.crowd``).
+
+    The counts and the reach come from the store's per-minute roll-up
+    (``store.rollups.detector_minutes``), not from the raw mentions; the brand's own posts
+    (few) are read raw and taken away from it. Only the emerging terms need the texts."""
     counts: dict[datetime, Counter] = {}
     terms: dict[datetime, Counter] = {}
     reach: Counter = Counter()
-    rows = session.execute(
-        select(MentionRow.created_at, ScoreRow.label, ScoreRow.rumour,
-               MentionRow.author_followers, MentionRow.text if with_terms else MentionRow.id)
-        .join(ScoreRow).where(MentionRow.created_at >= start, MentionRow.created_at < end,
-                              crowd(own_accounts))
-    )
-    for created_at, label, rumour, followers, text in rows:
-        minute = minute_of(created_at)
-        c = counts.setdefault(minute, Counter())
-        c["mentions"] += 1
-        c["negative"] += label == "negative"
-        c["rumours"] += rumour >= RUMOUR_THRESHOLD
-        if label == "negative":
-            reach[minute] += reach_weight(followers)
-        if with_terms:
-            terms.setdefault(minute, Counter()).update(terms_of(text))
+    for minute, (n, negative, rumours, weight) in rollups.detector_minutes(
+            session, start, end).items():
+        counts[minute] = Counter(mentions=n, negative=negative, rumours=rumours)
+        reach[minute] = weight
+    names = own_author_names(own_accounts)
+    if names:
+        for created_at, label, rumour, followers in session.execute(
+            select(MentionRow.created_at, ScoreRow.label, ScoreRow.rumour,
+                   MentionRow.author_followers)
+            .join(ScoreRow).where(MentionRow.created_at >= start, MentionRow.created_at < end,
+                                  func.lower(MentionRow.author).in_(names))
+        ):
+            c = counts.setdefault(minute_of(created_at), Counter())  # (counted there)
+            c["mentions"] -= 1
+            c["negative"] -= label == "negative"
+            c["rumours"] -= rumour >= RUMOUR_THRESHOLD
+            if label == "negative":
+                reach[minute_of(created_at)] -= reach_weight(followers)
+    if with_terms:
+        for created_at, text in session.execute(
+            select(MentionRow.created_at, MentionRow.text).join(ScoreRow)
+            .where(MentionRow.created_at >= start, MentionRow.created_at < end,
+                   crowd(own_accounts))
+        ):
+            terms.setdefault(minute_of(created_at), Counter()).update(terms_of(text))
     tickets = session.execute(
         select(TicketCountRow.minute, func.sum(TicketCountRow.count))
         .where(TicketCountRow.minute >= start, TicketCountRow.minute < end)

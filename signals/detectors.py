@@ -35,7 +35,7 @@ from signals.terms import TermTracker
 MINUTES_PER_WEEK = 7 * 24 * 60
 COUNT_SERIES = ("mentions", "negative", "rumours", "tickets", "reach")
 TESTS_PER_BUCKET = len(COUNT_SERIES) + 2  # the counts, the negative share, the terms
-STATE_VERSION = 2  # 1: the seasonal-Poisson series of signals.baseline (before issue 14)
+STATE_VERSION = 3  # 1: seasonal Poisson (before issue 14); 2: multi-scale without episodes
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,7 @@ class Settings:
     warmup: int = 60  # buckets of history before the detector may fire
     min_share_volume: int = 20  # mentions needed before the negative share means anything
     min_share_lift: float = 0.15  # share must also rise this much above its baseline
+    share_warmup: int = 200  # mentions averaged into the share baseline before it is tested
     # Reach is a weighted count: one complaint from a 500k account weighs 7, so without
     # this a single post would be "news"; several negative posts are needed.
     min_reach_mentions: int = 3
@@ -133,6 +134,8 @@ class Detector:
     seen: int = 0
     series: dict[str, CountDetector] = field(default_factory=dict)
     share: float | None = None
+    share_seen: int = 0  # mentions the share baseline has started from (to share_warmup)
+    share_neg: int = 0
     share_window: list[tuple[int, int]] = field(default_factory=list)
     terms: TermTracker = field(default_factory=TermTracker)
     last: dict[str, float] = field(default_factory=dict, compare=False)
@@ -177,9 +180,13 @@ class Detector:
         s = self.settings
         neg = sum(n for n, _ in self.share_window)
         total = sum(t for _, t in self.share_window)
-        if self.share is None:
-            if total:
-                self.share = neg / total
+        if self.share is None or self.share_seen < s.share_warmup:
+            # the baseline share starts as the mean of the first share_warmup mentions:
+            # one minute's share (often 0) would make the first complaints "news"
+            self.share_seen += bucket.mentions
+            self.share_neg += bucket.negative
+            if self.share_seen:
+                self.share = self.share_neg / self.share_seen
             return []
         p0 = min(max(self.share, 0.02), 0.98)
         surprise = surprise_of(binomial_tail(neg, total, p0)) if total else 0.0
@@ -197,6 +204,7 @@ class Detector:
     def to_state(self) -> dict:
         """JSON-safe state so a restarted pipeline resumes with its learned baseline."""
         return {"version": STATE_VERSION, "seen": self.seen, "share": self.share,
+                "share_seen": self.share_seen, "share_neg": self.share_neg,
                 "share_window": self.share_window,
                 "series": {k: v.to_state() for k, v in self.series.items()},
                 "terms": asdict(self.terms)}
@@ -213,6 +221,7 @@ class Detector:
             raise ValueError(f"detector state version {state.get('version', 1)!r} is not "
                              f"{STATE_VERSION}")
         d.seen, d.share = state["seen"], state["share"]
+        d.share_seen, d.share_neg = state["share_seen"], state["share_neg"]
         d.share_window = [tuple(x) for x in state["share_window"]]
         d.series = {k: d.settings.count_detector(v) for k, v in state["series"].items()}
         t = state["terms"]

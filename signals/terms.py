@@ -5,13 +5,15 @@ three letters or more, hashtags, @handles and numbers of three digits or more li
 English and French stop words dropped, French elisions like l'/d'/qu' stripped).
 `TermTracker` keeps, per term, a slowly decaying rate of mentions containing it, and tests
 the share of mentions that contain it over a recent window against that rate (binomial
-tail). Sharing by volume means a plain volume spike, in which every word grows together,
+tail), each term at the bar raised by log10 of the number of terms tested in that bucket
+(a Bonferroni correction: a bucket tests every term seen often enough, not one). Sharing by volume means a plain volume spike, in which every word grows together,
 is not news here (the volume detector already says it); "panne", "leak", "hacked" or a
 product name going from rare to common is.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -78,9 +80,12 @@ class TermTracker:
             counts: Counter = Counter()
             for d in self.window:
                 counts.update(d)
-            for term, k in counts.items():
-                if k < min_count:
-                    continue
+            tested = [(term, k) for term, k in counts.items() if k >= min_count]
+            # Every term common enough is a test of its own: the more of them a bucket
+            # holds (hundreds at 20,000 posts a day, a handful at 20), the higher the bar,
+            # or a busy brand's chatter would supply a "new word" every few days.
+            fire_at += math.log10(max(len(tested), 1))
+            for term, k in tested:
                 share = min(max(self._rate(term, index, alpha) / self.volume if self.volume else 0.0,
                                 floor), 0.98)
                 if k / n < lift * share:

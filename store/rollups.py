@@ -1,12 +1,16 @@
-"""Per-minute roll-ups of scored mentions (``mention_minutes``), read by the dashboard so a
-refresh sums a few hundred rows instead of grouping every raw mention of the window.
+"""Per-minute roll-ups of scored mentions (``mention_minutes``), read by the dashboard and
+the detector, so a refresh or a detection run sums a few hundred rows instead of grouping
+every raw mention of the window.
 
 Written by the database itself: triggers on ``scores`` (migration 0009) add each score to
 its minute, source, label, language, crisis type and rumour flag in the transaction that
 writes the score, and take it away again when a score is updated or deleted. So the roll-up
 equals a raw count after any writer (the scoring stage, several of them side by side, a
 repair, a test), a rolled-back or killed transaction counts nothing, and a restart cannot
-count twice (a mention has one score: the scores' primary key).
+count twice (a mention has one score: the scores' primary key). Each row also sums the
+reach weight of its mentions (migration 0014: ``1 + log2(1 + followers / 10000)``,
+``signals.detectors.reach_weight``, which the store may not import; a test holds the two
+equal).
 
 Minute alignment: ``label_counts`` answers for any [start, end); the whole minutes inside
 come from the roll-up, the partial minutes at either edge from the raw rows (at most two
@@ -43,6 +47,23 @@ def per_minute(session: Session, start: datetime, end: datetime) -> list[tuple]:
                func.sum(case((mm.rumour, mm.mentions), else_=0)))
         .where(mm.minute >= start, mm.minute < end)
         .group_by(mm.minute, mm.label))]
+
+
+def detector_minutes(session: Session, start: datetime, end: datetime) -> dict[datetime, tuple]:
+    """{minute: (mentions, negative, rumours, negative reach)} for the whole minutes in
+    [start, end), from the roll-up: the detector's series (``signals.detect.buckets``).
+    The reach is the summed reach weight of the negative mentions; minutes with nothing
+    scored are absent."""
+    mm = MentionMinuteRow
+    negative = mm.label == "negative"
+    return {minute: (int(n), int(neg), int(rumours), float(reach))
+            for minute, n, neg, rumours, reach in session.execute(
+                select(mm.minute, func.sum(mm.mentions),
+                       func.sum(case((negative, mm.mentions), else_=0)),
+                       func.sum(case((mm.rumour, mm.mentions), else_=0)),
+                       func.sum(case((negative, mm.reach), else_=0.0)))
+                .where(mm.minute >= start, mm.minute < end)
+                .group_by(mm.minute))}
 
 
 def label_counts(session: Session, start: datetime, end: datetime) -> Counter:

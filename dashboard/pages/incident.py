@@ -10,10 +10,12 @@ from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
-from dashboard import actions, data, i18n, status_admin_data
+from dashboard import actions, data, i18n, status_admin_data, stored_texts
 from dashboard import components as ui
 from dashboard.context import current
 from dashboard.i18n import N_, _
+from responders.incidents import fact_word
+from responders.wording import Localized
 
 dash.register_page(__name__, path="/incident", name=N_("Incident"), order=2)
 callback = ui.Callbacks()  # registered on the app by create_app
@@ -94,47 +96,118 @@ def _suggested(playbook_facts, lang: str = "en") -> dict:
     return s.get("facts") or s.get("en") or s
 
 
+def _fact_field(name: str, label: str, lang: str, value: str, placeholder: str):
+    """One fact in one language: English facts are `incident-fact-<name>`, French ones
+    `incident-fr-<name>` (empty French = the English is used)."""
+    prefix = "incident-fact" if lang == "en" else "incident-fr"
+    return html.Div([
+        html.Label(_(label) if lang == "en" else _("{label} (French)").format(label=_(label)),
+                   htmlFor=f"{prefix}-{name}"),
+        dcc.Textarea(id=f"{prefix}-{name}", value=value, rows=2, className="input wide",
+                     placeholder=placeholder),
+        html.Div(id=f"{prefix}-{name}-note", className="fact-note") if name == "unknown"
+        else None,
+    ], className=f"field fact-{lang}")
+
+
 def _facts_form(inc: dict, playbook_facts):
-    facts, fr = inc["facts"], inc["translations"].get("fr", {})
-    hint, hint_fr = _suggested(playbook_facts), _suggested(playbook_facts, "fr")
-    rows = []
+    """Both languages' facts side by side, the reader's language first: a French reader
+    never has to unfold anything to see or write the French."""
+    values = {"en": inc["facts"], "fr": inc["translations"].get("fr", {})}
+    hints = {"en": _suggested(playbook_facts), "fr": _suggested(playbook_facts, "fr")}
+    langs = ("fr", "en") if i18n.current_lang() == "fr" else ("en", "fr")
+    cells = [html.Div(ui.lang_label(lang), className=f"lang-h lang-h-{lang}") for lang in langs]
     for name, label, placeholder in TEXT_FACTS:
-        rows.append(html.Div([
-            html.Label(_(label), htmlFor=f"incident-fact-{name}"),
-            dcc.Textarea(id=f"incident-fact-{name}", value=facts[name], rows=2,
-                         className="input wide",
-                         placeholder=(hint.get(name) if isinstance(hint.get(name), str)
-                                      else None) or _(placeholder)),
-        ], className="field"))
-    eta = i18n.hhmm(facts["eta"]) if facts["eta"] else ""
-    rows.append(html.Div([
-        html.Label(_("ETA ({zone})").format(zone=i18n.zone_abbreviation(facts["eta"]
-                                                                        or inc["declared_at"])),
-                   htmlFor="incident-fact-eta"),
-        dcc.Input(id="incident-fact-eta", value=eta, type="text", className="input short",
-                  placeholder=_("14:30 or 45")),
-        html.Span(_(" a time (HH:MM) or minutes from now; empty = not known yet. "
-                    "An ETA you are not sure of does more harm than none."), className="muted"),
-    ], className="field"))
-    french = [html.Div([
-        html.Label(_("{label} (French)").format(label=_(label)), htmlFor=f"incident-fr-{name}"),
-        dcc.Textarea(id=f"incident-fr-{name}", value=fr.get(name) or "", rows=2,
-                     className="input wide",
-                     placeholder=hint_fr.get(name) or ("vide = la version anglaise est utilisée"
-                                                       if name != "cause"
-                                                       else "vide = cause pas encore connue")),
-    ], className="field") for name, label, _hint in TEXT_FACTS]
+        for lang in langs:
+            cells.append(_fact_field(name, label, lang, values[lang].get(name) or "",
+                                     fact_placeholder(name, lang, hints[lang],
+                                                      values[lang].get("cause"),
+                                                      _(placeholder))))
+    eta = i18n.hhmm(inc["facts"]["eta"]) if inc["facts"]["eta"] else ""
     return html.Section([
         html.H2(_("Facts")),
         html.P(_("Every message is written from these. Say what we know, what we don't, and "
-                 "what we are doing."), className="muted"),
-        *rows,
-        html.Details([html.Summary(_("French translations (for French messages)")), *french],
-                     className="french"),
+                 "what we are doing. An empty French fact uses the English one."),
+               className="muted"),
+        html.Div(cells, className="facts-grid"),
+        html.Div([
+            html.Label(_("ETA ({zone})").format(zone=i18n.zone_abbreviation(
+                inc["facts"]["eta"] or inc["declared_at"])), htmlFor="incident-fact-eta"),
+            dcc.Input(id="incident-fact-eta", value=eta, type="text", className="input short",
+                      placeholder=_("14:30 or 45")),
+            html.Span(_(" a time (HH:MM) or minutes from now; empty = not known yet. "
+                        "An ETA you are not sure of does more harm than none."),
+                      className="muted"),
+        ], className="field"),
         html.Div([html.Button(_("Save facts"), id="incident-facts-save",
                               className="btn primary"),
                   html.Span(id="incident-facts-msg")], className="buttons"),
     ], className="panel facts")
+
+
+# --- the cause and what is still unknown ----------------------------------------------------
+
+# "the cause" as people write it in "what we do not know yet", per language.
+CAUSE_WORDS = {"en": re.compile(r"\b(?:cause|why)\b", re.IGNORECASE),
+               "fr": re.compile(r"\b(?:cause|origine|pourquoi)\b", re.IGNORECASE)}
+
+
+def has_text(value: str | None) -> bool:
+    """A fact is filled in when it holds a letter or digit: "A bad change.  " is, ".  " and
+    blanks are not."""
+    return bool(re.search(r"\w", value or ""))
+
+
+def names_cause(unknown: str | None, lang: str) -> bool:
+    """Whether "what we do not know yet" still speaks of the cause (or why)."""
+    return bool(CAUSE_WORDS.get(lang, CAUSE_WORDS["en"]).search(unknown or ""))
+
+
+def fact_placeholder(name: str, lang: str, hint: dict, cause: str | None,
+                     default: str) -> str:
+    """The grey example in a fact's box: the playbook's suggestion, else `default`; for
+    "what we do not know yet" once the cause is filled in, an example that no longer names
+    it (the suggestion written before the cause was found would contradict it)."""
+    suggestion = hint.get(name) if isinstance(hint.get(name), str) else None
+    if name == "unknown" and has_text(cause):
+        if suggestion and not names_cause(suggestion, lang):
+            return suggestion
+        return _("e.g. how long the repair will take") if lang == "en" \
+            else "ex. la durée de la réparation"
+    if suggestion:
+        return suggestion
+    if lang == "fr":
+        return "vide = cause pas encore connue" if name == "cause" \
+            else "vide = la version anglaise est utilisée"
+    return default
+
+
+def unknown_note(cause: str | None, unknown: str | None, lang: str) -> str | None:
+    """A warning under "what we do not know yet" when it still names the cause although
+    the cause is filled in: messages would say both."""
+    if has_text(cause) and names_cause(unknown, lang):
+        return _("The cause is filled in, but this still says it is unknown: say what is "
+                 "still unknown now.")
+    return None
+
+
+@callback(
+    Output("incident-fact-unknown", "placeholder"),
+    Output("incident-fact-unknown-note", "children"),
+    Output("incident-fr-unknown", "placeholder"), Output("incident-fr-unknown-note", "children"),
+    Input("incident-fact-cause", "value"), Input("incident-fact-unknown", "value"),
+    Input("incident-fr-cause", "value"), Input("incident-fr-unknown", "value"),
+)
+def follow_cause(cause, unknown, cause_fr, unknown_fr):
+    """As the cause is typed (in either language), "what we do not know yet" stops
+    suggesting the cause, and says so when its text still names it."""
+    hints = {"en": _suggested(current().playbook_facts),
+             "fr": _suggested(current().playbook_facts, "fr")}
+    default = _({n: h for n, _label, h in TEXT_FACTS}["unknown"])
+    return (fact_placeholder("unknown", "en", hints["en"], cause, default),
+            unknown_note(cause, unknown, "en"),
+            fact_placeholder("unknown", "fr", hints["fr"], cause_fr, default),
+            unknown_note(cause_fr, unknown_fr, "fr"))
 
 
 COMPONENT_STATES = (("operational", N_("Operational")),
@@ -183,8 +256,12 @@ def save_components(n, states, ids, incident_id, version):
         changed = actions.set_incident_components(current(), current_user, incident_id, wanted)
     except actions.ActionError as exc:
         return ui.notice(str(exc), "error"), no_update
-    return (ui.notice(_("Status page updated: {changes}").format(changes=", ".join(changed))
-                      if changed else _("Nothing changed."), "ok"), (version or 0) + 1)
+    with current().store.session() as session:  # the components by name, in the reader's language
+        names = {c["key"]: Localized(c["names"], c["key"])
+                 for c in status_admin_data.components(session, current().clock())}
+    return (ui.notice(_("Status page updated: {changes}").format(
+                changes=stored_texts.listed(names.get(k, k) for k in changed))
+            if changed else _("Nothing changed."), "ok"), (version or 0) + 1)
 
 
 def _roles_form(inc: dict):
@@ -246,7 +323,9 @@ def render_timeline(events: list[dict]):
         html.Li([html.Span(ui.hhmm(e["at"]), className="t-at", title=ui.zoned(e["at"])),
                  html.Span(_(TIMELINE_KINDS[e["kind"]]) if e["kind"] in TIMELINE_KINDS
                            else e["kind"], className=f"t-kind t-{e['kind']}"),
-                 html.Span(e["detail"], className="t-detail"),
+                 # t-said: in the reader's language (stored with its key); t-detail: a
+                 # row from before the keys, shown as stored
+                 html.Span(e["detail"], className="t-said" if e.get("said") else "t-detail"),
                  html.Span(e["actor"], className="t-actor")], className="t-item")
         for e in events
     ], className="timeline")
@@ -340,7 +419,7 @@ def save_facts(n, *values):
     if not changed:
         return ui.notice(_("Nothing changed."), "info"), no_update
     return (ui.notice(_("Saved ({changes}). Drafts rewritten from the new facts.").format(
-        changes=", ".join(changed)), "ok"), (version or 0) + 1)
+        changes=stored_texts.listed(fact_word(c) for c in changed)), "ok"), (version or 0) + 1)
 
 
 @callback(

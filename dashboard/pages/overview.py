@@ -23,7 +23,11 @@ dash.register_page(__name__, path="/", name=N_("Overview"), order=0)
 callback = ui.Callbacks()  # registered on the app by create_app
 
 REFRESH_MS = 3000
-CHART_SPAN = timedelta(hours=3)
+CHART_SPAN = timedelta(hours=3)  # the longest the chart looks back
+# While something is under way the chart opens this long before it began (or an hour back,
+# whichever is earlier): enough calm to see the break, the crisis the widest part.
+CHART_LEAD = timedelta(minutes=40)
+CHART_MIN_SPAN = timedelta(hours=1)
 ALERT_TO_INCIDENT_SEVERITY = {"warning": "minor", "major": "major", "critical": "critical"}
 
 
@@ -232,6 +236,16 @@ def render_incident(inc: dict | None, now):
 
 # --- callbacks ---------------------------------------------------------------------------
 
+def chart_start(crisis_start, now):
+    """Where the activity chart begins: the last CHART_SPAN when all is calm; while a
+    situation is under way (`crisis_start`, from `data.kpis`), CHART_LEAD before it began or
+    CHART_MIN_SPAN back, whichever is earlier, never more than CHART_SPAN: the crisis gets
+    the room, not the calm hours before it."""
+    if crisis_start is None:
+        return now - CHART_SPAN
+    return max(now - CHART_SPAN, min(now - CHART_MIN_SPAN, crisis_start - CHART_LEAD))
+
+
 def _can_edit() -> bool:
     return current_user.is_authenticated and current_user.role in ("editor", "approver",
                                                                      "admin")
@@ -248,9 +262,11 @@ def refresh(_n, _version, drawn):
     now = ctx.clock()
     with ctx.store.session() as session:
         k = data.kpis(session, now)
-        df = data.activity(session, now - CHART_SPAN, now)
-        markers = data.alert_markers(session, now - CHART_SPAN, now)
-        alerts = data.open_alerts(session)
+        start = chart_start(k["crisis_start"], now)
+        df = data.activity(session, start, now)
+        markers = data.alert_markers(session, start, now)
+        # The alert states the same "normal" negative share as the figure above it.
+        alerts = data.open_alerts(session, normal_share=k["negative_share_normal"])
         inc = data.incident(session, now)
     alerts_part = [html.H2(_("Alerts")),
                    html.Div(render_alerts(alerts, now, _can_edit()), id="overview-alerts")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dash
 import plotly.graph_objects as go
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 from flask_login import current_user
 
 from dashboard import components as ui
@@ -38,7 +38,7 @@ def layout(**_query):
                 dcc.Dropdown(id="rumours-claim", placeholder=_("choose a claim"),
                              clearable=False),
                 dcc.Graph(id="rumours-volume", config={"displayModeBar": False},
-                          style={"height": "260px"}),
+                          style=HIDDEN),
                 html.Div(id="rumours-statement"),
                 html.Label(_("Answered by (a published status-page update)"),
                            className="small-h"),
@@ -79,7 +79,12 @@ def render_list(rows: list[dict]):
 
 
 def volume_figure(volume: dict) -> go.Figure:
+    """The claim's mentions per 10 minutes, purple before its statement and grey after, a
+    dashed line at the statement. The empty buckets before the claim first appeared are
+    left out (one kept), so the claim fills the chart instead of its right edge."""
     buckets = volume["buckets"]
+    first = next((i for i, b in enumerate(buckets) if b["count"]), 0)
+    buckets = buckets[max(0, first - 1):]
     zone = i18n.current_zone()
     fig = go.Figure(go.Bar(
         x=[i18n.naive_local(b["start"], zone) for b in buckets],
@@ -91,18 +96,39 @@ def volume_figure(volume: dict) -> go.Figure:
                       line_color="#0f172a")
     fig.update_layout(margin={"l": 30, "r": 10, "t": 10, "b": 40}, height=240,
                       plot_bgcolor="white", paper_bgcolor="white", bargap=0.1,
-                      yaxis_title=_("per 10 min"),
+                      yaxis_title=_("per 10 min"), xaxis_tickformat="%H:%M",
                       xaxis_title=figures.time_axis_title(
                           buckets[0]["start"] if buckets else None, zone))
     return fig
 
 
+HIDDEN = {"display": "none"}
+SHOWN = {"height": "260px"}
+
+
+def no_claim(message: str | None = None, kind: str = "empty"):
+    """The side panel with no claim to chart: the graph hidden (never an empty grey grid)
+    and a sentence in its place."""
+    text = message or _("No rumour yet. When mentions repeat a claim, its volume shows here.")
+    return go.Figure(), HIDDEN, html.Div(text, className=f"empty rumours-empty {kind}"), None
+
+
+def chosen_claim(current_value, rows: list[dict]):
+    """The claim the side panel shows: the one chosen if it still exists, else the loudest
+    (`rows` come loudest first), so the chart is useful before any click."""
+    ids = [r["id"] for r in rows]
+    if current_value in ids:
+        return current_value
+    return ids[0] if ids else None
+
+
 @callback(
     Output("rumours-list", "children"), Output("rumours-claim", "options"),
-    Output("rumours-post", "options"),
+    Output("rumours-post", "options"), Output("rumours-claim", "value"),
     Input("rumours-tick", "n_intervals"), Input("rumours-flash", "children"),
+    State("rumours-claim", "value"),
 )
-def refresh(_n, _flash):
+def refresh(_n, _flash, claim_id):
     ctx = current()
     now = ctx.clock()
     with ctx.store.session() as session:
@@ -110,23 +136,24 @@ def refresh(_n, _flash):
         posts = rumour_data.statement_options(session)
     options = [{"label": f"#{r['id']} · {r['mentions']} · {r['text'][:60]}", "value": r["id"]}
                for r in rows]
-    return render_list(rows), options, posts
+    chosen = chosen_claim(claim_id, rows)
+    return render_list(rows), options, posts, no_update if chosen == claim_id else chosen
 
 
 @callback(
-    Output("rumours-volume", "figure"), Output("rumours-statement", "children"),
-    Output("rumours-mentions", "children"),
+    Output("rumours-volume", "figure"), Output("rumours-volume", "style"),
+    Output("rumours-statement", "children"), Output("rumours-mentions", "children"),
     Input("rumours-claim", "value"), Input("rumours-tick", "n_intervals"),
     Input("rumours-flash", "children"),
 )
 def show_claim(claim_id, _n, _flash):
     if claim_id is None:
-        return go.Figure(), None, None
+        return no_claim()
     ctx = current()
     with ctx.store.session() as session:
         detail = rumour_data.claim_detail(session, claim_id, ctx.clock())
     if detail is None:
-        return go.Figure(), ui.notice(_("That claim no longer exists."), "error"), None
+        return no_claim(_("That claim no longer exists."), "notice-error")
     statement = (html.Div([_("Answered by "), html.A(detail["statement_url"],
                                                   href=detail["statement_url"],
                                                   target="_blank", rel="noopener noreferrer"),
@@ -135,7 +162,7 @@ def show_claim(claim_id, _n, _flash):
                  if detail["statement_url"] else html.Div(_("Not answered yet."),
                                                           className="muted"))
     quotes = [ui.mention_quote(m) for m in detail["mentions"][:8]]
-    return volume_figure(detail["volume"]), statement, html.Div(quotes)
+    return volume_figure(detail["volume"]), SHOWN, statement, html.Div(quotes)
 
 
 @callback(
@@ -150,7 +177,7 @@ def link(_clicks, claim_id, post_id):
     ctx = current()
     now = ctx.clock()
     try:
-        require(current_user, EDITOR_ROLES, "link a statement")
+        require(current_user, EDITOR_ROLES, N_("link a statement"))
         with ctx.store.session() as session:
             claim = session.get(RumourClaimRow, claim_id)
             post = session.get(StatusPostRow, post_id)

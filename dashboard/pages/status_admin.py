@@ -17,6 +17,7 @@ from dashboard import components as ui
 from dashboard.context import current
 from dashboard.i18n import N_, _
 from responders.statusboard import STATES
+from responders.wording import Localized
 
 # "/statuspage" (what people type) redirects here: dashboard.app.ADMIN_REDIRECTS.
 dash.register_page(__name__, path="/statuspage-admin", name=N_("Status page admin"), order=5)
@@ -216,8 +217,9 @@ def set_state(clicks, button_ids, values, value_ids, tie):
     except actions.ActionError as exc:
         return ui.notice(str(exc), "error")
     with ctx.store.session() as session:
-        name = {c["key"]: c["name"] for c in status_admin_data.components(session, ctx.clock())
-                }.get(key, key)
+        # the component's name in the reader's language (the issue 20 flash said "sync")
+        name = {c["key"]: Localized(c["names"], c["name"]).in_lang(i18n.current_lang())
+                for c in status_admin_data.components(session, ctx.clock())}.get(key, key)
     if not changed:
         return ui.notice(_("{component} is already shown as {state}.").format(
             component=name, state=_state(state)), "info")

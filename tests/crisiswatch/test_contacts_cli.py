@@ -121,7 +121,7 @@ def test_regulator_clock_from_the_command_line(tmp_path, monkeypatch, capsys):
                    f"our {item}")[0] == 0
     code, out, _ = run(capsys, tmp_path, monkeypatch, "regulator", "notice", "--incident", "1",
                        "--lang", "fr")
-    assert code == 0 and "Ce qui s'est passé : our nature" in out
+    assert code == 0 and "Ce qui s'est passé\u00a0: our nature" in out  # French typography
     code, out, _ = run(capsys, tmp_path, monkeypatch, "regulator", "notified", "--incident", "1",
                        "--json")
     assert code == 0 and json.loads(out)["state"] == "notified"

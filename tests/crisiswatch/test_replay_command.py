@@ -69,6 +69,9 @@ def test_replay_alerts_on_the_outage_and_never_on_the_brands_own_replies(store, 
     assert result["mentions"] == result["scored"] == 264
     assert result["alerts_before_onset"] == 0, result["alert_list"]
     assert 0 <= result["first_alert_after_onset_s"] <= 30 * 60
+    # one alert: the day window still holds the 45 posts for a day, but a crisis already
+    # raised is not raised again on its tail (it warned again 12 and 22 hours later)
+    assert result["alerts"] == 1, result["alert_list"]
     first = result["alert_list"][0]
     assert first["opened_at"].endswith("Z") and "mentions" in first["kinds"]
     assert result["stage_errors"] == {}

@@ -69,11 +69,48 @@ def test_page_renders_rows_and_alert_as_text(healthy_and_not):
     page = sys.modules[entry["module"]]
 
     with app.server.test_request_context("/"):
-        table, alert, empty = page.refresh(1)
+        table, alerts, empty, stages = page.refresh(1)
     assert empty == ""
     by = {r["source"]: r for r in table}
     assert by["x"]["state"] == "stopped" and by["x"]["lag"] == "60 min"
     assert by["rss"]["last_success"].startswith("10:28")
+    [alert] = alerts  # no stage has reported: no stage alarm
     text = str(alert)
     assert "1 source(s) stopped" in text and "<script>alert(1)</script>" in text  # a string child
     assert alert.role == "alert"
+    assert stages == []
+
+
+def test_pipeline_stages_as_the_workers_reported_them(store):
+    """A stage failing in a worker is shown (and alarmed) by any web process: the table
+    is the store's, not a process's memory."""
+    from dashboard.app import create_app
+    from dashboard.context import DashboardContext
+    from responders.drafts import Brand
+    from responders.stage_health import record as record_stage
+    from responders.templates import TemplateLibrary
+
+    record_stage(store, "collect", NOW - timedelta(minutes=1))
+    record_stage(store, "score", NOW - timedelta(minutes=4), "RuntimeError: model file missing")
+    record_stage(store, "score", NOW - timedelta(minutes=2), "RuntimeError: model file missing")
+    record_stage(store, "detect", NOW - timedelta(minutes=40))
+    app = create_app(DashboardContext(store=store, clock=lambda: NOW, library=TemplateLibrary(),
+                                      brand=Brand(), secret_key="k",
+                                      stages=("collect", "score", "detect", "publish")))
+    import sys
+
+    import dash
+
+    entry = next(p for p in dash.page_registry.values() if p["path"] == "/sources")
+    page = sys.modules[entry["module"]]
+    with app.server.test_request_context("/"):
+        _table, alerts, _empty, stages = page.refresh(1)
+    by = {r["stage"]: r for r in stages}
+    assert [r["stage"] for r in stages] == ["Collecting", "Scoring", "Detection", "Publishing"]
+    assert by["Collecting"]["state"] == "ok"
+    assert by["Scoring"]["state"] == "failing"
+    assert "2 time(s) in a row" in by["Scoring"]["failing"]
+    assert by["Scoring"]["last_error"] == "RuntimeError: model file missing"
+    assert by["Detection"]["state"] == "stalled" and by["Publishing"]["state"] == "never run"
+    text = str(alerts)
+    assert "2 pipeline stage(s) need attention" in text and "model file missing" in text

@@ -5,6 +5,10 @@ redirect and the header's phase right after declaring.
 
 The shell's 3 s tick is switched off here (REFRESH_MS = 10 min), so anything the header
 shows after a click came from navigation or the incident-change signal, not the interval.
+What other layers store (timeline entries, stale reasons) and the refusals and flashes of
+actions are French too: `.t-said` timeline entries are checked like any label, only rows
+from before their key (`.t-detail`) count as data.
+
 Screenshots: tests/artifacts/i18n-*.png."""
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from crisiswatch.playbook import PLAYBOOK
 from dashboard import app as shell
 from dashboard import i18n
 from dashboard.auth import add_user
+from dashboard.components import PHASE_LABELS
 from dashboard.context import DashboardContext
 from dashboard.preferences import set_preferences
+from responders import incidents
 from responders.drafts import Brand
 from responders.templates import TemplateLibrary
-from store.models import IncidentRow, UserRow
+from store.models import DraftRow, IncidentRow, UserRow
 from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, drilled, log_in, nav_to
 from tests.support.browser import require_browser as _require_browser
 
@@ -244,3 +250,69 @@ def test_switching_language_and_zone_from_the_user_menu(server, browser):
         assert (row.lang, row.timezone) == ("fr", "Europe/Paris")
         row.lang, row.timezone = "en", "UTC"  # as the other tests expect
     page.context.close()
+
+
+def french_problems(page, where: str, titles: list[str]) -> list[str]:
+    return [f"{where}: English on a French screen: {text!r}"
+            for text in untranslated(page.evaluate(VISIBLE_TEXT, DATA), english_patterns(),
+                                     titles)]
+
+
+def test_stored_texts_refusals_and_flashes_are_french(server, browser):
+    """What other layers wrote, in French (issue 20): the incident timeline after a phase
+    change (`.t-said`: stored with its key), the phase change's flash, a refused action's
+    error (an ETA that is no time), a saved-facts flash naming the facts, and the approvals
+    queue with a stale draft and its reason."""
+    store, now = server["store"], server["now"]
+    with store.session() as s:
+        incident = s.execute(select(IncidentRow).where(IncidentRow.phase.in_(
+            ("investigating", "identified", "fixing", "monitoring")))
+            .order_by(IncidentRow.id.desc())).scalars().first()
+        if incident is None:  # this test alone (the header test declares one otherwise)
+            incident = incidents.declare(s, title="Connexion impossible", crisis_type="outage",
+                                         severity="major", actor="camille", now=now)
+        titles = [t for (t,) in s.execute(select(IncidentRow.title))]
+        before = incident.phase
+    page = log_in(browser, server["url"], "camille", "camille-pw")
+    page.goto(server["url"] + "/incident")
+    settle(page)
+    page.locator("#incident-phase button.phase-btn").first.click()
+    page.locator("#incident-flash .notice-ok").wait_for()
+    assert page.locator("#incident-flash").inner_text().startswith("Phase désormais")
+    said = page.locator("#incident-timeline .t-said", has_text=" -> ").first
+    said.wait_for()
+    assert said.inner_text().startswith(i18n.translate(PHASE_LABELS[before], "fr") + " -> ")
+    problems = french_problems(page, "/incident after a phase change", titles)
+
+    page.fill("#incident-fact-eta", "bientôt")
+    page.click("#incident-facts-save")
+    refused = page.locator("#incident-facts-msg .notice-error")
+    refused.wait_for()
+    assert refused.inner_text().startswith("Heure de rétablissement 'bientôt' : écrivez")
+    problems += french_problems(page, "/incident, a refused save", titles)
+
+    page.fill("#incident-fact-eta", "")
+    page.fill("#incident-fr-impact", "Connexion impossible pour une partie des clients.")
+    page.click("#incident-facts-save")
+    saved = page.locator("#incident-facts-msg .notice-ok")
+    saved.wait_for()
+    assert saved.inner_text().startswith("Enregistré (impact (français)")
+    problems += french_problems(page, "/incident, the saved-facts flash", titles)
+    page.screenshot(path=str(ARTIFACTS / "i18n-fr-incident-stored-texts.png"))
+
+    with store.session() as s:  # a human's draft from before the phase change: stale
+        incident = s.get(IncidentRow, incident.id)
+        s.add(DraftRow(incident_id=incident.id, kind="status", audience="customers",
+                       channel="statuspage", lang="fr", phase=before, body="Nous enquêtons.",
+                       template="manual", author="camille", status="draft", created_at=now,
+                       updated_at=now, incident_version=(incident.version or 1) - 1))
+    page.goto(server["url"] + "/approvals")
+    settle(page)
+    stale = page.get_by_text(re.compile(r"^Validation et envoi impossibles : ce brouillon est "
+                                        r"périmé : rédigé pendant la phase"))
+    stale.first.wait_for()
+    stale.first.scroll_into_view_if_needed()
+    problems += french_problems(page, "/approvals with a stale draft", titles)
+    page.screenshot(path=str(ARTIFACTS / "i18n-fr-approvals-stale.png"))
+    page.context.close()
+    assert not problems, "\n".join(problems)

@@ -105,7 +105,7 @@ def test_schedule_maintenance_checks_role_input_and_audits(ctx, store):
            ({"components": ["sync", "moon"]}, "Unknown components: moon"),
            ({"texts": {"en": {"title": " ", "body": ""}}}, "Write the announcement"),
            ({"texts": {"en": TEXTS["en"], "fr": {"title": "", "body": "texte"}}},
-            "The fr announcement needs a title")]
+            "The French announcement needs a title")]
     for change, message in bad:
         with pytest.raises(ActionError, match=message):
             actions.schedule_maintenance(ctx, eve, **{**ok, **change})

@@ -292,3 +292,23 @@ def test_a_late_answer_from_the_primary_wins_over_the_escalation_being_sent(stor
     assert [m.to for m in email.got] == ["max@example.com"]
     with store.session() as s:
         assert s.get(IncidentRow, incident_id).holder("legal") == "Max"
+
+
+def test_an_sms_yes_takes_the_role_the_sms_paged_for(store):
+    """A cell page by SMS says to reply YES, and the reply (to the number as the gateway
+    writes it) acknowledges that page: the sender holds the role, the page stops."""
+    from responders.broadcasts import sms_reply
+
+    incident_id = declared(store)
+    sms = Inbox()
+    page_cell(store, {"sms": sms, "email": Inbox()}, CONTACTS, CONFIG, T0 + timedelta(minutes=1))
+    to_ana = next(m for m in sms.got if m.to == "+33600000001")
+    assert "Reply YES to take the role." in to_ana.body
+    with store.session() as s:
+        reply = sms_reply(s, [], "+33 6 00 00 00 01", "yes!", T0 + timedelta(minutes=3))
+    assert reply.startswith("Ana, you are the ") and f"#{incident_id}" in reply
+    page = page_of(store, incident_id, "commander")
+    assert (page.state, page.acknowledged_by, page.via) == ("acknowledged", "Ana", "sms")
+    assert page_of(store, incident_id, "legal").state == "paging"  # Lea's page goes on
+    with store.session() as s:  # a second YES: nothing running for this number any more
+        assert sms_reply(s, [], "+33600000001", "YES", T0 + timedelta(minutes=4)) is None

@@ -97,7 +97,9 @@ def test_regulator_clock_72_hours_checklist_and_notice(store):
             set_item(s, clock, item, f"the {item}", actor="dpo", now=T0)
         assert missing(clock) == []
         assert "What happened: the nature" in notice_to_affected(clock)
-        assert "Qui contacter : the contact" in notice_to_affected(clock, "fr")
+        french = notice_to_affected(clock, "fr")
+        assert "Qui contacter\u00a0: the contact" in french  # French typography
+        assert french.startswith("Un incident de sécurité concernant vos données")
         mark_notified(s, clock, actor="dpo", now=T0 + timedelta(hours=30))
         assert state(clock, T0 + timedelta(hours=80)) == "notified"
         assert regulator_due(s, leak) == uk.due_at

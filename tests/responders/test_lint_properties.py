@@ -87,6 +87,13 @@ def test_every_template_file_renders():
     for path in files:
         kind, crisis_type, leaf = path.split("/")
         name, lang, _ = leaf.rsplit(".", 2)
+        if kind == "followup" and name == "affected":  # the art. 34 notice: its four items
+            ctx = {"nature": "a copy of the customer database was taken",
+                   "consequences": "phishing e-mails that use your name",
+                   "measures": "we closed the access and reset every password",
+                   "contact": "dpo@example.com"}
+            assert _render_all(kind, name, crisis_type, lang, ctx).template == path
+            continue
         if kind == "followup":  # a personal letter: its own few fields, no incident context
             ctx = {"name": "Carla Key", "title": "Login outage", "resolved": "2026-12-03 12:00",
                    "facts": {"impact": "logins failed", "actions": "we rolled back"},

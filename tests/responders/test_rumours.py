@@ -221,15 +221,17 @@ def test_rumours_page_renders_and_links(store):
         post_id = s.execute(select(StatusPostRow.id)).scalar_one()
     with app.server.test_request_context("/_dash-update-component"):
         login_user(User(uid, "eve", "editor"))
-        _listing, options, posts = page.refresh(0, None)
+        _listing, options, posts, chosen = page.refresh(0, None, None)
         assert len(options) == 1 and posts[0]["value"] == post_id
         assert "<b>" in posts[0]["label"]  # plain text in a dropdown label, not HTML
         claim_id = options[0]["value"]
-        figure, statement, _quotes = page.show_claim(claim_id, 0, None)
-        assert sum(figure.data[0].y) == 4
+        assert chosen == claim_id  # the loudest claim is shown before any click
+        figure, _style, statement, _quotes = page.show_claim(claim_id, 0, None)
+        bars = figure["data"][0] if isinstance(figure, dict) else figure.data[0]
+        assert sum(bars["y"]) == 4
         flash = page.link(1, claim_id, post_id)
         assert "now cite" in str(flash)
-        _, statement, _ = page.show_claim(claim_id, 0, flash)
+        _, _, statement, _ = page.show_claim(claim_id, 0, flash)
         assert f"#update-{post_id}" in str(statement)
         login_user(User(uid, "vic", "viewer"))
         assert "you need to be" in str(page.link(1, claim_id, post_id))

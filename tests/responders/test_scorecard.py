@@ -150,3 +150,34 @@ def test_scorecard_from_the_store(store):
     assert card["cadence_counts"]["ceo"] == {"due": 1, "on_time": 0}
     assert card["cadence_kept"]["board"] is None
     assert card["warnings_overridden"] == 1
+
+
+def test_languages_that_disagree_for_long_are_contradictions():
+    # customers: English moves to "fixing" at 30 and French follows at 35 (within the
+    # 10-minute grace: not a contradiction); at 60 English says "resolved" and French
+    # still says "fixing" until 85 (25 minutes: one contradiction); the promised times
+    # of the updates at 90 differ until the incident ends at 120 (30 minutes: another).
+    promise = at(150)
+    incident = IncidentPlay("major", declared_at=at(0), resolved_at=at(120), sends={
+        Audience.CUSTOMERS: (
+            Send(at(5), lang="en", phase="investigating"),
+            Send(at(6), lang="fr", phase="investigating"),
+            Send(at(30), lang="en", phase="fixing"),
+            Send(at(35), lang="fr", phase="fixing"),
+            Send(at(60), lang="en", phase="monitoring"),
+            Send(at(85), lang="fr", phase="monitoring"),
+            Send(at(90), promise, lang="en", phase="monitoring"),
+            Send(at(91), promise + timedelta(hours=1), lang="fr", phase="monitoring")),
+        Audience.TEAM: (Send(at(10), lang="en", phase="investigating"),),  # one language
+    })
+    card = score(Play(start=at(0), end=at(200), first_alert=at(0), incidents=(incident,)))
+    assert card["contradictions"] == 2
+    assert card["contradiction_s"] == (25 + 30) * 60  # from 90: French had promised nothing
+
+
+def test_the_bot_and_a_careful_team_contradict_nothing():
+    incident = IncidentPlay("major", declared_at=at(0), sends={Audience.CUSTOMERS: (
+        Send(at(5), lang="en", phase="investigating"),
+        Send(at(5), lang="fr", phase="investigating"))})
+    card = score(Play(start=at(0), end=at(60), incidents=(incident,)))
+    assert (card["contradictions"], card["contradiction_s"]) == (0, 0)

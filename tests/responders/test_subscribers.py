@@ -329,3 +329,74 @@ def test_subscribe_routes_are_rate_limited_per_client(client):
     other = client.post("/status/subscribe", data={"email": "v@example.org", "lang": "en"},
                         environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert other.status_code == 200
+
+
+class FlakyMail:
+    """An email channel down for its first `down` sends (a transient error), or refusing
+    every send for good (`permanent`)."""
+
+    def __init__(self, down: int = 0, permanent: bool = False):
+        self.down, self.permanent, self.got = down, permanent, []
+
+    def send(self, message, now):
+        from responders.channels.base import Delivery
+
+        if self.permanent:
+            raise ChannelError("550 mailbox unavailable", permanent=True)
+        if self.down:
+            self.down -= 1
+            raise ChannelError("connection refused")
+        self.got.append(message)
+        return Delivery(external_id=f"mail-{len(self.got)}")
+
+
+def confirmed(store, address="bo@example.org", lang="en", at=NOW) -> int:
+    with store.session() as s:
+        row = subscribe(s, "email", address, lang, at)
+        row.confirmed_at, row.confirm_sent_at = at, at
+        return row.id
+
+
+def test_a_failed_update_is_retried_with_backoff_and_sent_once(store):
+    confirmed(store)
+    post(store, 1, "en", "We are investigating.", NOW + timedelta(minutes=1))
+    mail = FlakyMail(down=2)
+    at = NOW + timedelta(minutes=2)
+    assert notify(store, {"email": mail}, at) == 0  # down: recorded, owed again in 1 min
+    assert notify(store, {"email": mail}, at + timedelta(seconds=30)) == 0  # not yet due
+    assert notify(store, {"email": mail}, at + timedelta(minutes=1)) == 0  # down again: 2 min
+    assert notify(store, {"email": mail}, at + timedelta(minutes=2)) == 0  # not yet due
+    assert notify(store, {"email": mail}, at + timedelta(minutes=3)) == 1
+    assert notify(store, {"email": mail}, at + timedelta(minutes=30)) == 0
+    assert [m.body.split("\n")[0] for m in mail.got] == ["We are investigating."]
+    with store.session() as s:
+        row = s.execute(select(StatusNotificationRow)).scalar_one()
+        assert (row.ok, row.tries, row.retry_at, row.error) == (True, 3, None, None)
+
+
+def test_a_refused_update_is_not_retried(store):
+    confirmed(store, "gone@example.org")
+    post(store, 1, "en", "We are investigating.", NOW + timedelta(minutes=1))
+    refusing = FlakyMail(permanent=True)
+    assert notify(store, {"email": refusing}, NOW + timedelta(minutes=2)) == 0
+    assert notify(store, {"email": FlakyMail()}, NOW + timedelta(hours=1)) == 0  # never again
+
+
+def test_an_update_replaced_before_its_retry_is_not_sent_late(store):
+    confirmed(store, "late@example.org")
+    mail = FlakyMail(down=1)
+    post(store, 2, "en", "We have found the cause.", NOW + timedelta(minutes=3),
+         phase="identified")
+    assert notify(store, {"email": mail}, NOW + timedelta(minutes=3)) == 0  # down
+    post(store, 3, "en", "A fix is being deployed.", NOW + timedelta(minutes=3, seconds=30),
+         phase="fixing")
+    # when the retry is due the cause update is stale: the fix update goes, the cause does not
+    assert notify(store, {"email": mail}, NOW + timedelta(minutes=5)) == 1
+    assert [m.body.split("\n")[0] for m in mail.got] == ["A fix is being deployed."]
+    with store.session() as s:
+        cause, fix = (s.execute(select(StatusPostRow.id).where(StatusPostRow.draft_id == n))
+                      .scalar_one() for n in (2, 3))
+        stale = s.execute(select(StatusNotificationRow).where(
+            StatusNotificationRow.status_post_id == cause)).scalar_one()
+    assert stale.ok is False and stale.retry_at is None
+    assert f"replaced by status post {fix}" in stale.error

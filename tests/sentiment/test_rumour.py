@@ -10,6 +10,7 @@ import pytest
 from sentiment.lexicons import RUMOUR_FEATURES, rumour_features
 from sentiment.model import LinearHead
 from sentiment.rumour import (
+    NB_CLIP,
     NON_RUMOUR,
     RUMOUR,
     RUMOUR_HEAD_PATH,
@@ -17,6 +18,7 @@ from sentiment.rumour import (
     feature_matrix,
     labels,
     load_rumour_model,
+    ngram_counts,
 )
 from sentiment.scorer import Scorer
 from tests.support.embedded_fixture import embedded_model
@@ -86,7 +88,7 @@ def test_probabilities_apply_no_rule_on_top_of_the_model():
     model = RumourModel()
     texts = ["Nimbus is down, this is unacceptable", "Apparently Nimbus got hacked"]
     emb = np.random.default_rng(0).normal(size=(2, 384)).astype(np.float32)
-    z = feature_matrix(emb, texts) @ model.coef + model.intercept
+    z = model.inputs(emb, texts) @ model.coef + model.intercept
     assert np.allclose(model.probabilities(emb, texts), 1 / (1 + np.exp(-z)), rtol=1e-6)
 
 
@@ -95,6 +97,51 @@ def test_wording_features_are_named_and_read_french_too():
                                                   "piratage, quelqu'un peut confirmer ?")))
     assert f["hedges"] >= 2 and f["question_marks"] == 1 and f["leak_terms"] >= 1
     assert feature_matrix(np.zeros((1, 384)), ["x"]).shape == (1, 384 + len(RUMOUR_FEATURES))
+
+
+def test_committed_head_stacks_a_word_ngram_naive_bayes():
+    model = RumourModel()
+    assert model.nb is not None and model.meta["chosen"]["ngrams"]
+    assert len(model.nb.cols) == len(model.nb.delta) == model.meta["chosen"]["nb_terms"] > 1000
+    x = model.inputs(np.zeros((2, 384), np.float32), ["is it true?", "thanks for the help"])
+    assert x.shape == (2, 384 + len(RUMOUR_FEATURES) + 1)
+    assert np.all(np.abs(x[:, -1]) <= NB_CLIP)
+
+
+def test_naive_bayes_score_is_the_log_odds_of_sklearn_multinomial_nb():
+    from sklearn.naive_bayes import MultinomialNB
+
+    from training.train_rumour import fit_nb
+
+    texts = ["is it true he was shot?", "reportedly shot dead", "police say shot", "lovely day",
+             "thanks for the help", "my order is late", "is it true? unconfirmed", "late again"]
+    y = np.array([1, 1, 1, 0, 0, 0, 1, 0])
+    counts = ngram_counts(texts)
+    nb = fit_nb(counts, y, np.arange(len(texts)))
+    sub = counts[:, nb.cols]
+    ref = MultinomialNB().fit(sub, y).predict_joint_log_proba(sub)
+    assert np.allclose(nb.logodds(counts), np.clip(ref[:, 1] - ref[:, 0], -NB_CLIP, NB_CLIP))
+    assert len(nb.cols) < counts[:, np.unique(counts.indices)].shape[1]  # singletons dropped
+
+
+def test_stacked_naive_bayes_is_cross_fitted_by_event():
+    # each event's NB input comes from an NB that never saw that event: a term only event "a"
+    # uses (with a rumour label) moves its rows' log-odds only in the NB trained with "a"
+    from training.train_rumour import Head
+
+    texts = ["zebra rumour", "zebra rumour", "calm one", "calm one",
+             "other rumour", "other rumour", "calm two", "calm two",
+             "third rumour", "third rumour", "calm three", "calm three"]
+    y = np.array([1, 1, 0, 0] * 3)
+    groups = np.array(["a"] * 4 + ["b"] * 4 + ["c"] * 4)
+    counts = ngram_counts(texts)
+    head = Head(np.zeros((12, 1)), y, groups, 0, "class", counts, np.ones(12, bool))
+    full, z = head.stacked_nb(np.arange(12))
+    # with "a" seen, "zebra" pushes its rows up; cross-fitted, "zebra" is unknown and dropped
+    assert full.logodds(counts[:1])[0] > z[0]
+    without_a = Head(np.zeros((8, 1)), y[4:], groups[4:], 0, "class", counts[4:], np.ones(8, bool))
+    inner = without_a.stacked_nb(np.arange(8))[0]
+    assert np.isclose(inner.logodds(counts[:1])[0], z[0])
 
 
 def test_scorer_embeds_each_distinct_text_once_and_caches_across_calls():
@@ -203,8 +250,8 @@ def test_real_model_flags_hedged_claims_en_fr_and_not_first_hand_reports(tmp_pat
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known false positive of rumour-lr/2 (0.65): the English "
-                   "first-hand outage report with 'apparently' (the French one scores 0.29)")
+@pytest.mark.xfail(strict=True, reason="known false positive of rumour-lr/3 (0.66; rumour-lr/2 0.65): "
+                   "the English first-hand outage report with 'apparently' (the French one 0.32)")
 def test_real_model_known_miss_english_apparently_outage(tmp_path_factory):
     scorer = Scorer(embedded_model(tmp_path_factory))
     [s] = scorer.score(["Apparently the Nimbus app won't load for me again, third time this week"])

@@ -97,7 +97,7 @@ def test_embedded_predicts_clear_sentiment_in_english_and_french(embedded):
     assert [top(p) for p in probs] == ["negative"] * 2 + ["positive"] * 2
     # encoder, its fine-tuning, precision and head are all named on every score
     assert re.fullmatch(
-        r"multilingual-e5-small-q4\.v\d+\+ft\d+-[0-9a-f]{8}\+(int8\.\d+|fp32|bf16)\+lr-head/ft\d+-[0-9a-f]{8}",
+        r"multilingual-e5-small-q4\.v\d+\+ft\d+-[0-9a-f]{8}\+(int8\.\d+|fp32|bf16)\+lr-head/ft\d+-[0-9a-f]{8}\+cues/\d+",
         embedded.name,
     ), embedded.name
     assert embedded.predict([]) == []

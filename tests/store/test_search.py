@@ -117,3 +117,24 @@ def test_reset_rebuilds_the_index_and_the_rollup_triggers(store):
     with store.session() as s:
         assert found(s, "reset") == ["after the reset"]
         assert s.execute(select(func.sum(MentionMinuteRow.mentions))).scalar() == 1
+
+
+def test_a_common_word_under_a_narrow_filter_still_fills_the_page(store, monkeypatch):
+    """SQLite looks among a common word's latest matches only; when the other filters
+    leave less than a page of them, the Mentions page widens the window."""
+    from dashboard import data
+    from store import search
+
+    monkeypatch.setattr(search, "SQLITE_WINDOWS", (4, 40))
+    monkeypatch.setattr(data, "SQLITE_WINDOWS", (4, 40))
+    with store.session() as s:
+        s.execute(insert(MentionRow), [
+            {"source": "reddit" if i % 5 == 0 else "x", "external_id": str(i), "author": "a",
+             "author_followers": 0, "text": f"nimbus post {i}", "lang": "en",
+             "created_at": T0 + timedelta(minutes=i), "collected_at": T0, "metrics": {},
+             "raw": {}} for i in range(30)])
+    with store.session() as s:
+        got = data.mentions(s, search="nimbus", sources=["reddit"], limit=5)
+        newest = data.mentions(s, search="nimbus", limit=3)
+    assert [m["text"] for m in got] == [f"nimbus post {i}" for i in (25, 20, 15, 10, 5)]
+    assert [m["text"] for m in newest] == [f"nimbus post {i}" for i in (29, 28, 27)]
