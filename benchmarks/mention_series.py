@@ -122,7 +122,9 @@ def generate(root: Path, seed: int = 14, files: int = 10) -> list[str]:
     rng = np.random.default_rng(seed)
     (root / "data" / CATEGORY).mkdir(parents=True, exist_ok=True)
     (root / "labels").mkdir(exist_ok=True)
-    shutil.copy(SHARED / "data" / "anomaly" / "profiles.json", root / "profiles.json")
+    profiles = SHARED / "data" / "anomaly" / "profiles.json"  # NAB's costs, for the scorer
+    if profiles.exists():  # without ../shared the series are written, only not scorable here
+        shutil.copy(profiles, root / "profiles.json")
     windows, kinds, keys = {}, {}, []
     for n in range(files):
         base = float(np.exp(rng.uniform(math.log(2), math.log(400))))  # per 5 minutes

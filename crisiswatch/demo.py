@@ -69,7 +69,7 @@ def start_demo(app: App, scenario: str = "outage", speed: float = 20.0, seed: in
         done(n=len(DEMO_USERS))
 
     log(f"Loading the sentiment model (the very first start builds it once into "
-        f"{app.settings.cache_dir}: about 2 to 3 minutes) ...")
+        f"{app.settings.cache_dir}: one to three minutes on 2 cores) ...")
     with step("sentiment model loaded"):
         pipeline, _ = drill_pipeline(app.pipeline, plan)
     with step("replayed {calm} of ordinary chatter: {collected} mentions, {scored} scored",

@@ -168,9 +168,11 @@ def mention_quote(m: dict):
     tags = []
     if label:
         tags.append(html.Span(_(label), className=f"tag tag-{label}"))
-    if rumour_band(m.get("rumour")) in ("likely", "possible"):
-        band = rumour_band(m["rumour"])
-        tags.append(html.Span(_(RUMOUR_TAGS[band]), className=f"tag tag-rumour rumour-{band}",
+    # Evidence calls a post a rumour only at the model's decision threshold: below it the
+    # head says "not a rumour", and a plain complaint tagged "possible rumour" under an
+    # alert reads as hearsay (the Mentions table still shows every band, with the number).
+    if rumour_band(m.get("rumour")) == "likely":
+        tags.append(html.Span(_(RUMOUR_TAGS["likely"]), className="tag tag-rumour rumour-likely",
                               title=rumour_hover(m["rumour"])))
     link = post_link(m)
     return html.Div([

@@ -175,22 +175,31 @@ def test_auto_runs_bf16_only_where_the_cpu_has_it_and_it_measured_faster(embedde
     for built in embedded.encoder.path.parent.iterdir():  # the built encoders, not the verdicts
         if built.is_dir():
             (tmp_path / built.name).symlink_to(built)
-    timed = []
+    # the suite pins int8 (tests/conftest.py); this test is about `auto` itself
+    monkeypatch.delenv(backends.SCORING_BACKEND_ENV, raising=False)
+    warmed = []  # one warm-up per backend and probe; each then timed backends.ROUNDS times
     rates = {"onnx-int8": 100.0, "torch": 150.0}
-    monkeypatch.setattr(backends, "timed", lambda embed, texts: timed.append(embed) or
-                        rates[embed.__self__.backend])
+
+    def warm_timer(embed, texts):
+        warmed.append(embed.__self__.backend)
+        return lambda: rates[embed.__self__.backend]
+
+    monkeypatch.setattr(backends, "warm_timer", warm_timer)
     monkeypatch.setattr(model, "_cpu_has_fast_bf16", lambda: False)
-    assert model.E5Encoder(tmp_path).backend == "onnx-int8" and timed == []  # no contest
+    assert model.E5Encoder(tmp_path).backend == "onnx-int8" and warmed == []  # no contest
 
     monkeypatch.setattr(model, "_cpu_has_fast_bf16", lambda: True)
     chosen = model.EmbeddedSentiment(tmp_path)
-    assert chosen.encoder.identity.endswith("+bf16") and len(timed) == 2
-    assert chosen.topic_encoder().identity.endswith("+bf16")  # the same choice, not re-timed
+    assert chosen.encoder.identity.endswith("+bf16")
+    assert sorted(warmed) == ["onnx-int8", "torch"]  # both warmed once, for the tuned encoder
+    probes = len(warmed)
     assert model.E5Encoder(tmp_path, bf16=False).backend == "onnx-int8"  # asked for: no contest
     rates["torch"] = 50.0
-    assert model.E5Encoder(tmp_path).bf16 and len(timed) == 2  # the kept verdict
+    assert model.E5Encoder(tmp_path).bf16 and len(warmed) == probes  # the kept verdict
     (tmp_path / backends.CHOICE_FILE).unlink()
-    assert model.E5Encoder(tmp_path).backend == "onnx-int8" and len(timed) == 4
+    assert model.E5Encoder(tmp_path).backend == "onnx-int8" and len(warmed) == probes + 2
+    monkeypatch.setenv(backends.SCORING_BACKEND_ENV, "torch-bf16")  # the override wins
+    assert model.E5Encoder(tmp_path).bf16 and len(warmed) == probes + 2
 
 
 @pytest.mark.slow

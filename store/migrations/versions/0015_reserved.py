@@ -1,5 +1,5 @@
-"""reserved for the live count detector (issue 14): no schema change yet
-
+"""Reserved for the live count detector (issue 14); unused: its state stays in the JSON of
+detector_state (migration 0011), so this revision changes nothing.
 Kept in the chain so the migrations after it have a fixed parent.
 
 Revision ID: 0015
