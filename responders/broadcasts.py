@@ -626,7 +626,7 @@ def sms_reply(session: Session, alert_contacts: list[Contact], sender: str, body
 
     YES/OUI/O/Y answers the most recent message that asked this number to confirm and is
     still awaiting it: an alert page (then `responders.alerting.ack_by_sms`), a crisis-cell
-    page (the sender takes the role: `responders.cell_paging.ack_by_sms`) or a broadcast.
+    page (the sender takes the role: `responders.cell_paging.take_role`) or a broadcast.
     "YES 12" names alert #12. STOP opts the contact out of broadcasts."""
     number = normalise_phone(sender) or ""
     digits = number.lstrip("+")
@@ -654,7 +654,8 @@ def sms_reply(session: Session, alert_contacts: list[Contact], sender: str, body
     paged_at = _latest_alert_sms(session, on_call) if on_call is not None else None
     latest = max((at for at in (waiting and waiting[1], paged_at) if at), default=None)
     if cell_page is not None and (latest is None or cell_page[2] >= latest):
-        return cell_paging.ack_by_sms(session, cell_page[0], cell_page[1], lang, now)
+        return cell_paging.take_role(session, cell_page[0], cell_page[1], now=now,
+                                     via="sms", lang=lang)[1]
     if waiting is not None and (paged_at is None or waiting[1] >= paged_at):
         recipient = waiting[0]
         confirm(session, recipient, via="sms", now=now, detail=body.strip()[:64])

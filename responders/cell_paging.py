@@ -149,14 +149,22 @@ def ack_by_link(session: Session, secret: str, token: str, now: datetime) -> tup
     page = session.get(CellPageRow, read[0]) if read else None
     if page is None:
         return False, "This acknowledgement link is not valid."
-    role = LABELS[page.role]
+    return take_role(session, page, read[1], now=now, via="link")
+
+
+def take_role(session: Session, page: CellPageRow, person: str, *, now: datetime, via: str,
+              lang: str = "en") -> tuple[bool, str]:
+    """`person` answered `page` (by link or SMS): (acknowledged now, what to tell them, in
+    `lang` when it is French)."""
+    t = TEXT["fr" if lang == "fr" else "en"]
+    role = ROLE_FR[page.role] if lang == "fr" else LABELS[page.role]
     try:
-        if acknowledge(session, page, read[1], now=now, via="link"):
-            return True, f"{read[1]}, you are the {role} of incident #{page.incident_id}."
+        if acknowledge(session, page, person, now=now, via=via):
+            return True, t["taken"].format(person=person, role=role, id=page.incident_id)
     except CellError as exc:
         return False, str(exc)
     who = f" by {page.acknowledged_by}" if page.acknowledged_by else ""
-    return False, f"The {role} page was already {page.state}{who}."
+    return False, f"The {LABELS[page.role]} page was already {page.state}{who}."
 
 
 def latest_sms_page(session: Session, number: str) -> tuple[CellPageRow, str, datetime] | None:
@@ -173,20 +181,6 @@ def latest_sms_page(session: Session, number: str) -> tuple[CellPageRow, str, da
         if digits and "".join(ch for ch in address if ch.isdigit()) == digits:
             return page, person, at
     return None
-
-
-def ack_by_sms(session: Session, page: CellPageRow, person: str, lang: str,
-               now: datetime) -> str:
-    """`person` answered YES to the SMS of `page`: they take the role. What to answer."""
-    t = TEXT["fr" if lang == "fr" else "en"]
-    role = ROLE_FR[page.role] if lang == "fr" else LABELS[page.role]
-    try:
-        if acknowledge(session, page, person, now=now, via="sms"):
-            return t["taken"].format(person=person, role=role, id=page.incident_id)
-    except CellError as exc:
-        return str(exc)
-    who = f" by {page.acknowledged_by}" if page.acknowledged_by else ""
-    return f"The {LABELS[page.role]} page was already {page.state}{who}."
 
 
 # --- the stage -------------------------------------------------------------------------------
