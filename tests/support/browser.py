@@ -73,6 +73,17 @@ def log_in(browser, url: str, username: str, password: str):
 def nav_to(page, path: str) -> None:
     """Go to `path` through the shell's menus, as a user does: hover the menu that holds the
     page, then click its link (menus open on hover and keyboard focus)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     link = page.locator(f"#shell-nav a.menu-link[href='{path}']")
-    link.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' menu ')][1]").hover()
-    link.click()
+    menu = link.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' menu ')][1]")
+    for attempt in range(3):
+        # On a loaded machine the pointer can leave the menu before the click lands (the
+        # menu closes, seen in CI once): hover again and retry rather than wait 30 s.
+        menu.hover()
+        try:
+            link.click(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
