@@ -22,7 +22,7 @@ from responders.drafts import Brand
 from responders.incidents import declare, transition, update_facts
 from responders.templates import TemplateLibrary
 from store.models import AlertRow, DraftRow, IncidentRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, drilled, log_in
+from tests.support.browser import ARTIFACTS, chromium, drilled, log_in
 from tests.support.browser import require_browser as _require_browser
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,6 @@ def cockpit(tmp_path_factory):
 
 
 def test_approvals_queue_after_a_phase_change_with_queued_replies(cockpit):
-    from playwright.sync_api import sync_playwright
 
     store, now, url = cockpit["store"], cockpit["now"], cockpit["url"]
     with store.session() as s:
@@ -65,9 +64,7 @@ def test_approvals_queue_after_a_phase_change_with_queued_replies(cockpit):
         assert replies, "the drill left no reply to approve"
         assert all("the cause isn't known yet" in d.body for d in replies
                    if d.template.endswith("outage_complaint.en.j2"))
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         page = log_in(browser, url, "alice", "alice-pw")
         page.goto(url + "/approvals")
         page.locator(".card").first.wait_for()
@@ -98,7 +95,6 @@ def test_approvals_queue_after_a_phase_change_with_queued_replies(cockpit):
         reply_card.get_by_role("button", name="Approve and send").click()
         page.get_by_text(re.compile(r"Draft #\d+: Approved")).wait_for()
         page.screenshot(path=str(ARTIFACTS / "21-approvals-rewritten.png"))
-        browser.close()
     with store.session() as s:
         incident = s.get(IncidentRow, cockpit["incident_id"])
         queued = s.execute(select(DraftRow).where(DraftRow.kind == "reply",
@@ -111,7 +107,6 @@ def test_status_page_after_the_phase_change_tells_one_story(cockpit):
     """After the phase change above, the comms lead approves the rewritten status updates
     in both languages: the public page, in English and in French, says the new phase, the
     same next-update time, nothing of the stale 'cause unknown', and no English in French."""
-    from playwright.sync_api import sync_playwright
 
     store, now, url = cockpit["store"], cockpit["now"], cockpit["url"]
     with store.session() as s:
@@ -124,8 +119,7 @@ def test_status_page_after_the_phase_change_tells_one_story(cockpit):
                      actions="nos ingénieurs corrigent la mise à jour de la base",
                      cause="une mise à jour défectueuse de la base de données")
     cockpit["pipeline"].draft(now)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         page = log_in(browser, url, "alice", "alice-pw")
         page.goto(url + "/approvals")
         for language in ("English", "French"):
@@ -144,7 +138,6 @@ def test_status_page_after_the_phase_change_tells_one_story(cockpit):
             pages[lang] = page.locator("main").inner_text()
             page.screenshot(path=str(ARTIFACTS / f"22-status-after-phase-change-{lang}.png"),
                             full_page=True)
-        browser.close()
     en, fr = pages["en"], pages["fr"]
     assert "Identified" in en and "Cause identifiée" in fr
     assert "cause isn't known" not in en and "Panne de connexion" in fr

@@ -26,7 +26,7 @@ from responders.regulators import start_clock
 from responders.templates import TemplateLibrary
 from store import Store
 from store.models import IncidentRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.support.browser import ARTIFACTS, chromium
 from tests.support.browser import require_browser as _require_browser
 
 pytestmark = pytest.mark.browser
@@ -79,13 +79,11 @@ def cell(page, segment, key):
 
 
 def test_send_a_broadcast_and_watch_confirmations_arrive(cockpit):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, store, tmp = cockpit["url"], cockpit["store"], cockpit["tmp"]
     expect.set_options(timeout=30_000)  # the page refreshes every 3 s; CI machines are loaded
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
         page.set_default_timeout(30_000)
         login(page, url, "ed", "ed-pw")
@@ -164,7 +162,6 @@ def test_send_a_broadcast_and_watch_confirmations_arrive(cockpit):
             "line 3 (Zed): refused: invalid e-mail 'not-an-email'")
         expect(page.locator("#broadcasts-contacts")).to_contain_text("staff: 4")
         page.screenshot(path=str(ARTIFACTS / "30-broadcasts.png"), full_page=True)
-        browser.close()
     with store.session() as s:
         assert totals(s) == {"sent": 3, "delivered": 3, "confirmed": 2, "resent": 0,
                              "escalated": 0}

@@ -24,7 +24,7 @@ from responders.incidents import declare
 from responders.templates import TemplateLibrary
 from store import Store
 from store.models import TimelineRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, log_in
+from tests.support.browser import ARTIFACTS, chromium, log_in
 from tests.support.browser import require_browser as _require_browser
 
 pytestmark = pytest.mark.browser
@@ -63,14 +63,12 @@ def row(page, role):
 
 
 def test_cell_page_acknowledge_escalate_hand_over_and_fatigue(cockpit):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, store, clock = cockpit["url"], cockpit["store"], cockpit["clock"]
     expect.set_options(timeout=30_000)  # the page refreshes every 3 s; CI machines are loaded
-    ARTIFACTS.mkdir(exist_ok=True)
     assert cockpit["page"]() == 3  # the next cycle after declaring pages the three primaries
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         page = log_in(browser, url, "ed", "ed-pw")
         page.set_viewport_size({"width": 1440, "height": 900})
         page.goto(url + "/cell")
@@ -116,7 +114,6 @@ def test_cell_page_acknowledge_escalate_hand_over_and_fatigue(cockpit):
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(ARTIFACTS / "40-cell.png"), full_page=False)
         page.screenshot(path=str(ARTIFACTS / "40-cell-full.png"), full_page=True)
-        browser.close()
     with store.session() as s:
         handovers = s.execute(select(TimelineRow.detail).where(
             TimelineRow.kind == "handover")).scalars().all()

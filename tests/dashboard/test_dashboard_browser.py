@@ -23,7 +23,7 @@ from responders.drafts import Brand
 from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
 from store.models import AlertRow, DraftRow, MentionRow, ScoreRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, drilled, nav_to
+from tests.support.browser import ARTIFACTS, chromium, drilled, nav_to
 from tests.support.browser import require_browser as _require_browser
 from tests.support.word_model import WordModel
 
@@ -70,11 +70,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         pg = context.new_page()
         pg.set_default_timeout(TIMEOUT)
@@ -82,7 +79,6 @@ def page(server):
         pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
         yield pg
         context.close()
-        browser.close()
 
 
 def shot(page, name):

@@ -31,7 +31,7 @@ from responders.templates import TemplateLibrary
 from sentiment.scorer import Scorer
 from store import Store
 from store.models import AlertRow, ExerciseRow, MentionRow, StatusPostRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.support.browser import ARTIFACTS, chromium
 from tests.support.browser import require_browser as _require_browser
 from tests.support.word_model import WordModel
 
@@ -98,13 +98,11 @@ def shot(page, name):
 
 
 def test_an_exercise_played_end_to_end(cockpit):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, store, tmp = cockpit["url"], cockpit["store"], cockpit["tmp"]
     expect.set_options(timeout=TIMEOUT)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
         page.set_default_timeout(TIMEOUT)
 
@@ -187,7 +185,6 @@ def test_an_exercise_played_end_to_end(cockpit):
         expect(page.locator("#exercises-history-table")).to_contain_text("Q1 outage drill")
         page.locator("#exercises-progress .main-svg").first.wait_for()
         shot(page, "43-exercise-history")
-        browser.close()
 
     with store.session() as s:
         ex = s.get(ExerciseRow, 1)

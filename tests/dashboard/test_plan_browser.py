@@ -22,7 +22,7 @@ from responders.plan_defaults import seed_default_plan
 from responders.postmortem import add_action
 from responders.templates import TemplateLibrary
 from store import Store
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, log_in
+from tests.support.browser import ARTIFACTS, chromium, log_in
 from tests.support.browser import require_browser as _require_browser
 
 pytestmark = pytest.mark.browser
@@ -65,16 +65,14 @@ def keys(page):
 
 
 def test_plan_page(cockpit):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     # Each refresh renders and lints every prepared message (about 1.5 s on the loaded
     # 2-core machine): wait longer than Playwright's default 5 s.
     expect.set_options(timeout=30_000)
 
     url = cockpit["url"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page = log_in(browser, url, "lead", "lead-pw")
         page.set_viewport_size({"width": 1440, "height": 900})
         page.goto(url + "/plan")
@@ -123,7 +121,6 @@ def test_plan_page(cockpit):
         expect(page.locator("#plan-lessons-flash")).to_contain_text("Plan update #1 applied.")
         expect(page.locator("tr.plan-risk[data-key='outage'] td.plan-score")).to_have_text("20")
         page.screenshot(path=str(ARTIFACTS / "19-plan-after.png"))
-        browser.close()
     with cockpit["store"].session() as s:
         supplier = plan.find(s, "supplier")
         outage = plan.find(s, "outage")

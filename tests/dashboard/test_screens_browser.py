@@ -27,7 +27,7 @@ from dashboard.preferences import set_preferences
 from responders.drafts import Brand
 from responders.templates import TemplateLibrary
 from store.models import IncidentRow, MentionRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, drilled, log_in
+from tests.support.browser import ARTIFACTS, chromium, drilled, log_in
 from tests.support.browser import require_browser as _require_browser
 
 pytestmark = pytest.mark.browser
@@ -88,13 +88,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def visit(page, url: str, viewport: dict) -> None:

@@ -20,7 +20,7 @@ from responders.incidents import declare, update_facts
 from responders.templates import TemplateLibrary
 from store import Store
 from store.models import AlertRow, DraftRow, MentionRow, ScoreRow, StatusPostRow
-from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, log_in, nav_to, require_browser
+from tests.support.browser import ARTIFACTS, chromium, log_in, nav_to, require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.fault]
 
@@ -112,12 +112,9 @@ def injected(page) -> dict:
 
 def test_hostile_text_renders_as_text_and_never_runs(server):
     """XSS and template payloads in Chromium: no dialog, no injected element"""
-    from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(exist_ok=True)
     dialogs: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         page = log_in(browser, server, "alice", "alice-pw")
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.evaluate("alert('probe')")  # the listener is live: it hears a real alert()
@@ -141,7 +138,6 @@ def test_hostile_text_renders_as_text_and_never_runs(server):
         public.screenshot(path=str(ARTIFACTS / "xss-status.png"), full_page=True)
         seen["/status"] = injected(public)
         status_text = public.inner_text("body")
-        browser.close()
     assert dialogs == []
     assert all(v == {"marked": 0, "js_links": 0, "scripts_ran": False} for v in seen.values()), \
         seen

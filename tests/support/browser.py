@@ -5,6 +5,7 @@ keep it off this machine's closed network), where screenshots go, and the skip-o
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +29,21 @@ def require_browser() -> None:
         if os.environ.get("CRISISWATCH_REQUIRE_BROWSER") == "1":
             raise
         pytest.skip("playwright is not installed")
+
+
+@contextmanager
+def chromium():
+    """A headless Chromium started with ``ARGS`` (Playwright), the artifacts folder ready;
+    closed, with Playwright, when the block ends."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def drilled(tmp, before, after):
