@@ -176,6 +176,7 @@ def open_alerts(session: Session, limit: int = 10,
             "signals": [{"kind": k, "observed": o, "expected": e} for k, (o, e) in latest.items()],
             "mentions": mentions_by_id(session, list((a.evidence or {}).get("top_mentions", []))),
             "terms": list((a.evidence or {}).get("emerging_terms", {}))[:6],
+            "crisis_type": (a.evidence or {}).get("crisis_type"),
         })
     return out
 

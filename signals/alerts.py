@@ -3,19 +3,22 @@
 One open alert per situation: new signals while it is open update it. The alert carries its
 evidence: every signal (kind, minute, observed vs expected, surprise), the per-minute series
 around it (``evidence["series"]``), the most-read negative or rumour mentions
-(``top_mentions``) and the emerging terms (``emerging_terms``, most surprising first).
+(``top_mentions``), the emerging terms (``emerging_terms``, most surprising first) and the
+crisis type that rose against the brand's usual mix (``crisis_type``, ``signals.crisis_mix``).
 Acknowledging (the dashboard, a signed link, an SMS reply) stops re-sends and escalation:
 the paging stage (``responders.paging``) pages only alerts still ``open``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sentiment.rumour import THRESHOLD as RUMOUR_THRESHOLD
+from signals import crisis_mix
 from signals.crowd import crowd
 from signals.detectors import Signal
 from store.models import (
@@ -68,6 +71,12 @@ def correlate(session: Session, signals: list[Signal], at: datetime,
     ])[-200:]
     evidence["top_mentions"] = top_mentions(session, at - timedelta(minutes=15), at,
                                             own_accounts=own_accounts)
+    # What kind of crisis rose, against the brand's usual mix (the week before: read once).
+    history = evidence.get("crisis_history")
+    evidence["crisis_type"], history = crisis_mix.alert_type(
+        session, alert.opened_at, at, own_accounts,
+        Counter(history) if history is not None else None)
+    evidence["crisis_history"] = {t: n for t, n in history.items() if n}
     terms = dict(evidence.get("emerging_terms", {}))
     for sig in signals:
         for term, surprise in sig.terms:  # keep each term's strongest showing

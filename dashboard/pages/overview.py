@@ -199,8 +199,12 @@ def render_alerts(alerts: list[dict], now, can_edit: bool):
         cards.append(html.Div([
             html.Div([ui.severity_badge(a["severity"]),
                       html.Span(a["title"], className="alert-title")], className="alert-head"),
-            html.Div(_("Opened {time} ({ago}) · {status}").format(
+            html.Div([_("Opened {time} ({ago}) · {status}").format(
                 time=ui.zoned(a["opened_at"]), ago=ui.ago(a["opened_at"], now), status=status),
+                *([" · ", html.Span(_("rising: {type}").format(
+                    type=ui.crisis_type_label(a["crisis_type"])), className="alert-rising",
+                    title=_("The kind of trouble that rose most against this brand's usual "
+                            "mix of the past week"))] if a.get("crisis_type") else [])],
                 className="alert-meta"),
             html.Ul([html.Li(_signal_line(s, a.get("terms", []))) for s in a["signals"]],
                     className="signals"),
@@ -287,11 +291,15 @@ def _suggestion(alert: dict | None) -> dict:
         except Exception:  # noqa: BLE001 - a suggestion must never block declaring
             s = {}
     facts = s.get("facts") or s.get("en") or {}
+    # The type that rose against the brand's usual mix (signals.crisis_mix), else the
+    # commonest among the alert's top mentions (alerts stored before it was kept).
     types = Counter(m["crisis_type"] for m in (alert or {}).get("mentions", [])
                     if m.get("crisis_type"))
+    rose = (alert or {}).get("crisis_type")
     return {
         "title": s.get("title") or "",
         "crisis_type": s.get("crisis_type") if s.get("crisis_type") in CRISIS_TYPES
+        else rose if rose in CRISIS_TYPES
         else (types.most_common(1)[0][0] if types else "outage"),
         "severity": s.get("severity") if s.get("severity") in SEVERITIES
         else ALERT_TO_INCIDENT_SEVERITY.get((alert or {}).get("severity"), "major"),
