@@ -129,6 +129,9 @@ def test_overview_one_normal_a_chart_that_fits_and_labels_apart(server, browser,
             + NORMAL_SHARE.findall(alert.locator(".signals").inner_text()))
         assert len(stated) >= 3, (kpi, stated)  # the KPI, the title, the signal line
         assert set(stated) == {f"{normal * 100:.0f}"}, stated
+        # What kind of trouble rose, in the reader's language (signals.crisis_mix).
+        assert alert.locator(".alert-rising").inner_text() == {
+            "en": "rising: outage", "fr": "en hausse : panne"}[lang]
 
         # The chart keeps its height: no empty panel under it, whatever the side column.
         panel = page.locator(".overview-grid > .chart").bounding_box()
