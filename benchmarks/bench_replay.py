@@ -1,7 +1,7 @@
 """Early warning on realistic recorded streams, replayed (issue 14, "Done when", second bullet).
 
     .venv/bin/python benchmarks/bench_replay.py [--volumes 20,24000] [--weeks 3]
-        [--seeds 1] [--embedded] [--detector-only] [--calm-weeks 12]
+        [--seeds 1] [--embedded] [--detector-only] [--calm-weeks 12] [--shapes]
 
 Streams come from `benchmarks/replay_streams.py` (seeded, written at run time to a temporary
 directory): for each volume (crowd posts per weekday) a calm stream and two crises from a
@@ -23,6 +23,9 @@ times the usual rate for 15 minutes). Every stream carries the brand's own repli
    window can tell from noise at the promised rate (1 false alarm a week), under Poisson
    noise alone (no detector can do better) and under the dispersion the detector learned
    on the calm history (what this detector can do).
+4. ``--shapes`` (alone): streams shaped like the real crises of the issue (``SHAPES``: an
+   outage wave at 10 posts a day, a storm day at 300, sustained rises at 20 and 50) through
+   `crisiswatch replay` with the word model, ``--seeds`` each.
 """
 
 from __future__ import annotations
@@ -47,6 +50,14 @@ from signals.counts import nb_tail
 from signals.detectors import Bucket, Detector, Settings
 
 KINDS = {"calm": (1.0, 0), "double": (2.0, 90), "burst": (5.0, 15)}
+# Shaped like the real crises of issue 14 (posts a day, multiplier, minutes): a telco's
+# first outage wave (30 posts in 75 minutes against ~10 a day), an airline's storm day
+# (2.5x for a day), and sustained rises at low volume.
+SHAPES = {"outage wave, 10/day, 60x for 75 min": (10, 60.0, 75),
+          "low, 20/day, 3x for 6 h": (20, 3.0, 360),
+          "low, 50/day, 2x for 3 h": (50, 2.0, 180),
+          "storm day, 300/day, 2.5x for 24 h": (300, 2.5, 1440),
+          "300/day, 2x for 90 min": (300, 2.0, 90)}
 
 
 def spec_for(kind: str, per_day: float, weeks: int, seed: int) -> StreamSpec:
@@ -55,6 +66,22 @@ def spec_for(kind: str, per_day: float, weeks: int, seed: int) -> StreamSpec:
 
 
 # -- 1. through the real command -----------------------------------------------------
+
+def shapes_table(weeks: int, seeds: int) -> None:
+    """The SHAPES streams through `crisiswatch replay` (word model), one line per seed."""
+    print(f"real-crisis shapes through `crisiswatch replay` (word model, {weeks} calm weeks):")
+    for name, (per_day, mult, minutes) in SHAPES.items():
+        for seed in range(1, seeds + 1):
+            posts, onset = generate(StreamSpec(per_day=per_day, weeks=weeks, seed=seed,
+                                               multiplier=mult, minutes=minutes))
+            with tempfile.TemporaryDirectory() as tmp:
+                path = write_jsonl(Path(tmp) / "stream.jsonl", posts)
+                r = replay_once(path, onset, False, Path(tmp))
+            print(f"  {name:38} seed={seed} posts={len(posts):>6} "
+                  f"first_alert_after_onset_s={r['first_alert_after_onset_s']} "
+                  f"alerts_before_onset={r['alerts_before_onset']} alerts={r['alerts']}",
+                  flush=True)
+
 
 def replay_once(path: Path, onset, embedded: bool, workdir: Path) -> dict:
     if embedded:
@@ -225,7 +252,12 @@ def main() -> None:
     p.add_argument("--detector-only", action="store_true")
     p.add_argument("--replay-only", action="store_true")
     p.add_argument("--kinds", default=",".join(KINDS), help="streams to replay: calm,double,burst")
+    p.add_argument("--shapes", action="store_true",
+                   help="only replay the real-crisis shapes (SHAPES), --seeds each")
     args = p.parse_args()
+    if args.shapes:
+        shapes_table(args.weeks, args.seeds)
+        return
     volumes = [float(v) for v in args.volumes.split(",")]
     if not args.replay_only:
         floor_table(volumes, args.weeks)
