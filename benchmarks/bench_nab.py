@@ -6,13 +6,15 @@ Runs the product's own score-csv code (`crisiswatch.signals_command.score_rows`,
 function the command calls) over every series, writes `<out>/<category>/<name>.csv`, then
 the kit's scorer (`../shared/tools/nab_score.py --per-file`), whose last line is
 `nab_standard=.. nab_low_fp=.. nab_low_fn=..`. Also prints each category scored alone and
-the rows per second. The data is evaluation material: it is read, never shipped.
+the rows per second, per wall second and per CPU second of the scoring processes (the
+figure to quote on a shared machine). The data is evaluation material: it is read, never shipped.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import resource
 import subprocess
 import sys
 import tempfile
@@ -62,8 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     with Pool(args.jobs) as pool:
         rows = sum(pool.map(score_file, jobs))
     elapsed = time.perf_counter() - began
+    # The pool's workers have been joined, so their CPU time is in RUSAGE_CHILDREN.
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = cpu.ru_utime + cpu.ru_stime
     print(f"scored {rows} rows of {len(jobs)} files in {elapsed:.1f} s "
-          f"({rows / elapsed:.0f} rows/s, {args.jobs} processes) into {out}")
+          f"({rows / elapsed:.0f} rows/s, {args.jobs} processes; {cpu_s:.1f} CPU s, "
+          f"{rows / max(cpu_s, 1e-9):.0f} rows per CPU second) into {out}")
     base = [sys.executable, str(args.scorer), "--detector-dir", str(out)]
     for c in cats:
         last = subprocess.run(base + ["--category", c], capture_output=True, text=True,

@@ -3,11 +3,13 @@
 Reads `timestamp,value` (a header row, one row per fixed interval, any interval; ISO 8601
 times such as `2015-02-26 21:42:53`, or Unix seconds) and writes
 `timestamp,value,anomaly_score`, the score in [0, 1], each row computed only from the rows
-before it and itself, by the streaming detector `signals.novelty`: the larger of a rank-tail
+before it and itself, by the streaming detector `signals.novelty`: the largest of a rank-tail
 surprise (`signals.anomaly`: each row's value and its short-against-long window mean ranked
 against the series' own recent history, extended by a fitted exponential tail,
-Bonferroni-combined; or, at half weight, the shape discord of `signals.discord`: how far the
-last 24 values are from their nearest earlier window, ranked the same way) and a sequence
+Bonferroni-combined), a seasonal residual (`signals.seasonal`: the row against the same
+time of the previous 7 days, on a log scale for counts, weighted by how much of the spread
+the daily rhythm explains), or, at half weight, the shape discord of `signals.discord` (how
+far the last 24 values are from their nearest earlier window, ranked the same way); and a sequence
 novelty (the share of never-seen patterns of the quantised values); a row keeps its score
 only if it beats the last 100 rows, so an anomaly gives a short peak, not a plateau. The score is
 `s / (s + k)` of the surprise `s = -log10 p`: it ranks rows across series and never
@@ -80,9 +82,12 @@ def score_rows(rows: list[tuple[str, str]], false_alarms_per_week: float | None 
     params = {}
     if false_alarms_per_week is not None:  # 0.5 is then the alarm threshold of that budget
         per_week = 7 * 24 * 60 / (interval or 1.0)
-        # 3 tests a row: value, window mean (signals.anomaly), shape discord (signals.discord)
-        params["k"] = anomaly.threshold_for(false_alarms_per_week, per_week * 3)
-    scores = novelty.score_series([values[i] for i in present], **params)
+        # 4 tests a row: value, window mean (signals.anomaly), seasonal residual
+        # (signals.seasonal), shape discord (signals.discord)
+        params["k"] = anomaly.threshold_for(false_alarms_per_week, per_week * 4)
+    epoch = datetime(1970, 1, 1)
+    scores = novelty.score_series([values[i] for i in present],
+                                  [(times[i] - epoch).total_seconds() for i in present], **params)
     by_row = dict(zip(present, scores))
     return [(t, v, by_row.get(i, 0.0)) for i, (t, v) in enumerate(rows)]
 

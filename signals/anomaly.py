@@ -138,11 +138,15 @@ class Detector:
         self.skipped = 0
         self.surprise = 0.0  # Bonferroni-corrected -log10 p of the latest row
         self.peak = 0.0  # the same after onset masking (what the score is made of)
+        # Smallest scale the series' own unit may take (0: none). A caller ranking residuals
+        # sets it from the raw series, so near-zero residuals do not make wiggles extreme.
+        self.min_unit = 0.0
 
     def _scale(self) -> float:
         """Bulk range (5th..95th percentile) of the values seen: the series' own unit."""
         vt = self.values.sorted
-        return (vt[int(0.95 * (len(vt) - 1))] - vt[int(0.05 * (len(vt) - 1))]) if vt else 0.0
+        bulk = (vt[int(0.95 * (len(vt) - 1))] - vt[int(0.05 * (len(vt) - 1))]) if vt else 0.0
+        return max(bulk, self.min_unit)
 
     def _features(self, x: float) -> dict[str, float] | None:
         w = list(self.window)

@@ -1,24 +1,26 @@
-"""The score-csv detector: rank-tail surprise, shape discord and sequence novelty, onset-masked.
+"""The score-csv detector: rank-tail surprise, seasonal residual, shape discord and sequence
+novelty, onset-masked.
 
-Contract: ``Detector().update(value) -> float`` scores the row just fed in [0, 1] from that
-row and earlier ones only (all memory is in the object); ``score_series(values)`` feeds a
+Contract: ``Detector().update(value, at=None) -> float`` scores the row just fed in [0, 1]
+from that row and earlier ones only (all memory is in the object; ``at`` is the row's time
+in seconds, needed by the seasonal part only); ``score_series(values, times=None)`` feeds a
 fresh detector row by row, so a prefix of a series gets exactly the scores those rows get
 in the full run. Deterministic. Scores rank across series: every part is calibrated per
 series, and only a row that beats every score of the last ``refractory`` rows keeps its
 score, so an anomaly gives a short peak at its onset rather than a plateau.
 
 Parts: (1) ``signals.anomaly.Detector``, the rank-tail surprise, which sees anomalies of
-magnitude (spikes, level shifts); (2) ``signals.discord.Discord`` at half weight, the
-distance of the last 24 values to their nearest earlier window, ranked, which sees changed
-shapes (a missing daily peak, a jump inside a rhythm); the larger of the two is onset-masked
-and mapped to ``s / (s + k)``; (3) ``Novelty``, in the spirit of Numenta's CAD-OSE: the
-share of never-seen suffixes of the quantised value sequence (a flat stretch, denser
-spikes); (4) the larger of that and (3), then one more onset mask. On the 48 shared NAB
-series (benchmarks/bench_nab.py) this scores 62.3 standard (61.3 without the discord part,
-55.4 for the rank-tail part alone). A 16-row mean window that learns rows up to surprise 8
-scores 64.1 there and is what most leave-one-category-out folds pick, but it loses 2 to 3
-points on every seed of the mention-shaped set (benchmarks/mention_series.py), the stand-in
-for real mention streams, so the defaults keep the 8-row window.
+magnitude (spikes, level shifts); (2) ``signals.seasonal.Seasonal`` (when times are given),
+the row against the same time of the previous 7 days (log scale for non-negative series),
+weighted by how much of the series' spread the daily rhythm explains: a burst at night,
+a drop in the afternoon; (3) ``signals.discord.Discord`` at half weight, the distance of
+the last 24 values to their nearest earlier window, ranked, which sees changed shapes (a
+missing daily peak, a jump inside a rhythm); the largest of the three is onset-masked and
+mapped to ``s / (s + k)``; (4) ``Novelty``, in the spirit of Numenta's CAD-OSE: the share
+of never-seen suffixes of the quantised value sequence (a flat stretch, denser spikes);
+(5) the larger of (4) and the masked magnitude score, then one more onset mask. Figures (benchmarks/bench_nab.py
+on the 48 shared NAB series, benchmarks/mention_series.py): README, "score-csv on real
+series".
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections import deque
 
 from signals import anomaly
 from signals.discord import Discord
+from signals.seasonal import Seasonal
 
 
 class Novelty:
@@ -72,10 +75,12 @@ class Novelty:
 class Detector:
     """Streaming detector: ``update(value) -> score`` in [0, 1].
 
-    Magnitude surprise = the larger of the rank-tail surprise (``signals.anomaly``: value and
+    Magnitude surprise = the largest of the rank-tail surprise (``signals.anomaly``: value and
     ``short``-row mean against the 120 rows before; rows more surprising than
-    ``learn_below`` are not learned) and ``discord_weight`` x the shape-discord surprise
-    (``signals.discord``, ``discord_window`` rows). It is kept only when it beats the last
+    ``learn_below`` are not learned), the seasonal-residual surprise times its weight
+    (``signals.seasonal``; only for rows fed with ``at``; ``seasonal=False`` turns it off)
+    and ``discord_weight`` x the shape-discord surprise (``signals.discord``,
+    ``discord_window`` rows). It is kept only when it beats the last
     ``refractory`` rows, then mapped to ``s / (s + k)``. ``weight`` puts the novelty on that
     scale: 0.5 x (all suffixes new) = 0.5 = a surprise of ``k`` (4 by default: p = 1e-4).
     The final score again masks anything that does not beat the last ``refractory`` rows.
@@ -83,19 +88,23 @@ class Detector:
     """
 
     def __init__(self, weight: float = 0.5, refractory: int = 100, k: float = 4.0,
-                 short: int = 8, learn_below: float = 5.0, discord_weight: float = 0.5,
-                 discord_window: int = 24, **novelty):
+                 short: int = 8, learn_below: float = 8.0, discord_weight: float = 0.5,
+                 discord_window: int = 24, seasonal: bool = True, **novelty):
         # refractory=1: the onset mask is applied here, to the larger of the two surprises.
         self.rank = anomaly.Detector(short=short, learn_below=learn_below, refractory=1, k=k)
         self.discord = Discord(window=discord_window) if discord_weight > 0 else None
+        self.seasonal = Seasonal() if seasonal else None
         self.novelty = Novelty(**novelty)
         self.onset = anomaly.Onset(refractory, damp=0.0)
         self.weight, self.k, self.discord_weight = weight, k, discord_weight
         self.recent: deque[float] = deque(maxlen=refractory)
 
-    def update(self, value: float) -> float:
+    def update(self, value: float, at: float | None = None) -> float:
         self.rank.update(value)
         magnitude = self.rank.surprise
+        if self.seasonal is not None and at is not None:
+            surprise = self.seasonal.update(at, value)
+            magnitude = max(magnitude, self.seasonal.weight * surprise)
         if self.discord is not None:
             magnitude = max(magnitude, self.discord_weight * self.discord.update(value))
         peak = self.onset(magnitude)
@@ -105,7 +114,11 @@ class Detector:
         return min(s, 1.0) if s > prev else 0.0
 
 
-def score_series(values, **params) -> list[float]:
-    """Score a whole series causally by streaming it through a fresh ``Detector``."""
+def score_series(values, times=None, **params) -> list[float]:
+    """Score a whole series causally by streaming it through a fresh ``Detector``.
+
+    ``times``: the rows' times in seconds (same length), for the seasonal part."""
     det = Detector(**params)
-    return [det.update(v) for v in values]
+    if times is None:
+        return [det.update(v) for v in values]
+    return [det.update(v, at) for v, at in zip(values, times, strict=True)]

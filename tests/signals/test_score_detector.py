@@ -1,7 +1,9 @@
-"""The score-csv detector (`signals.novelty.Detector` with `signals.discord`): causal (a
-prefix scores as in the full run), deterministic, one short peak at a spike's onset, a
-shape discord for a missing daily peak; and the mention-shaped benchmark generator
-(`benchmarks/mention_series.py`) is seeded and writes NAB-format windows."""
+"""The score-csv detector (`signals.novelty.Detector` with `signals.discord` and
+`signals.seasonal`): causal (a prefix scores as in the full run), deterministic, one short
+peak at a spike's onset, a shape discord for a missing daily peak, a night burst seen
+against the same hours of past days (and no seasonal weight without a rhythm); and the
+mention-shaped benchmark generator (`benchmarks/mention_series.py`) is seeded and writes
+NAB-format windows."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import numpy as np
 
 from signals import novelty
 from signals.discord import Discord
+from signals.seasonal import Seasonal
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -31,6 +34,51 @@ def test_a_prefix_scores_as_in_the_full_run_and_runs_repeat():
     whole = novelty.score_series(values)
     assert novelty.score_series(values[:1300]) == whole[:1300]
     assert novelty.score_series(values) == whole
+
+
+def rhythm_counts(days=12, seed=7, base=60.0):
+    """Negative-binomial 5-minute counts with a strong daily rhythm (nights ~10x quieter)."""
+    hours = (np.arange(288 * days) % 288) / 12
+    mean = base * np.maximum(1 + 0.9 * np.sin(2 * np.pi * (hours - 9) / 24), 0.1)
+    rng = np.random.default_rng(seed)
+    return rng.negative_binomial(20, 20 / (20 + mean)).astype(float)
+
+
+def five_minute_times(n):
+    return [1_700_000_000 + 300 * i for i in range(n)]
+
+
+def test_a_prefix_with_times_scores_as_in_the_full_run():
+    values = list(rhythm_counts(9))
+    times = five_minute_times(len(values))
+    whole = novelty.score_series(values, times)
+    assert novelty.score_series(values[:2000], times[:2000]) == whole[:2000]
+    assert any(s > 0 for s in whole[288 * 7:]), "the seasonal part is live after a week"
+
+
+def test_a_night_burst_is_seen_against_the_same_hours_of_past_days():
+    values = rhythm_counts()
+    night = 288 * 10 + 36  # 03:00 on day 10
+    values[night:night + 6] *= 4  # still below every afternoon's ordinary level
+    assert values[night:night + 6].max() < np.percentile(values, 95)
+    times = five_minute_times(len(values))
+    part = Seasonal()
+    surprise = [part.update(at, v) for at, v in zip(times, values)]
+    assert max(surprise[night:night + 6]) > max(surprise[288 * 3:night]) + 2
+    assert part.weight == 1.0, "the daily rhythm explains the spread: full weight"
+    with_times = novelty.score_series(list(values), times)
+    without = novelty.score_series(list(values))
+    assert max(with_times[night:night + 6]) > max(with_times[288 * 3:night])
+    assert max(without[night:night + 6]) <= max(without[288 * 3:night]), \
+        "without the times the burst is invisible: the test above is the seasonal part's"
+
+
+def test_no_rhythm_means_no_seasonal_weight():
+    noise = np.random.default_rng(3).normal(50, 5, 288 * 10)
+    part = Seasonal()
+    for at, v in zip(five_minute_times(noise.size), noise):
+        part.update(at, v)
+    assert part.weight == 0.0
 
 
 def test_a_spike_peaks_once_at_its_onset():
