@@ -11,8 +11,10 @@ stratified folds (by set and label). For each held-out fold, on the other folds 
 3. adapters + head are trained (``training.train_adapter``'s recipe: LoRA on layers
    ``--first``.., AdamW, warm-up, linear decay, balanced loss, French rows repeated); the
    epoch (0 = the frozen model) with the best inner-val selection score is kept;
-4. English and French heads are fitted on the tuned embedding of the training rows, C chosen
-   on the inner val, each kept only if it adds ``--min-gain`` there (``train_lang_heads``).
+4. English and French heads are fitted on the tuned embedding of their set's training rows,
+   C (``train_lang_heads``' grid) chosen by the head's own score on its set's inner-val rows,
+   kept only if that beats the shared head there by ``--min-gain`` (``train_lang_heads``' rule,
+   with the inner val in the role of the val split).
 
 The held-out fold is then scored: TweetEval rows by macro-recall, XLM-T rows by macro-F1, rows
 routed to a language head by ``detect_language`` as the scorer does. Pooled over the folds,
@@ -20,7 +22,16 @@ each pooled row is predicted once by a model that never saw it and whose every c
 without it. Training runs in fp32 or, with ``--bf16``, under bf16 autocast (CPUs with AMX).
 
 Layers ``0..first-1`` are frozen in every fold, so their output is computed once for the whole
-pool. Cost: about ``epochs * (folds - 1) / folds * rows`` training steps per fold.
+pool, and so is the base encoder's embedding (the frozen head's input and the epoch-0 score).
+Cost: about ``epochs * 0.9 * (folds - 1) / folds * rows`` training texts per fold (plus the
+French repeats), and about as many forward-only texts, each a third to a fifth of a training text's cost.
+
+Differences from the shipped run (fewer training rows can only make the estimate pessimistic;
+bf16 is expected to be about neutral, not measured against fp32 here):
+``--en-rows`` may subsample the English pool (the shipped adapters saw all 47,444 train
+rows); each fold trains on (folds-1)/folds * 0.9 of the pool; the frozen head is fitted on
+the fold's rows (train_head: 16,000 English train rows + the XLM-T train rows), and
+``--bf16`` trains under autocast where train_adapter trains in fp32.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ import numpy as np
 from training.common import DEFAULT_CACHE, DEFAULT_DATA, load_texts, macro_f1, macro_recall
 
 LANG_SETS = {"en": "tweeteval_en", "fr": "xlmt_fr"}
+LANG_C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # training.train_lang_heads' grid
 
 
 def pool_rows(data, exclude: tuple[str, ...], en_rows: int, rng) -> tuple[list[str], np.ndarray,
@@ -79,8 +91,30 @@ def selection(scores: dict[str, float]) -> float:
     return (scores.get("tweeteval_en", 0.0) + (float(np.mean(xlmt)) if xlmt else 0.0)) / 2
 
 
-def run_fold(args, model, feats, y, sets, texts, train_idx, test_idx, rng) -> dict:
-    """Train the recipe on ``train_idx`` (choices on its inner val) and predict ``test_idx``."""
+def embed_rows(model, first: int, feats, idx, bf16: bool) -> np.ndarray:
+    """Pooled embedding (n, hidden) of the rows ``idx`` from their cached lower-layer
+    features, with whatever adapters ``model`` carries, batched by length, in eval mode."""
+    import torch
+
+    from training.train_adapter import upper_forward
+
+    model.eval()
+    idx = np.asarray(idx)
+    out = np.zeros((len(idx), model.config.hidden_size), np.float32)
+    order = np.argsort([len(feats[i]) for i in idx])
+    with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+        for s in range(0, len(order), 64):
+            part = order[s : s + 64]
+            pooled = upper_forward(model, first, [feats[idx[j]] for j in part])
+            out[part] = pooled.float().numpy()
+    return out
+
+
+def run_fold(args, model, feats, base_emb, y, sets, texts, train_idx, test_idx, rng) -> dict:
+    """Train the recipe on ``train_idx`` (choices on its inner val) and predict ``test_idx``.
+
+    ``base_emb``: the base encoder's embedding of every pooled row (the model with zero
+    adapters, which is what the frozen head is fitted on and what epoch 0 scores)."""
     import torch
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
@@ -94,19 +128,11 @@ def run_fold(args, model, feats, y, sets, texts, train_idx, test_idx, rng) -> di
     head = torch.nn.Linear(model.config.hidden_size, 3)
 
     def embed(idx) -> np.ndarray:
-        model.eval()
-        out = np.zeros((len(idx), model.config.hidden_size), np.float32)
-        order = np.argsort([len(feats[i]) for i in idx])
-        with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=args.bf16):
-            for s in range(0, len(order), 64):
-                part = order[s : s + 64]
-                pooled = upper_forward(model, args.first, [feats[idx[j]] for j in part])
-                out[part] = pooled.float().numpy()
-        return out
+        return embed_rows(model, args.first, feats, idx, args.bf16)
 
-    # Frozen-encoder head (adapters are zero: this is the base encoder), as train_head does.
+    # Frozen-encoder head on the base encoder's embedding, as train_head does.
     frozen = LogisticRegression(C=args.frozen_c, class_weight="balanced", max_iter=2000)
-    frozen.fit(embed(fit_idx), y[fit_idx])
+    frozen.fit(base_emb[fit_idx], y[fit_idx])
     order = [list(frozen.classes_).index(i) for i in range(3)]
     head.weight.data = torch.from_numpy(frozen.coef_[order].astype(np.float32))
     head.bias.data = torch.from_numpy(frozen.intercept_[order].astype(np.float32))
@@ -124,20 +150,21 @@ def run_fold(args, model, feats, y, sets, texts, train_idx, test_idx, rng) -> di
         opt, lambda k: min(1.0, k / 100) * max(0.0, 1 - k / steps))
     yt = torch.from_numpy(y)
 
-    def inner_score() -> float:
+    def inner_score(X_inner: np.ndarray) -> float:
         with torch.inference_mode():
-            pred = head(torch.from_numpy(embed(inner_idx))).argmax(1).numpy()
+            pred = head(torch.from_numpy(X_inner)).argmax(1).numpy()
         return selection(score_sets(y[inner_idx], pred, sets[inner_idx]))
 
     def snapshot():
         return ({k: (a.A.detach().clone(), a.B.detach().clone()) for k, a in adapters.items()},
                 (head.weight.detach().clone(), head.bias.detach().clone()))  # fmt: skip
 
-    history = [inner_score()]
+    history = [inner_score(base_emb[inner_idx])]
     best, best_epoch, best_state = history[0], 0, snapshot()
     t0, c0, done = time.monotonic(), time.process_time(), 0
     for epoch in range(1, args.epochs + 1):
-        for b in length_batches(lengths[epoch_rows], args.batch, rng):
+        batches = length_batches(lengths[epoch_rows], args.batch, rng)
+        for k, b in enumerate(batches):
             rows = epoch_rows[b]
             model.train()
             with torch.autocast("cpu", torch.bfloat16, enabled=args.bf16):
@@ -148,7 +175,12 @@ def run_fold(args, model, feats, y, sets, texts, train_idx, test_idx, rng) -> di
             opt.step()
             sched.step()
             done += len(rows)
-        history.append(inner_score())
+            if k % 200 == 0:
+                print(f"  epoch {epoch} batch {k}/{len(batches)}: "
+                      f"{done / (time.monotonic() - t0):.1f} texts/s wall, "
+                      f"{done / (time.process_time() - c0):.1f} per CPU-second",
+                      file=sys.stderr, flush=True)  # fmt: skip
+        history.append(inner_score(embed(inner_idx)))
         print(f"  epoch {epoch}: inner selection {history[-1]:.4f} "
               f"({done / (time.monotonic() - t0):.1f} texts/s wall, "
               f"{done / (time.process_time() - c0):.1f} per CPU-second)",
@@ -160,14 +192,17 @@ def run_fold(args, model, feats, y, sets, texts, train_idx, test_idx, rng) -> di
     head.weight.data, head.bias.data = best_state[1]
 
     # Language heads on the tuned embedding, kept only if they add min_gain on the inner val.
-    X_fit, X_inner, X_test = embed(fit_idx), embed(inner_idx), embed(test_idx)
-    langs_inner = np.array([detect_language(texts[i]) for i in inner_idx])
+    # They are fitted on their own set's rows only, so only those rows of fit_idx are embedded.
+    lang_fit = fit_idx[np.isin(sets[fit_idx], list(LANG_SETS.values()))]
+    X_inner, X_test = embed(inner_idx), embed(test_idx)
+    X_fit = np.zeros((len(fit_idx), X_test.shape[1]), np.float32)
+    X_fit[np.isin(fit_idx, lang_fit)] = embed(lang_fit)
     langs_test = np.array([detect_language(texts[i]) for i in test_idx])
     with torch.inference_mode():
         shared_inner = head(torch.from_numpy(X_inner)).numpy()
         test_logits = head(torch.from_numpy(X_test)).numpy()
     heads = choose_lang_heads(X_fit, y[fit_idx], sets[fit_idx], X_inner, y[inner_idx],
-                              sets[inner_idx], langs_inner, shared_inner, args.min_gain)  # fmt: skip
+                              sets[inner_idx], shared_inner, args.min_gain)  # fmt: skip
     for lang, lr in heads.items():
         m = langs_test == lang
         if lr is not None and m.any():
@@ -182,13 +217,17 @@ def ordered_log_proba(model, X: np.ndarray) -> np.ndarray:
     return model.predict_log_proba(X)[:, [list(model.classes_).index(i) for i in range(3)]]
 
 
-def choose_lang_heads(X_fit, y_fit, sets_fit, X_inner, y_inner, sets_inner, langs_inner,
-                      shared_inner, min_gain: float, min_rows: int = 30) -> dict:  # fmt: skip
-    """{lang: fitted head or None} for the EN and FR sets: per language a logistic regression
-    on that set's fitting rows for each C; the best one is kept only if, with the rows detected
-    as that language routed to it, it beats the shared head (``shared_inner``: logits) by
-    ``min_gain`` on that set's inner-val rows (its official measure). Sets with fewer than
-    ``min_rows`` rows on either side are skipped (too few to choose anything)."""
+def choose_lang_heads(X_fit, y_fit, sets_fit, X_inner, y_inner, sets_inner, shared_inner,
+                      min_gain: float, min_rows: int = 30) -> dict:  # fmt: skip
+    """{lang: fitted head or None} for the EN and FR sets, as ``training.train_lang_heads``
+    chooses them (with the fold's inner val in the role of the val split): per language a
+    balanced logistic regression on that set's fitting rows for each C of ``LANG_C_GRID``; the
+    C with the best score of that head alone on the set's inner-val rows (its official
+    measure) wins, and the head is kept only if that score beats the shared head's
+    (``shared_inner``: logits) on the same rows by ``min_gain``. Sets with fewer than
+    ``min_rows`` rows on either side are skipped (too few to choose anything). The choice
+    does not route by language (train_lang_heads does not); the held-out fold is routed by
+    detected language, as the scorer does."""
     from sklearn.linear_model import LogisticRegression
 
     heads = {}
@@ -197,17 +236,15 @@ def choose_lang_heads(X_fit, y_fit, sets_fit, X_inner, y_inner, sets_inner, lang
         if on.sum() < min_rows or here.sum() < min_rows:
             continue
         metric = macro_recall if name == "tweeteval_en" else macro_f1
-        routed = here & (langs_inner == lang)
-        best_lr, best_f = None, metric(y_inner[here], shared_inner[here].argmax(1)) + min_gain
-        for C in (0.5, 2.0, 8.0, 16.0):
+        base = metric(y_inner[here], shared_inner[here].argmax(1))
+        best = None
+        for C in LANG_C_GRID:
             lr = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
             lr.fit(X_fit[on], y_fit[on])
-            mixed = shared_inner.argmax(1).copy()
-            mixed[routed] = lr.predict(X_inner[routed])
-            f = metric(y_inner[here], mixed[here])
-            if f >= best_f:
-                best_lr, best_f = lr, f
-        heads[lang] = best_lr
+            f = metric(y_inner[here], lr.predict(X_inner[here]))
+            if best is None or f > best[0]:
+                best = (f, lr)
+        heads[lang] = best[1] if best[0] >= base + min_gain else None
     return heads
 
 
@@ -230,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", nargs="*", default=["xlmt_fr=3"])
     ap.add_argument("--bf16", action="store_true", help="bf16 autocast (native on AMX CPUs)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only-folds", type=int, nargs="*", default=None,
+                    help="run only these folds (0-based) of the same split, e.g. to spread a "
+                         "CV over several sessions; pooled figures then cover their rows")  # fmt: skip
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     if not args.data.is_dir():
@@ -266,28 +306,51 @@ def main(argv: list[str] | None = None) -> int:
         feats = frozen_features(model, tokenizer, texts, args.first)
     print(f"frozen layers: {time.monotonic() - t0:.0f} s wall, "
           f"{time.process_time() - c0:.0f} s CPU", file=sys.stderr)  # fmt: skip
+    # The base encoder (zero adapters) is the same in every fold: embed the pool once.
+    t0, c0 = time.monotonic(), time.process_time()
+    base_emb = embed_rows(model, args.first, feats, np.arange(len(texts)), args.bf16)
+    print(f"base embedding: {time.monotonic() - t0:.0f} s wall, "
+          f"{time.process_time() - c0:.0f} s CPU", file=sys.stderr, flush=True)  # fmt: skip
 
     pred = np.zeros(len(y), int)
+    held_out = np.zeros(len(y), bool)
     folds = []
     split = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
     for f, (train_idx, test_idx) in enumerate(split.split(np.zeros(len(y)), strata(y, sets))):
+        if args.only_folds is not None and f not in args.only_folds:
+            continue
         t0, c0 = time.monotonic(), time.process_time()
+        # Seeded per fold, so a fold run alone (--only-folds) trains as it does in a full run.
+        torch.manual_seed(args.seed * 1000 + f)
+        fold_rng = np.random.default_rng([args.seed, f])
         # a fresh copy of the base layers per fold (lora_layers wraps them in place)
         fold_model = AutoModel.from_pretrained(path, dtype=torch.float32,
                                                attn_implementation="eager")  # fmt: skip
         for p in fold_model.parameters():
             p.requires_grad_(False)
-        res = run_fold(args, fold_model, feats, y, sets, texts, train_idx, test_idx, rng)
+        res = run_fold(args, fold_model, feats, base_emb, y, sets, texts, train_idx, test_idx,
+                       fold_rng)  # fmt: skip
         pred[test_idx] = res.pop("pred")
+        held_out[test_idx] = True
+        res = {"fold": f, **res}
         res["scores"] = {k: round(v, 4) for k, v in
                          score_sets(y[test_idx], pred[test_idx], sets[test_idx]).items()}  # fmt: skip
         res["wall_s"] = round(time.monotonic() - t0)
         res["cpu_s"] = round(time.process_time() - c0)
         folds.append(res)
         print(f"fold {f}: {json.dumps(res)}", file=sys.stderr, flush=True)
-    pooled = {k: round(v, 4) for k, v in score_sets(y, pred, sets).items()}
+        if args.out:  # the folds done so far survive an interrupted run
+            args.out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                            "folds": folds}, indent=1))  # fmt: skip
+    pooled = {k: round(v, 4) for k, v in
+              score_sets(y[held_out], pred[held_out], sets[held_out]).items()}  # fmt: skip
+    spread = {name: {"fold_mean": round(float(np.mean(v)), 4),
+                     "fold_sd": round(float(np.std(v, ddof=1)), 4) if len(v) > 1 else None}
+              for name, v in ((n, [fr["scores"][n] for fr in folds]) for n in pooled)}  # fmt: skip
     report = {"args": {k: str(v) for k, v in vars(args).items()}, "rows": len(y),
-              "pooled": pooled, "folds": folds}  # fmt: skip
+              "rows_held_out": int(held_out.sum()),
+              "rows_per_set": {n: int((sets == n).sum()) for n in sorted(set(sets))},
+              "pooled": pooled, "per_fold_spread": spread, "folds": folds}  # fmt: skip
     text = json.dumps(report, indent=1)
     if args.out:
         args.out.write_text(text)

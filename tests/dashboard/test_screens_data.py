@@ -62,15 +62,15 @@ def test_safe_url_keeps_escapes_and_encodes_the_rest():
 
 
 @pytest.mark.parametrize(("score", "band"), [
-    (None, None), (0.0, "unlikely"), (0.17, "unlikely"), (0.3, "possible"),
-    (0.49, "possible"), (0.5, "likely"), (0.94, "likely")])
+    (None, None), (0.0, "unlikely"), (0.3, "unlikely"), (0.44, "unlikely"),
+    (0.45, "possible"), (0.49, "possible"), (0.5, "likely"), (0.94, "likely")])
 def test_rumour_scores_as_words(score, band):
     assert ui.rumour_band(score) == band
 
 
 def test_rumour_hover_gives_the_number_and_the_bands():
     assert ui.rumour_hover(0.943) == ("rumour score 0.94 (likely from 0.50, possible from "
-                                      "0.30)")
+                                      "0.45)")
 
 
 def test_the_alert_states_the_overview_normal_share():

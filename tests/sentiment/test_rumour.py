@@ -14,7 +14,9 @@ from sentiment.rumour import (
     NON_RUMOUR,
     RUMOUR,
     RUMOUR_HEAD_PATH,
+    THRESHOLD,
     RumourModel,
+    event_masked,
     feature_matrix,
     labels,
     load_rumour_model,
@@ -61,14 +63,13 @@ def test_committed_weights_load_and_match_the_wording_features():
     assert model.embedding_dim == 384
     assert model.name.startswith("rumour-lr/")
     # the LOEO figures travel with the weights
-    assert model.meta["chosen"]["threshold"] > 0
-    assert set(model.meta["loeo"]["embedding+wording"]["per_event"]) >= {"ferguson",
-                                                                         "ottawashooting"}
-    # nested leave-one-event-out, threshold by pooled F1 with pooled precision >= 0.5
+    assert 0 < model.meta["chosen"]["threshold"] == model.threshold < 1
+    # nested leave-one-event-out, threshold by F1 with precision >= 0.5 over the mixed events
     nested = model.meta["nested"]
-    assert model.meta["chosen"]["criterion"] == "pooled"
+    assert model.meta["chosen"]["criterion"] == "mixed"
+    assert set(nested["per_event"]) >= {"ferguson", "ottawashooting"}
     assert len(nested["per_event"]) == 7
-    assert nested["pooled"]["precision"] >= 0.5 and nested["pooled"]["f1"] > 0.6
+    assert nested["pooled"]["precision"] >= 0.5 and nested["pooled"]["f1"] >= 0.65
 
 
 def test_probabilities_are_in_range_and_hedges_raise_them():
@@ -84,12 +85,29 @@ def test_probabilities_are_in_range_and_hedges_raise_them():
 
 
 def test_probabilities_apply_no_rule_on_top_of_the_model():
-    # no "unhedged bar": a text with no hedge keeps the logistic regression's probability
+    # no "unhedged bar": the score is the members' mean probability, only shifted so that the
+    # trained threshold reads 0.5 and scaled by the calibration slope (a monotone map)
     model = RumourModel()
     texts = ["Nimbus is down, this is unacceptable", "Apparently Nimbus got hacked"]
     emb = np.random.default_rng(0).normal(size=(2, 384)).astype(np.float32)
-    z = model.inputs(emb, texts) @ model.coef + model.intercept
-    assert np.allclose(model.probabilities(emb, texts), 1 / (1 + np.exp(-z)), rtol=1e-6)
+    p_lr = 1 / (1 + np.exp(-(model.inputs(emb, texts) @ model.coef + model.intercept)))
+    z_nb = model.nb_scale * model.nb.logodds(ngram_counts(texts)) + model.nb_offset
+    mean = (p_lr + 1 / (1 + np.exp(-z_nb))) / 2
+    t = model.threshold
+    expected = 1 / (1 + np.exp(-model.slope * (np.log(mean / (1 - mean)) - np.log(t / (1 - t)))))
+    assert 1 < model.slope == model.meta["chosen"]["calibration_slope"] < 5
+    assert np.allclose(model.probabilities(emb, texts), expected, rtol=1e-6)
+
+
+def test_the_trained_threshold_reads_as_the_shared_threshold():
+    model = RumourModel()
+    emb = np.zeros((40, 384), np.float32)
+    texts = [f"text number {i} is it true? apparently" if i % 2 else f"plain post {i}" for i in range(40)]
+    p_lr, p_nb = model.member_probabilities(emb, texts)
+    raw = (p_lr + p_nb) / 2
+    shifted = model.probabilities(emb, texts)
+    assert np.array_equal(raw >= model.threshold, shifted >= THRESHOLD)
+    assert np.all(np.diff(shifted[np.argsort(raw)]) >= -1e-12)  # same order
 
 
 def test_wording_features_are_named_and_read_french_too():
@@ -99,13 +117,54 @@ def test_wording_features_are_named_and_read_french_too():
     assert feature_matrix(np.zeros((1, 384)), ["x"]).shape == (1, 384 + len(RUMOUR_FEATURES))
 
 
-def test_committed_head_stacks_a_word_ngram_naive_bayes():
+def test_committed_head_averages_a_masked_word_ngram_naive_bayes():
     model = RumourModel()
-    assert model.nb is not None and model.meta["chosen"]["ngrams"]
+    assert model.version == "4" and model.nb is not None and model.meta["chosen"]["ngrams"]
     assert len(model.nb.cols) == len(model.nb.delta) == model.meta["chosen"]["nb_terms"] > 1000
-    x = model.inputs(np.zeros((2, 384), np.float32), ["is it true?", "thanks for the help"])
-    assert x.shape == (2, 384 + len(RUMOUR_FEATURES) + 1)
-    assert np.all(np.abs(x[:, -1]) <= NB_CLIP)
+    texts = ["is it true?", "thanks for the help"]
+    x = model.inputs(np.zeros((2, 384), np.float32), texts)
+    assert x.shape == (2, 384 + len(RUMOUR_FEATURES))
+    assert np.all(np.abs(model.nb.logodds(ngram_counts(texts))) <= NB_CLIP)
+    p_lr, p_nb = model.member_probabilities(np.zeros((2, 384), np.float32), texts)
+    assert p_lr.shape == p_nb.shape == (2,) and np.all((p_nb > 0) & (p_nb < 1))
+
+
+def test_the_ngrams_see_how_a_claim_is_worded_not_which_event():
+    # names, hashtags, numbers, links and handles become placeholders; the first word stays
+    masked = event_masked("Reports say Michael Brown was shot 10 times #Ferguson @cnn http://t.co/x")
+    assert masked.split() == ["reports", "say", "xname", "was", "shot", "0", "times", "#tag",
+                              "@user", "httpurl"]
+    assert event_masked("Is it true Telyo got hacked?") == "is it true  xname  got hacked?"
+    # two events' claims worded the same way share every n-gram
+    a, b = ngram_counts(["Police say gunman in Ottawa is dead #OttawaShooting",
+                         "Police say gunman in Sydney is dead #sydneysiege"])
+    assert (a != b).nnz == 0
+
+
+def test_a_version_3_head_is_refused(tmp_path):
+    with np.load(RUMOUR_HEAD_PATH, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files if k not in ("nb_scale", "nb_offset")}
+    np.savez(tmp_path / "v3.npz", **arrays)
+    with pytest.raises(ValueError, match="version-3"):
+        RumourModel(tmp_path / "v3.npz")
+
+
+def test_the_mixed_criterion_reads_precision_on_events_with_both_classes_only():
+    from training.train_rumour import choose_threshold
+
+    rng = np.random.default_rng(0)
+    # event "a": 25 % rumours, scores informative; event "b": all rumours, low scores
+    ya = (rng.random(400) < 0.25).astype(int)
+    pa = np.clip(0.3 + 0.25 * ya + rng.normal(0, 0.12, 400), 0, 1)
+    yb, pb = np.ones(300, int), np.clip(rng.normal(0.25, 0.05, 300), 0, 1)
+    y, p = np.concatenate([ya, yb]), np.concatenate([pa, pb])
+    ev = np.array(["a"] * 400 + ["b"] * 300)
+    t_pooled, _ = choose_threshold(y, p, ev, "pooled")
+    t_mixed, _ = choose_threshold(y, p, ev, "mixed")
+    # the all-rumour event makes a low threshold look precise; read on "a" alone it is not
+    assert t_pooled < 0.3 < t_mixed
+    flagged = pa >= t_mixed
+    assert ya[flagged].mean() >= 0.5
 
 
 def test_naive_bayes_score_is_the_log_odds_of_sklearn_multinomial_nb():
@@ -250,8 +309,8 @@ def test_real_model_flags_hedged_claims_en_fr_and_not_first_hand_reports(tmp_pat
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known false positive of rumour-lr/3 (0.66; rumour-lr/2 0.65): "
-                   "the English first-hand outage report with 'apparently' (the French one 0.32)")
+@pytest.mark.xfail(strict=True, reason="known false positive of rumour-lr/4 (0.54; rumour-lr/3 0.66): "
+                   "the English first-hand outage report with 'apparently' (the French one 0.39)")
 def test_real_model_known_miss_english_apparently_outage(tmp_path_factory):
     scorer = Scorer(embedded_model(tmp_path_factory))
     [s] = scorer.score(["Apparently the Nimbus app won't load for me again, third time this week"])

@@ -80,14 +80,13 @@ def test_choose_lang_heads_keeps_a_head_that_separates_what_the_shared_head_cann
     X_fit, y_fit = np.vstack([Xf_en, Xf_fr]), np.concatenate([yf_en, yf_fr])
     X_inner, y_inner = np.vstack([Xi_en, Xi_fr]), np.concatenate([yi_en, yi_fr])
     sets_fit, sets_inner = np.concatenate([sf_en, sf_fr]), np.concatenate([si_en, si_fr])
-    langs_inner = np.array(["en"] * 60 + ["fr"] * 60)
     shared = np.zeros((120, 3))
     shared[np.arange(60), yi_en] = 5.0  # right on English
     shared[60:, 1] = 5.0  # always neutral on French
-    heads = choose_lang_heads(X_fit, y_fit, sets_fit, X_inner, y_inner, sets_inner,
-                              langs_inner, shared, min_gain=0.01)  # fmt: skip
+    heads = choose_lang_heads(X_fit, y_fit, sets_fit, X_inner, y_inner, sets_inner, shared,
+                              min_gain=0.01)  # fmt: skip
     assert heads["en"] is None
     assert heads["fr"] is not None
     assert (heads["fr"].predict(Xi_fr) == yi_fr).mean() > 0.9
-    assert choose_lang_heads(X_fit, y_fit, sets_fit, X_inner, y_inner, sets_inner, langs_inner,
-                             shared, 0.01, min_rows=100) == {}  # fmt: skip
+    assert choose_lang_heads(X_fit, y_fit, sets_fit, X_inner, y_inner, sets_inner, shared,
+                             0.01, min_rows=100) == {}  # fmt: skip
