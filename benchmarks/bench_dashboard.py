@@ -3,6 +3,7 @@ SQLite and PostgreSQL, over a store of a month of mentions.
 
     python benchmarks/bench_dashboard.py [--mentions 1000000] [--days 30] [--repeat 30]
                                          [--postgres postgresql://...] [--no-sqlite]
+                                         [--keep | --reuse DBNAME]
 
 The store is filled with `--mentions` mentions over `--days` days ending at "now", one of
 them (the last) a crisis day at 10x the usual volume, negative and rumour-heavy; a few
@@ -26,7 +27,10 @@ Then each dashboard read is timed `--repeat` times, in turn, at "now" during the
 - mentions_search_common: searching for a common word (many matches, newest 300 shown).
 
 Without --postgres, $CRISISWATCH_TEST_POSTGRES_URL is used when set; a fresh database is
-created in it and dropped at the end. Prints one line per engine and read, then a JSON
+created in it and dropped at the end, unless `--keep` (its name is printed); `--reuse
+DBNAME` measures the reads again on a database kept that way, without filling it (a 10M fill
+takes the best part of an hour: a fix is re-measured on the same data), after upgrading it
+to the latest migration and refreshing its statistics. Prints one line per engine and read, then a JSON
 summary: wall-clock p50/p95 (which move with whatever else the machine is doing) and the
 mean CPU per call of this process and of the PostgreSQL backend serving it (`/proc`, when
 the server is local), steadier on a shared machine.
@@ -150,10 +154,16 @@ def fill(store: Store, n: int, days: int) -> dict:
                                     for i, (_, s) in zip(ids, batch, strict=True)])
         batch.clear()
 
+    done = 0
     for pair in rows(n, days):
         batch.append(pair)
         if len(batch) == BATCH:
             flush()
+            done += BATCH
+            if done % 1_000_000 == 0:  # a long fill says how far it is
+                elapsed = time.perf_counter() - start
+                print(f"  {done:,} mentions in {elapsed:.0f} s ({done / elapsed:,.0f}/s), "
+                      f"load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
     if batch:
         flush()
     filled = time.perf_counter() - start
@@ -225,10 +235,17 @@ def measure(store: Store, repeat: int) -> dict:
     return out
 
 
-def run(store: Store, args) -> dict:
+def run(store: Store, args, filled: bool = False) -> dict:
     store.upgrade()
-    result = fill(store, args.mentions, args.days)
+    if filled:  # --reuse: the new migrations' indexes need statistics too
+        t = time.perf_counter()
+        analyze(store)
+        result = {"reused": True, "analyze_s": round(time.perf_counter() - t, 2)}
+    else:
+        result = fill(store, args.mentions, args.days)
+    result["load_before_reads"] = os.getloadavg()
     result["reads"] = measure(store, args.repeat)
+    result["load_after_reads"] = os.getloadavg()
     return result
 
 
@@ -239,6 +256,11 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=30)
     p.add_argument("--postgres", default=os.environ.get("CRISISWATCH_TEST_POSTGRES_URL"))
     p.add_argument("--no-sqlite", action="store_true")
+    keep = p.add_mutually_exclusive_group()
+    keep.add_argument("--keep", action="store_true",
+                      help="keep the PostgreSQL database (its name is printed)")
+    keep.add_argument("--reuse", metavar="DBNAME",
+                      help="measure on a database kept by --keep, without filling it")
     args = p.parse_args()
     if args.days < 2 or args.mentions < 1000:
         p.error("need --days >= 2 (a calm month and a crisis day) and --mentions >= 1000")
@@ -250,18 +272,26 @@ def main() -> int:
             store.engine.dispose()
             report("sqlite", results["sqlite"])
     if args.postgres:
-        name = "cw_bench_" + uuid.uuid4().hex[:8]
+        name = args.reuse or "cw_bench_" + uuid.uuid4().hex[:8]
         admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if not args.reuse:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             store = Store(args.postgres.rsplit("/", 1)[0] + "/" + name)
-            results["postgresql"] = run(store, args)
+            results["postgresql"] = run(store, args, filled=bool(args.reuse))
+            with store.engine.connect() as conn:
+                results["postgresql"]["db_size"] = conn.execute(
+                    text("SELECT pg_size_pretty(pg_database_size(current_database()))")
+                ).scalar_one()
             store.engine.dispose()
             report("postgresql", results["postgresql"])
         finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            if args.keep or args.reuse:
+                print(f"postgresql: database {name} kept", file=sys.stderr)
+            else:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             admin.dispose()
     else:
         print("postgresql: skipped (no --postgres and no CRISISWATCH_TEST_POSTGRES_URL)",
@@ -272,8 +302,16 @@ def main() -> int:
 
 
 def report(engine: str, r: dict) -> None:
-    print(f"{engine}: filled in {r['fill_s']} s ({r['fill_per_s']} mentions+scores/s), "
-          f"ANALYZE {r['analyze_s']} s", flush=True)
+    if r.get("reused"):
+        print(f"{engine}: reused a filled database, ANALYZE {r['analyze_s']} s", flush=True)
+    else:
+        print(f"{engine}: filled in {r['fill_s']} s ({r['fill_per_s']} mentions+scores/s), "
+              f"ANALYZE {r['analyze_s']} s", flush=True)
+    if "db_size" in r:
+        print(f"{engine}: database size {r['db_size']}", flush=True)
+    load = [round(x, 1) for x in (*r["load_before_reads"], *r["load_after_reads"])]
+    print(f"{engine}: load average 1/5/15 min before reads {load[:3]}, after {load[3:]}",
+          flush=True)
     for name, t in r["reads"].items():
         print(f"{engine:11} {name:24} p50 {t['p50_ms']:7.1f} ms   p95 {t['p95_ms']:7.1f} ms   "
               f"CPU per call: client {t['client_cpu_ms']:6.1f} ms, "
