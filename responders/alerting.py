@@ -1,7 +1,7 @@
 """Getting an alert to a human and knowing they saw it.
 
 `deliver_alerts(store, channels, contacts, now)` is a pipeline stage. For every alert
-still `open` (not acknowledged):
+still `open` (not acknowledged, and not over: ``signals.alerts.quiet_since``):
 
 - the dashboard is told at once (one delivery row; it never sleeps);
 - the first contact in the escalation order is paged on each of their channels;
@@ -46,7 +46,7 @@ from responders.channels.dashboard import DashboardChannel
 from responders.delivery import Outcome, deliver
 from responders.incidents import record
 from responders.wording import word, wording, words
-from signals.alerts import acknowledge
+from signals.alerts import acknowledge, quiet_since
 from store.models import (
     AlertDeliveryRow,
     AlertPagingRow,
@@ -199,7 +199,8 @@ def deliver_alerts(store, channels: dict[str, Channel], contacts: list[Contact] 
     policy = policy or AlertPolicy()
     contacts = list(contacts)
     with store.session() as session:
-        ids = session.execute(select(AlertRow.id).where(AlertRow.status == "open")
+        ids = session.execute(select(AlertRow.id).where(AlertRow.status == "open",
+                                                        ~quiet_since(now))
                               .order_by(AlertRow.opened_at)).scalars().all()
     return sum(_advance(store, channels, contacts, policy, alert_id, now) for alert_id in ids)
 

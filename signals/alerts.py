@@ -177,10 +177,17 @@ def top_mentions(session: Session, start: datetime, end: datetime, n: int = 5,
     ).scalars())
 
 
+def quiet_since(now: datetime):
+    """A SQL condition true for alerts with no new signal for ``QUIET_CLOSE``: over, closed
+    by the next detection run. Paging tests it too, so a worker whose detection has not run
+    yet this cycle never reminds anyone of an alert another worker is closing."""
+    return AlertRow.updated_at < now - QUIET_CLOSE
+
+
 def close_quiet_alerts(session: Session, now: datetime) -> None:
     for alert in session.execute(
         select(AlertRow).where(AlertRow.status.in_(("open", "acknowledged")),
-                               AlertRow.updated_at < now - QUIET_CLOSE)
+                               quiet_since(now))
     ).scalars():
         alert.status = "closed"
 

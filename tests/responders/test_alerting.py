@@ -30,7 +30,7 @@ from responders.channels.sms import TwilioSMSChannel
 from responders.drafts import Brand
 from responders.incidents import declare
 from responders.templates import TemplateLibrary
-from signals.alerts import acknowledge
+from signals.alerts import QUIET_CLOSE, acknowledge
 from store.models import AlertAckRow, AlertDeliveryRow, AlertRow, TimelineRow
 from tests.support.fake_http import FakeServer, Reply, free_port
 from tests.support.smtp import Inbox, smtp_server
@@ -220,6 +220,24 @@ def test_sms_route_refuses_everything_without_a_token(store):
                                                      "Body": "OUI"}).status_code == 403
 
 
+def still_signalling(store, alert_id: int, at: datetime) -> None:
+    """What detection does while the situation goes on: the alert is updated."""
+    with store.session() as session:
+        session.get(AlertRow, alert_id).updated_at = at
+
+
+def test_an_alert_over_is_not_paged_again_before_detection_closes_it(store, world):
+    # Several workers: this one pages before another worker's detection closes the alert
+    # (no new signal for an hour). No reminder goes out about a situation that is over.
+    receiver, _inbox, channels = world
+    alert = open_alert(store)
+    assert deliver_alerts(store, channels, [BEN, ANA], T0, policy=POLICY) == 2  # dashboard, BEN
+    late = T0 + QUIET_CLOSE + timedelta(minutes=1)
+    assert deliver_alerts(store, channels, [BEN, ANA], late, policy=POLICY) == 0
+    still_signalling(store, alert, late)  # the same hour, had the situation gone on
+    assert deliver_alerts(store, channels, [BEN, ANA], late, policy=POLICY) > 0
+
+
 def test_quiet_hours_hold_non_critical_pages_only(store, world):
     receiver, _inbox, channels = world
     night = T0.replace(hour=23)
@@ -228,9 +246,11 @@ def test_quiet_hours_hold_non_critical_pages_only(store, world):
     warning = open_alert(store, at=night, severity="warning")
     assert deliver_alerts(store, channels, [sleepy], night, policy=POLICY) == 1  # dashboard
     assert deliveries(store) == [("dashboard", "dashboard", "page", True)]
+    still_signalling(store, warning, night + timedelta(hours=3))
     deliver_alerts(store, channels, [sleepy], night + timedelta(hours=3), policy=POLICY)
     assert sms_sent(receiver) == []
     morning = datetime(2026, 3, 11, 7, 0)
+    still_signalling(store, warning, morning)
     deliver_alerts(store, channels, [sleepy], morning, policy=POLICY)
     assert deliveries(store, warning)[-1] == ("sam", "sms", "page", True)
     with store.session() as session:
