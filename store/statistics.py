@@ -10,7 +10,8 @@ bulk load. ``analyze(store)`` refreshes them now: on SQLite ``ANALYZE`` with
 ``Statistics.run_once(store, now)`` is the periodic form the pipeline loop calls every
 cycle: it analyses when ``every`` has passed since its last run or the mentions table grew
 by ``growth`` (a share, read from the highest id, which costs one index probe) since then;
-on PostgreSQL one worker at a time (an advisory lock; the others skip).
+on PostgreSQL one worker at a time (an advisory lock; the others skip, and count that
+refresh as theirs).
 """
 
 from __future__ import annotations
@@ -57,7 +58,12 @@ class Statistics:
             size = session.execute(select(func.max(MentionRow.id))).scalar() or 0
             due = (self.last_at is None or now - self.last_at >= self.every
                    or size > self.last_size * (1 + self.growth))
-            if not due or not try_lock(session, "statistics"):
+            if not due:
+                return 0
+            if not try_lock(session, "statistics"):
+                # Another worker is analysing right now: that is this period's refresh too
+                # (else every worker runs its own just after, N times an hour for N workers).
+                self.last_at, self.last_size = now, size
                 return 0
             analyze(store)
         self.last_at, self.last_size = now, size

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, text
 
 from store.models import MentionRow
@@ -53,3 +54,19 @@ def test_the_stage_runs_when_due(store):
     assert stage.run_once(store, T0 + timedelta(minutes=15)) == 1 and stage.last_size == 130
     assert stage.run_once(store, T0 + timedelta(minutes=16)) == 0
     assert stage.run_once(store, T0 + timedelta(minutes=75)) == 1  # an hour since
+
+
+def test_a_worker_that_finds_another_analysing_counts_that_refresh(store):
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one worker: no lock to find taken")
+    from store.claims import try_lock
+
+    add(store, 100)
+    other, this = Statistics(), Statistics()
+    with store.session() as busy:  # another worker holds the lock while it analyses
+        assert try_lock(busy, "statistics")
+        assert this.run_once(store, T0) == 0 and this.last_at == T0
+    # Lock released: not due again until the hour has passed, so N workers analyse once.
+    assert this.run_once(store, T0 + timedelta(minutes=1)) == 0
+    assert other.run_once(store, T0 + timedelta(minutes=1)) == 1
+    assert this.run_once(store, T0 + timedelta(minutes=61)) == 1
