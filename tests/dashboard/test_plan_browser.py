@@ -64,6 +64,18 @@ def keys(page):
     return page.eval_on_selector_all("tr.plan-risk", "rows => rows.map(r => r.dataset.key)")
 
 
+def fill_settled(page, selector: str, value: str) -> None:
+    """Fill a form field once the page's callbacks have landed: on a loaded machine the
+    form's refresh after a save could arrive mid-fill and mix the old value into the new
+    ("outageBad key", seen in CI)."""
+    from playwright.sync_api import expect
+
+    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+    page.wait_for_load_state("networkidle")
+    page.fill(selector, value)
+    expect(page.locator(selector)).to_have_value(value)
+
+
 def test_plan_page(cockpit):
     from playwright.sync_api import expect
 
@@ -107,8 +119,8 @@ def test_plan_page(cockpit):
         expect(page.locator("tr.plan-risk[data-key='supplier']")).to_have_count(1)
         assert keys(page) == ["outage", "supplier", "data-leak", "rumour", "bad-press"]
         # Refused: every reason listed, nothing stored.
-        page.fill("#plan-key", "Bad key")
-        page.fill("#plan-owner", "")
+        fill_settled(page, "#plan-key", "Bad key")
+        fill_settled(page, "#plan-owner", "")
         page.click("#plan-save")
         expect(page.locator("#plan-form-errors")).to_contain_text("owner: required")
         expect(page.locator("#plan-form-errors")).to_contain_text("key: 'Bad key' must be")
