@@ -109,6 +109,13 @@ class Onset:
         return s if s > prev else self.damp * s
 
 
+def bulk_range(sorted_values) -> float:
+    """The 5th..95th percentile range of sorted values (0 for none): a spread that one
+    burst cannot stretch."""
+    vt = sorted_values
+    return (vt[int(0.95 * (len(vt) - 1))] - vt[int(0.05 * (len(vt) - 1))]) if vt else 0.0
+
+
 class Detector:
     """Generic streaming detector for any numeric series (one row per ``update``).
 
@@ -143,10 +150,8 @@ class Detector:
         self.min_unit = 0.0
 
     def _scale(self) -> float:
-        """Bulk range (5th..95th percentile) of the values seen: the series' own unit."""
-        vt = self.values.sorted
-        bulk = (vt[int(0.95 * (len(vt) - 1))] - vt[int(0.05 * (len(vt) - 1))]) if vt else 0.0
-        return max(bulk, self.min_unit)
+        """Bulk range of the values seen (``bulk_range``): the series' own unit."""
+        return max(bulk_range(self.values.sorted), self.min_unit)
 
     def _features(self, x: float) -> dict[str, float] | None:
         w = list(self.window)

@@ -38,8 +38,9 @@ def rising_type(window: Counter, history: Counter, window_minutes: float,
     typed = {t: n for t, n in window.items() if t and n > 0}
     if not typed:
         return None
+    commonest = max(sorted(typed), key=typed.get)  # ties by name
     if not history_minutes or not sum(history.values()):
-        return max(sorted(typed), key=typed.get)  # no history: the commonest, ties by name
+        return commonest  # no history to rise against
     scale = window_minutes / history_minutes
 
     def rise(t: str) -> float:
@@ -47,7 +48,7 @@ def rising_type(window: Counter, history: Counter, window_minutes: float,
         return o * math.log(o / e) - (o - e) if o > e else 0.0
 
     best = max(sorted(typed), key=lambda t: (rise(t), typed[t]))
-    return best if rise(best) > 0 else max(sorted(typed), key=typed.get)
+    return best if rise(best) > 0 else commonest
 
 
 def counts(session: Session, start: datetime, end: datetime,

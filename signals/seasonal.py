@@ -31,7 +31,7 @@ from bisect import bisect_left
 
 import numpy as np
 
-from signals.anomaly import Detector, RankTail
+from signals.anomaly import Detector, RankTail, bulk_range
 
 DAY = 86_400.0
 
@@ -106,15 +106,13 @@ class Seasonal:
             self._trim()
         if base is None:
             return 0.0
-        lv = self.levels.sorted
-        spread = lv[int(0.95 * (len(lv) - 1))] - lv[int(0.05 * (len(lv) - 1))]
+        spread = bulk_range(self.levels.sorted)
         # A residual scale floor relative to the value's spread: a perfectly periodic series
         # must not turn a rounding wiggle into an extreme residual.
         self.residuals.min_unit = self.unit_share * spread
         self.residuals.update(x - base)
         self.surprise = self.residuals.surprise
-        rv = self.residuals.values.sorted
-        own = rv[int(0.95 * (len(rv) - 1))] - rv[int(0.05 * (len(rv) - 1))]
+        own = bulk_range(self.residuals.values.sorted)
         ratio = own / spread if spread > 0 else 1.0
         self.weight = min(max((self.hi - ratio) / (self.hi - self.lo), 0.0), 1.0)
         return self.surprise
