@@ -31,8 +31,8 @@ About 38 variants were scored on the same 7 events, so the figures are somewhat 
 figures and caveats: ``weights/MODEL_CARD.md``.
 
 The mean squeezes the score towards the middle (one member is shrunk): plain complaints score
-about 0.27-0.40 where version 3 gave 0.0-0.47, so the dashboard's "possible" band (0.30) holds
-more of them; the flag (>= 0.5) is what the stages read.
+about 0.27-0.40 where version 3 gave 0.0-0.47, so the dashboard's "possible" band starts at
+0.45 (``dashboard.components.POSSIBLE_RUMOUR``); the flag (>= 0.5) is what the stages read.
 
 The output is shifted so that **0.5 is the decision threshold** chosen on the
 leave-one-event-out folds (the raw threshold is stored with the weights): the rest of the code
