@@ -48,12 +48,15 @@ class RankTail:
     """Sliding window of past values kept sorted; tail probabilities of a new value.
 
     ``p_upper(v)`` ~ P(X >= v), ``p_two_sided(v)`` = 2 min(upper, lower). Inside the bulk it is the
-    empirical rank (+1 smoothing); in the tails an exponential fitted through two upper
-    quantiles extrapolates, so values beyond anything seen still get a graded p.
+    empirical rank (+1 smoothing); in the tail an exponential fitted through two upper
+    quantiles extrapolates, so values beyond anything seen still get a graded p. With
+    ``trust_seen`` it does so only beyond every value kept (the rank test of
+    ``Detector``); without, from the 95th percentile on (calibrating residuals and distances,
+    whose tails are smooth).
     """
 
-    def __init__(self, size: int, beta_floor: float = 0.1):
-        self.size, self.beta_floor = size, beta_floor
+    def __init__(self, size: int, beta_floor: float = 0.1, trust_seen: bool = True):
+        self.size, self.beta_floor, self.trust_seen = size, beta_floor, trust_seen
         self.order: deque[float] = deque()
         self.sorted: list[float] = []
 
@@ -79,7 +82,9 @@ class RankTail:
             x = qa - v
             qa, qb = -qa, -qb
         p_emp = (beyond + 1) / (n + 1)
-        if x <= 0 or p_emp > 0.05:
+        # trust_seen: the fitted tail only extrapolates beyond the most extreme value kept; a
+        # value the window has already seen (a spike that recurs) is as rare as its count says.
+        if x <= 0 or p_emp > 0.05 or (self.trust_seen and beyond > 0):
             return min(p_emp, 1.0)
         # Scale floor: a constant stretch must not make every tiny wiggle infinitely rare.
         bulk = s[int(0.95 * (n - 1))] - s[int(0.05 * (n - 1))]
@@ -128,19 +133,20 @@ class Detector:
     ``refractory`` rows an alarm masks weaker ones, ``warmup`` rows before scoring.
     ``learn_below``: rows more surprising than this are not added to the histories (at
     most ``max_skip`` in a row, so a lasting change of regime is eventually learned).
-    ``k`` maps surprise to score (score 0.5 at surprise k).
+    ``k`` maps surprise to score (score 0.5 at surprise k). ``trust_seen``: see ``RankTail``.
     """
 
     def __init__(self, use=("value", "mean"), history: int = 2000,
                  short: int = 8, long: int = 120, refractory: int = 100, k: float = 4.0,
                  warmup: int = 60, learn_below: float = 5.0, max_skip: int = 30,
-                 damp: float = 0.0, beta_floor: float = 0.1, log_unit: float = 1.0):
+                 damp: float = 0.0, beta_floor: float = 0.1, log_unit: float = 1.0,
+                 trust_seen: bool = True):
         self.use = tuple(use)
         self.short, self.k, self.warmup = short, k, warmup
         self.learn_below, self.max_skip, self.log_unit = learn_below, max_skip, log_unit
         self.window: deque[float] = deque(maxlen=long + short)
         self.values = RankTail(history, beta_floor)  # the series' own scale, always kept
-        self.tails = {name: RankTail(history, beta_floor) for name in self.use}
+        self.tails = {name: RankTail(history, beta_floor, trust_seen) for name in self.use}
         self.onset = Onset(refractory, damp)
         self.skipped = 0
         self.surprise = 0.0  # Bonferroni-corrected -log10 p of the latest row

@@ -36,7 +36,7 @@ class Discord:
         self.size = history + window
         self.buf = np.zeros(2 * self.size)
         self.n = 0
-        self.distances = RankTail(history)
+        self.distances = RankTail(history, trust_seen=False)
         self.recent: deque[float] = deque(maxlen=window)
 
     def update(self, value: float) -> float:

@@ -29,6 +29,7 @@ from collections import deque
 
 from signals import anomaly
 from signals.discord import Discord
+from signals.envelope import DailyEnvelope
 from signals.seasonal import Seasonal
 
 
@@ -89,11 +90,13 @@ class Detector:
 
     def __init__(self, weight: float = 0.5, refractory: int = 100, k: float = 4.0,
                  short: int = 8, learn_below: float = 8.0, discord_weight: float = 0.5,
-                 discord_window: int = 24, seasonal: bool = True, **novelty):
+                 discord_window: int = 24, seasonal: bool = True, envelope: bool = True,
+                 **novelty):
         # refractory=1: the onset mask is applied here, to the larger of the two surprises.
         self.rank = anomaly.Detector(short=short, learn_below=learn_below, refractory=1, k=k)
         self.discord = Discord(window=discord_window) if discord_weight > 0 else None
         self.seasonal = Seasonal() if seasonal else None
+        self.envelope = DailyEnvelope() if envelope else None
         self.novelty = Novelty(**novelty)
         self.onset = anomaly.Onset(refractory, damp=0.0)
         self.weight, self.k, self.discord_weight = weight, k, discord_weight
@@ -102,6 +105,12 @@ class Detector:
     def update(self, value: float, at: float | None = None) -> float:
         self.rank.update(value)
         magnitude = self.rank.surprise
+        if self.envelope is not None and at is not None:
+            # Inside: as high (or low) as on other days at this time, routine. Unknown (no
+            # two earlier days at this hour): the whole-range test cannot tell a routine
+            # hour from news, so it waits; the seasonal and shape parts still speak.
+            if self.envelope.update(at, value) is not False and self.envelope.applies:
+                magnitude = 0.0
         if self.seasonal is not None and at is not None:
             surprise = self.seasonal.update(at, value)
             magnitude = max(magnitude, self.seasonal.weight * surprise)

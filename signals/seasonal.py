@@ -49,7 +49,7 @@ class Seasonal:
         self.tolerance = None
         self.xs: list[float] = []  # transformed values, aligned with self.times
         self.levels = RankTail(2000)  # transformed values: the series' own spread
-        self.residuals = Detector(refractory=1, learn_below=learn_below)
+        self.residuals = Detector(refractory=1, learn_below=learn_below, trust_seen=False)
         self.weight = 0.0
         self.surprise = 0.0
 
