@@ -2,9 +2,10 @@
 
 Contract: ``DailyEnvelope.update(at, value) -> bool | None`` says whether the row just fed
 (``at`` in seconds) lies inside the envelope of the same time of day on the previous
-``days`` days: True inside, False outside, None when fewer than ``seen`` previous days hold
-a row near that time (the start of a series, after a gap: nothing to compare with). It uses
-earlier rows only (the row itself is stored after the test) and is deterministic.
+``days`` days: True inside; False outside, or while the series is younger than ``seen``
+days (nothing to compare with yet); None when the series is older but fewer than ``seen``
+previous days hold a row near that time (a gap in the record at this hour). It uses earlier
+rows only (the row itself is stored after the test) and is deterministic.
 
 Why: many real series have a routine extreme at a fixed hour (a nightly backup's CPU spike, a
 morning rush, a daily newsletter's replies). Ranked against the whole series, each of those
@@ -59,7 +60,8 @@ class DailyEnvelope:
         return sorted(lows)[self.seen - 1], sorted(highs)[-self.seen]
 
     def update(self, at: float, value: float) -> bool | None:
-        """Feed one row; True inside the previous days' envelope, False outside, None unknown."""
+        """Feed one row; True inside the previous days' envelope, False outside (or too
+        young), None where the record has a gap at this hour."""
         v = float(value)
         if len(self.first) < self.decide_rows:
             self.first.append(at)
@@ -67,7 +69,7 @@ class DailyEnvelope:
                 steps = [b - a for a, b in zip(self.first, self.first[1:]) if b > a]
                 self.applies = bool(steps) and statistics.median(steps) <= self.max_step
         env = self.bounds(at)
-        inside = None
+        inside = None if at - self.first[0] >= self.seen * DAY else False
         if env is not None:
             lo, hi = env
             m = self.margin * (hi - lo)

@@ -10,7 +10,9 @@ series, and only a row that beats every score of the last ``refractory`` rows ke
 score, so an anomaly gives a short peak at its onset rather than a plateau.
 
 Parts: (1) ``signals.anomaly.Detector``, the rank-tail surprise, which sees anomalies of
-magnitude (spikes, level shifts); (2) ``signals.seasonal.Seasonal`` (when times are given),
+magnitude (spikes, level shifts), silenced (when times are given) where
+``signals.envelope.DailyEnvelope`` says the value is routine for this time of day, or where
+the record has no two earlier days at this hour to tell; (2) ``signals.seasonal.Seasonal`` (when times are given),
 the row against the same time of the previous 7 days (log scale for non-negative series),
 weighted by how much of the series' spread the daily rhythm explains: a burst at night,
 a drop in the afternoon; (3) ``signals.discord.Discord`` at half weight, the distance of
@@ -78,7 +80,8 @@ class Detector:
 
     Magnitude surprise = the largest of the rank-tail surprise (``signals.anomaly``: value and
     ``short``-row mean against the 120 rows before; rows more surprising than
-    ``learn_below`` are not learned), the seasonal-residual surprise times its weight
+    ``learn_below`` are not learned; 0 where the daily envelope calls the row routine or
+    cannot tell, ``envelope=False`` turns that off), the seasonal-residual surprise times its weight
     (``signals.seasonal``; only for rows fed with ``at``; ``seasonal=False`` turns it off)
     and ``discord_weight`` x the shape-discord surprise (``signals.discord``,
     ``discord_window`` rows). It is kept only when it beats the last
@@ -105,12 +108,13 @@ class Detector:
     def update(self, value: float, at: float | None = None) -> float:
         self.rank.update(value)
         magnitude = self.rank.surprise
-        if self.envelope is not None and at is not None:
-            # Inside: as high (or low) as on other days at this time, routine. Unknown (no
-            # two earlier days at this hour): the whole-range test cannot tell a routine
-            # hour from news, so it waits; the seasonal and shape parts still speak.
-            if self.envelope.update(at, value) is not False and self.envelope.applies:
-                magnitude = 0.0
+        # Inside the envelope: as high (or low) as on other days at this time, routine. A
+        # gap (no two earlier days at this hour in a series older than that): the
+        # whole-range test cannot tell a routine hour from news, so it waits; the seasonal
+        # and shape parts still speak.
+        if (self.envelope is not None and at is not None
+                and self.envelope.update(at, value) is not False and self.envelope.applies):
+            magnitude = 0.0
         if self.seasonal is not None and at is not None:
             surprise = self.seasonal.update(at, value)
             magnitude = max(magnitude, self.seasonal.weight * surprise)

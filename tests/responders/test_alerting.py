@@ -229,7 +229,7 @@ def still_signalling(store, alert_id: int, at: datetime) -> None:
 def test_an_alert_over_is_not_paged_again_before_detection_closes_it(store, world):
     # Several workers: this one pages before another worker's detection closes the alert
     # (no new signal for an hour). No reminder goes out about a situation that is over.
-    receiver, _inbox, channels = world
+    _receiver, _inbox, channels = world
     alert = open_alert(store)
     assert deliver_alerts(store, channels, [BEN, ANA], T0, policy=POLICY) == 2  # dashboard, BEN
     late = T0 + QUIET_CLOSE + timedelta(minutes=1)

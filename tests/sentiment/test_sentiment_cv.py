@@ -62,6 +62,13 @@ def test_score_sets_uses_macro_recall_for_tweeteval_and_macro_f1_for_xlmt():
     assert abs(scores["xlmt_fr"] - (2 * 0.6 / 1.6) / 3) < 1e-9  # F1 of class 0 only
 
 
+def test_a_set_left_with_one_class_is_not_scored():
+    """XLM-T English after de-duplication against TweetEval: only negatives remain."""
+    y = np.array([0, 1, 2, 0, 0])
+    sets = np.array(["tweeteval_en"] * 3 + ["xlmt_en"] * 2)
+    assert set(score_sets(y, y, sets)) == {"tweeteval_en"}
+
+
 def test_choose_lang_heads_keeps_a_head_that_separates_what_the_shared_head_cannot():
     """French rows are separable on dimension 0..2, the shared head reads them all neutral:
     the French head is kept; English rows, which the shared head already gets right, keep it."""
