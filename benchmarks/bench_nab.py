@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime
+from functools import partial
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -39,8 +40,9 @@ from crisiswatch.signals_command import score_rows
 SHARED = PROJECT.parent / "shared"
 
 
-def score_file(job: tuple[Path, Path, float | None]) -> int:
-    src, dst, budget = job
+def score_file(job: tuple[Path, Path], budget: float | None = None) -> int:
+    """Score ``job``'s (source, destination) CSV; ``budget``: false alarms per week, or None."""
+    src, dst = job
     with open(src, newline="") as f:
         reader = csv.reader(f)
         next(reader)
@@ -70,11 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path(tempfile.mkdtemp(prefix="nab-"))
     cats = sorted(p.name for p in args.data.iterdir() if p.is_dir()
                   and (not args.category or p.name in args.category))
-    jobs = [(f, out / c / f.name, args.budget) for c in cats
-            for f in sorted((args.data / c).glob("*.csv"))]
+    jobs = [(f, out / c / f.name) for c in cats for f in sorted((args.data / c).glob("*.csv"))]
     began = time.perf_counter()
     with Pool(args.jobs) as pool:
-        rows = sum(pool.map(score_file, jobs))
+        rows = sum(pool.map(partial(score_file, budget=args.budget), jobs))
     elapsed = time.perf_counter() - began
     # The pool's workers have been joined, so their CPU time is in RUSAGE_CHILDREN.
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
