@@ -1,5 +1,6 @@
-"""The EN/FR wording cues on top of the sentiment model: sarcastic thanks and praise about an
-unresolved failure, and plain failure reports, are never read as positive."""
+"""The EN/FR wording cues on top of the sentiment model: sarcastic thanks (for nothing, for a
+harm done) and praise about an unresolved failure, complaints ("!!", "since this morning")
+and plain failure reports are never read as positive; complaints lean negative."""
 
 from __future__ import annotations
 
@@ -22,19 +23,30 @@ SARCASM = [
     "génial, encore une panne, j'adore",
     "Bravo Banqo, l'appli ne marche plus depuis ce matin, super",
     "Merci beaucoup pour rien @banqo",
+    "Thanks so much @united for losing my bag again, great job",
+    "Merci Air France d'avoir annulé mon vol, top",
+    "Merci Free pour cette panne géniale, vraiment top",
 ]
-FAILURE = [
+COMPLAINT = [
     "Can't log in, login just spins forever!!",
     "Can't log in to Nimbus, login just spins forever!!",
+    "Impossible de me connecter, ça tourne dans le vide !!",
+    "Impossible de me connecter depuis ce matin !!",
+    "Banqo est en panne depuis une demi-heure",
+    "Nimbus is down again!",
+    "Still not working.",
+]
+REPORT = [
     "Nimbus is down - getting error 503 on every page",
     "Is Nimbus down for everyone?",
     "the app keeps crashing since the update",
-    "Impossible de me connecter, ça tourne dans le vide !!",
-    "Banqo est en panne depuis une demi-heure",
     "Nimbus est en panne. Réparez ça svp",
     "Nimbus is down and I have a client demo in 20 minutes",
     "L'appli Banqo ne charge plus, erreur 503 partout",
+    "Apparemment la box ne marche plus chez moi",
+    "my flight was cancelled and nobody answers",
 ]
+FAILURE = COMPLAINT + REPORT
 NO_CUE = [
     "Thanks for the quick fix, the app works perfectly again! Great support",
     "Great news, the outage is fixed and everything is back up, thanks team",
@@ -44,6 +56,8 @@ NO_CUE = [
     "Castle Crashers is free on Xbox One today",
     "love the new update, great work",
     "la mise à jour sort lundi",
+    "Thanks Nimbus for fixing the outage so fast",
+    "merci de m'avoir aidé, super service",
 ]
 
 
@@ -52,8 +66,13 @@ def test_sarcastic_praise_of_a_failure_is_a_sarcasm_cue(text):
     assert sentiment_cue(text) == "sarcasm"
 
 
-@pytest.mark.parametrize("text", FAILURE)
-def test_an_unresolved_failure_is_a_failure_cue(text):
+@pytest.mark.parametrize("text", COMPLAINT)
+def test_an_unresolved_failure_told_with_emphasis_is_a_complaint_cue(text):
+    assert sentiment_cue(text) == "complaint"
+
+
+@pytest.mark.parametrize("text", REPORT)
+def test_a_plain_report_of_an_unresolved_failure_is_a_failure_cue(text):
     assert sentiment_cue(text) == "failure"
 
 
@@ -64,8 +83,10 @@ def test_praise_of_a_fix_and_unrelated_uses_of_the_words_are_no_cue(text):
 
 def test_adjust_moves_positive_to_negative_and_keeps_neutral_on_a_failure():
     probs = {"negative": 0.1, "neutral": 0.2, "positive": 0.7}
-    out = adjust_sentiment("Can't log in, login just spins forever!!", probs)
+    out = adjust_sentiment("Is Nimbus down for everyone?", probs)
     assert out == pytest.approx({"negative": 0.8, "neutral": 0.2, "positive": 0.0})
+    out = adjust_sentiment("Can't log in, login just spins forever!!", probs)
+    assert out == pytest.approx({"negative": 0.9, "neutral": 0.1, "positive": 0.0})
     assert math.isclose(sum(out.values()), 1.0)
     assert probs["positive"] == 0.7  # the input is not modified
     assert adjust_sentiment("love the new update, great work", probs) == probs
@@ -123,7 +144,7 @@ def test_embedded_model_reads_sarcasm_and_the_real_complaints_as_negative(embedd
     for text, p in zip(texts, embedded.predict(texts)):
         assert p["positive"] == 0.0, (text, p)
         assert max(p, key=p.get) == "negative", (text, p)
-    assert embedded.name.endswith("+cues/1")
+    assert embedded.name.endswith("+cues/2")
 
 
 @pytest.mark.slow
