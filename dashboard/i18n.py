@@ -178,16 +178,18 @@ def hhmm(at: datetime | None, zone: ZoneInfo | None = None, seconds: bool = Fals
     return local(at, zone).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
-def clock_text(at: datetime | None, zone: ZoneInfo | None = None, date: bool = False) -> str:
-    """`at` with its zone: "14:30 CET", or "3 Dec 14:30 CET" with `date` (month in the
-    user's language); "—" for None."""
+def clock_text(at: datetime | None, zone: ZoneInfo | None = None, date: bool = False,
+               lang: str | None = None) -> str:
+    """`at` with its zone: "14:30 CET", or "3 Dec 14:30 CET" with `date` (month in `lang`,
+    by default the user's language); "—" for None."""
     if at is None:
         return "—"
     moment = local(at, zone)
     time = f"{moment:%H:%M} {moment:%Z}"
     if not date:
         return time
-    month = _(MONTHS[moment.month - 1])  # from the catalogue: the C locale is English
+    # from the catalogue: the C locale is English
+    month = translate(MONTHS[moment.month - 1], lang or current_lang())
     return f"{moment.day} {month} {time}"
 
 

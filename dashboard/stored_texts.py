@@ -1,8 +1,9 @@
 """Sentences other layers wrote, in the reader's language (issue 20): timeline entries,
-drafts' stale reasons, refusals raised by the responders and by `dashboard.actions`.
+drafts' stale and void reasons, refusals raised by the responders and by `dashboard.actions`.
 
 They arrive as a `responders.wording.Wording` (an English template, which is the gettext
-msgid, and its parameters) or as its JSON (`timeline.detail_key`/`detail_params`).
+msgid, and its parameters) or as its JSON (`timeline.detail_key`/`detail_params`,
+`drafts.void_key`/`void_params`).
 `say()` translates the template with the cockpit's catalogue (the French of the
 responders' sentences is in `locale/fr/stored.po`, of the dashboard's refusals in
 `locale/fr/actions.po`) and each parameter by its kind:
@@ -10,6 +11,8 @@ responders' sentences is in `locale/fr/stored.po`, of the dashboard's refusals i
 - a `Word` ("fixing" as a phase) by its vocabulary's label below, then the catalogue:
   "Correction en cours" (in English too the label, "Fixing", not the key "fixing");
 - a `Localized` name (a status-page component) in the reader's language;
+- a `Moment` (a time inside the sentence) in the reader's time zone, with its zone, as the
+  cockpit shows every time: "11:30 CET" ("11 mars 11:30 CET" with the day);
 - a nested `Wording` the same way; a list joined by commas; anything else as is.
 
 A row written before the keys existed has none: its stored text is shown as written. A
@@ -29,10 +32,10 @@ from dashboard.components import (
     PHASE_LABELS,
     SEVERITY_LABELS,
 )
-from dashboard.i18n import N_, current_lang, translate
+from dashboard.i18n import N_, clock_text, current_lang, current_zone, translate
 from responders.cell import LABELS as CELL_ROLE_LABELS  # English; French in locale/fr/cell.po
 from responders.key_accounts import LABELS as KEY_TASK_LABELS  # French in broadcasts.po
-from responders.wording import Localized, Word, Wording
+from responders.wording import Localized, Moment, Word, Wording
 
 # The same English as the status admin page's labels (one msgid, one French).
 STATE_LABELS = {"operational": N_("Operational"), "degraded": N_("Degraded performance"),
@@ -64,8 +67,8 @@ VOCABULARY_LABELS: dict[str, Mapping[str, str]] = {
 
 
 def say(said: Wording | Mapping | None, text: str = "", lang: str | None = None) -> str:
-    """`said` (a Wording, or its JSON) in `lang` (default: the current user's); `text`
-    when there is none (a row from before the keys)."""
+    """`said` (a Wording, or its JSON) in `lang` (default: the current user's), its times
+    in the current user's zone; `text` when there is none (a row from before the keys)."""
     if said is None:
         return text
     wording = said if isinstance(said, Wording) else Wording.from_json(said)
@@ -94,6 +97,8 @@ def render(wording: Wording, lang: str) -> str:
 
 
 def _param(value: Any, lang: str) -> str:
+    if isinstance(value, Moment):
+        return clock_text(value.at, current_zone(), date=value.date, lang=lang)
     if isinstance(value, Localized):
         return value.in_lang(lang)
     if isinstance(value, Word):

@@ -21,7 +21,7 @@ from responders.channels.base import Channel, Message
 from responders.delivery import deliver
 from responders.incidents import record
 from responders.lessons import action_state
-from responders.wording import Wording, wording
+from responders.wording import Wording, moment, wording
 from store.models import IncidentRow, PostmortemActionRow
 
 REMINDER_ACTOR = "crisiswatch"
@@ -39,10 +39,10 @@ def reminder_text(action: PostmortemActionRow, state: str, owner: str) -> Wordin
                        "Owner: {owner}." if overdue else
                        "Reminder: post-mortem action #{id} is due (no date): {text}. "
                        "Owner: {owner}.", **said)
-    return wording("Reminder: post-mortem action #{id} is overdue ({when} UTC): {text}. "
+    return wording("Reminder: post-mortem action #{id} is overdue ({when}): {text}. "
                    "Owner: {owner}." if overdue else
-                   "Reminder: post-mortem action #{id} is due ({when} UTC): {text}. "
-                   "Owner: {owner}.", when=f"{action.due_at:%Y-%m-%d %H:%M}", **said)
+                   "Reminder: post-mortem action #{id} is due ({when}): {text}. "
+                   "Owner: {owner}.", when=moment(action.due_at, date=True), **said)
 
 
 def _holder(incident: IncidentRow | None, owner: str) -> str:

@@ -7,14 +7,18 @@ sending, so an edit after approval (by any path) can never go out unapproved.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
+from operator import attrgetter
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from responders.incidents import facts_for, record
 from responders.lint import Finding, lint
-from responders.wording import WordedError, Wording, word, wording
+from responders.lint_messages import LANGS as LINT_LANGS
+from responders.wording import Localized, WordedError, Wording, moment, word, wording
 from store.models import ApprovalRow, DraftRow, DraftStatus, IncidentRow
 
 APPROVER_ROLES = ("approver", "admin")
@@ -30,8 +34,10 @@ def body_hash(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def lint_draft(session: Session, draft: DraftRow, now: datetime) -> list[Finding]:
-    """The linter's findings on a draft, with the incident's facts as the truth."""
+def lint_draft(session: Session, draft: DraftRow, now: datetime,
+               ui_lang: str = "en") -> list[Finding]:
+    """The linter's findings on a draft, with the incident's facts as the truth, worded in
+    `ui_lang`."""
     facts = None
     if draft.incident_id is not None:
         incident = session.get(IncidentRow, draft.incident_id)
@@ -39,7 +45,17 @@ def lint_draft(session: Session, draft: DraftRow, now: datetime) -> list[Finding
     channel = draft.channel if draft.kind in ("reply", "correction") or draft.channel == "sms" \
         else None
     return lint(draft.body, audience=draft.audience, phase=draft.phase, lang=draft.lang,
-                channel=channel, facts=facts, now=now)
+                channel=channel, facts=facts, now=now, ui_lang=ui_lang)
+
+
+def quoted_findings(check: Callable[[str], list[Finding]], severity: str,
+                    show: Callable[[Finding], str] = attrgetter("message")) -> Localized:
+    """The `severity` findings of `check(ui_lang)` (a lint call), each `show`n and joined by
+    "; ", in every language the linter words its findings in: the parameter of a refusal
+    that quotes them, shown in its reader's language (`str()` of the refusal: English)."""
+    texts = {ui: "; ".join(show(f) for f in check(ui) if f.severity == severity)
+             for ui in LINT_LANGS}
+    return Localized(texts, texts["en"])
 
 
 def stale_reason(session: Session, draft: DraftRow, now: datetime) -> Wording | None:
@@ -61,8 +77,8 @@ def stale_reason(session: Session, draft: DraftRow, now: datetime) -> Wording | 
         return wording("out of date: the facts or the promised next update changed after it "
                        "was written; a new text is being prepared")
     if draft.promised_next_update is not None and draft.promised_next_update <= now:
-        return wording("out of date: it promises the next update by {at} UTC, which has "
-                       "passed", at=f"{draft.promised_next_update:%H:%M}")
+        return wording("out of date: it promises the next update by {at}, which has passed",
+                       at=moment(draft.promised_next_update))
     return None
 
 
@@ -81,14 +97,14 @@ def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now:
     if stale:
         raise ApprovalError(wording("draft #{id} is {stale}", id=draft.id, stale=stale))
     findings = lint_draft(session, draft, now)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
+    check = partial(lint_draft, session, draft, now)  # check(ui_lang)
+    if any(f.severity == "error" for f in findings):
         raise ApprovalError(wording("fix before approving: {findings}",
-                                    findings="; ".join(f.message for f in errors)))
+                                    findings=quoted_findings(check, "error")))
     warnings = [f for f in findings if f.severity == "warning"]
     if warnings and not (override_reason or "").strip():
         raise ApprovalError(wording("give a reason to approve despite: {findings}",
-                                    findings="; ".join(f.message for f in warnings)))
+                                    findings=quoted_findings(check, "warning")))
     approval = ApprovalRow(draft_id=draft.id, approver=approver, at=now,
                            body_sha256=body_hash(draft.body),
                            override_reason=(override_reason or None) if warnings else None)

@@ -41,6 +41,7 @@ import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -52,6 +53,7 @@ from responders.approval import (
     EDITOR_ROLES,
     ApprovalError,
     approve,
+    quoted_findings,
     stale_reason,
     valid_approval,
     void_approvals,
@@ -64,7 +66,7 @@ from responders.delivery import deliver
 from responders.incidents import facts_for, record
 from responders.lint import lint, next_update_times, zone
 from responders.outbox import BROADCAST_KIND as DRAFT_KIND  # sent here, never by the outbox
-from responders.wording import wording, words
+from responders.wording import WordedError, Wording, moment, word, wording, words
 from store.models import (
     AlertDeliveryRow,
     AlertRow,
@@ -87,8 +89,8 @@ BATCH = 500  # recipients per cycle: a large list goes out over a few cycles
 MANUAL_CHANNEL = "broadcast"  # a hand-written broadcast's draft: its channels are its own
 
 
-class BroadcastError(ValueError):
-    pass
+class BroadcastError(WordedError, ValueError):
+    """A broadcast refused; `.wording` says why in any reader's language, `str()` in English."""
 
 
 @dataclass(frozen=True)
@@ -218,13 +220,15 @@ def create_broadcast(session: Session, *, segments: list[str], body: str, author
     if not body.strip():
         raise BroadcastError("empty message")
     facts = facts_for(incident, lang) if incident is not None else None
-    findings = lint(body, audience=segments[0],
+    check = partial(lint, body, audience=segments[0],
                     phase=incident.phase if incident is not None else None, lang=lang,
                     facts=facts, now=now, tz=tz)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        raise BroadcastError("the message does not pass the linter: " + "; ".join(
-            f"{f.rule}: {f.message}" for f in errors))
+    findings = check()
+    if any(f.severity == "error" for f in findings):
+        raise BroadcastError(wording("the message does not pass the linter: {findings}",
+                                     findings=quoted_findings(
+                                         lambda ui: check(ui_lang=ui), "error",
+                                         show=lambda f: f"{f.rule}: {f.message}")))
     promise = _promise(body, lang, tz, now)
     draft = DraftRow(incident_id=incident.id if incident is not None else None,
                      kind=DRAFT_KIND, audience=segments[0], channel=MANUAL_CHANNEL, lang=lang,
@@ -270,7 +274,7 @@ def approve_broadcast(session: Session, broadcast: BroadcastRow, *, approver: st
         approve(session, draft, approver=approver, role=role, now=now,
                 override_reason=override_reason, two_person_rule=two_person_rule)
     except ApprovalError as exc:
-        raise BroadcastError(str(exc)) from exc
+        raise BroadcastError(exc.wording) from exc
 
 
 def _promise(body: str, lang: str, tz: str, now: datetime) -> datetime | None:
@@ -527,6 +531,9 @@ def _step(store, channels, policy: BroadcastPolicy, rid: int, now: datetime):
 
 
 def _to_timeline(store, steps: dict[int, list], now: datetime) -> None:
+    """One timeline entry per broadcast and cycle: what was sent, held or dropped. Each part
+    is a nested wording, so the cockpit shows the whole sentence in the reader's language
+    and its times in the reader's zone; the English is as it always was."""
     if not steps:
         return
     with store.session() as session:
@@ -537,26 +544,40 @@ def _to_timeline(store, steps: dict[int, list], now: datetime) -> None:
             parts = []
             for kind in ("send", "retry", "resend", "escalate"):
                 mine = [e for e in entries if e[0] == kind]
-                if not mine:
-                    continue
-                ok = Counter(channel for _, channel, good, *_ in mine if good)
-                failed = [error for _, _, good, error, _ in mine if not good]
-                parts.append(f"{kind} to {len(mine)}"
-                             + (f" ({', '.join(f'{c} {n}' for c, n in sorted(ok.items()))})"
-                                if ok else "")
-                             + (f", {len(failed)} failed ({failed[0]})" if failed else ""))
+                if mine:
+                    parts.append(_sent(kind, mine))
             stale = [e for e in entries if e[0] == "stale"]
             if stale:
-                parts.append(f"{len(stale)} not sent: the promised next update "
-                             f"({stale[0][3]:%H:%M} UTC) has passed; send a new message")
+                parts.append(wording("{n} not sent: the promised next update ({at}) has "
+                                     "passed; send a new message", n=len(stale),
+                                     at=moment(stale[0][3])))
             held = [e for e in entries if e[0] == "held"]
             if held:
-                until = min(e[3] for e in held)
-                parts.append(f"{len(held)} held for quiet hours "
-                             f"({', '.join(sorted({e[4] for e in held}))}) until "
-                             f"{until:%Y-%m-%d %H:%M} UTC")
+                parts.append(wording("{n} held for quiet hours ({segments}) until {until}",
+                                     n=len(held), segments=sorted({e[4] for e in held}),
+                                     until=moment(min(e[3] for e in held), date=True)))
+            said = parts[0]
+            for part in parts[1:]:  # "a; b; c", each part translated alone
+                said = wording("{before}; {after}", before=said, after=part)
             record(session, session.get(IncidentRow, broadcast.incident_id), now,
-                   "broadcasts", "broadcast", f"Broadcast #{b_id}: " + "; ".join(parts))
+                   "broadcasts", "broadcast", wording("Broadcast #{id}: {steps}", id=b_id,
+                                                      steps=said))
+
+
+def _sent(kind: str, mine: list) -> Wording:
+    """'resend to 3 (email 2), 1 failed (timeout)': one kind of step of one cycle."""
+    ok = Counter(channel for _, channel, good, *_ in mine if good)
+    failed = [error for _, _, good, error, _ in mine if not good]
+    said = {"n": len(mine),
+            "ok": wording(" ({counts})", counts=[wording("{channel} {n}", n=n,
+                                                         channel=word("channel", c))
+                                                 for c, n in sorted(ok.items())]) if ok else "",
+            "failed": wording(", {n} failed ({error})", n=len(failed), error=failed[0])
+            if failed else ""}
+    return wording("send to {n}{ok}{failed}" if kind == "send" else
+                   "retry to {n}{ok}{failed}" if kind == "retry" else
+                   "resend to {n}{ok}{failed}" if kind == "resend" else
+                   "escalate to {n}{ok}{failed}", **said)
 
 
 @dataclass

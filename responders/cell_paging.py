@@ -41,7 +41,7 @@ from responders.channels.base import Channel, Message
 from responders.contacts import channels_of, find_contact
 from responders.delivery import Outcome, deliver
 from responders.incidents import ACTIVE, record
-from responders.wording import word, wording
+from responders.wording import moment, word, wording
 from store.models import (
     CellPageRow,
     CellPageSendRow,
@@ -133,12 +133,12 @@ def acknowledge(session: Session, page: CellPageRow, person: str, *, now: dateti
     if open_shift(session, incident.id, page.role) is None:
         start_shift(session, incident, page.role, person, via="page", now=now)
     said = {"role": word("cell_role", page.role, LABELS[page.role]), "person": person, "who": who, "via": via,
-            "at": f"{now:%H:%M}"}
+            "at": moment(now)}
     record(session, incident, now, actor or person, "cell",
            wording("{role}: {person} ({who}) acknowledged by {via} (confirmed by {actor}); on "
-                   "duty from {at} UTC", actor=actor, **said)
+                   "duty from {at}", actor=actor, **said)
            if actor and actor != person else
-           wording("{role}: {person} ({who}) acknowledged by {via}; on duty from {at} UTC",
+           wording("{role}: {person} ({who}) acknowledged by {via}; on duty from {at}",
                    **said))
     return True
 

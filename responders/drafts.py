@@ -204,7 +204,8 @@ def suggest_updates(session: Session, incident: IncidentRow, library: TemplateLi
     for draft in _queued(session, incident, kinds=("status", "notify", "postmortem")):
         if draft.id not in kept and draft.author == MACHINE and stale_reason(
                 session, draft, now):
-            void(session, draft, now, "the incident moved on; it is no longer called for")
+            void(session, draft, now,
+                 wording("the incident moved on; it is no longer called for"))
     return drafts
 
 
@@ -216,8 +217,12 @@ def _queued(session: Session, incident: IncidentRow, kinds: tuple[str, ...]) -> 
 
 
 def void(session: Session, draft: DraftRow, now: datetime, why: Wording | str) -> None:
-    """Withdraw a queued draft that can no longer be sent as written (not a human's no)."""
-    draft.status, draft.void_reason, draft.updated_at = DraftStatus.REJECTED, str(why), now
+    """Withdraw a queued draft that can no longer be sent as written (not a human's no):
+    `void_reason` is the English `why`, `void_key`/`void_params` its key and parameters
+    (the cockpit shows them in the reader's language)."""
+    said = why if isinstance(why, Wording) else Wording(why)
+    draft.status, draft.void_reason, draft.updated_at = DraftStatus.REJECTED, said.english, now
+    draft.void_key, draft.void_params = said.key, said.as_json()["params"]
     void_approvals(session, draft)
     record(session, session.get(IncidentRow, draft.incident_id), now, MACHINE, "draft",
            wording("Withdrew draft #{id} ({audience}/{channel}/{lang}): {why}",
@@ -385,8 +390,8 @@ def suggest_replies(session: Session, incident: IncidentRow, library: TemplateLi
     retire_stale(session, incident, now, kinds=("reply",))
     if not active:
         for draft in _queued(session, incident, kinds=("reply",)):
-            void(session, draft, now, f"the incident is {incident.phase}; the reply no "
-                                      "longer fits")
+            void(session, draft, now, wording("the incident is {phase}; the reply no longer "
+                                              "fits", phase=word("phase", incident.phase)))
         return []
     promise = customer_promise(session, incident, now)
     retire_stale(session, incident, now, kinds=("reply",))  # the promise may have moved
@@ -454,7 +459,8 @@ def suggest_corrections(session: Session, incident: IncidentRow, library: Templa
     retire_stale(session, incident, now, kinds=("correction",))
     if Phase(incident.phase) not in ACTIVE:
         for draft in _queued(session, incident, kinds=("correction",)):
-            void(session, draft, now, f"the incident is {incident.phase}")
+            void(session, draft, now, wording("the incident is {phase}",
+                                              phase=word("phase", incident.phase)))
         return []
     promise = customer_promise(session, incident, now)
     claims = session.execute(

@@ -25,7 +25,7 @@ from responders.contacts import channels_of
 from responders.delivery import deliver
 from responders.incidents import ACTIVE, Phase, record
 from responders.key_accounts import LABELS, Standing, plan
-from responders.wording import Wording, word, wording
+from responders.wording import TIME_AND_DAY, Wording, moment, word, wording
 from store.models import ContactRow, IncidentRow, KeyAccountReminderRow
 
 REMINDER_ACTOR = "crisiswatch"
@@ -38,11 +38,11 @@ def reminder_text(standing: Standing, incident_id: int) -> Wording:
     English sent to the owner; the timeline keeps its key)."""
     state = "overdue" if standing.state == "overdue" else "due"
     return wording("Reminder: {who} (key account, incident #{incident}): {task} is {state} "
-                   "(since {at} UTC, {day}); owner {owner}.",
+                   "(since {at}); owner {owner}.",
                    who=standing.organisation or standing.name, incident=incident_id,
                    task=word("key_task", standing.next_task, LABELS[standing.next_task].lower()),
-                   state=word("clock_state", state), at=f"{standing.due_at:%H:%M}",
-                   day=f"{standing.due_at:%d %b}", owner=standing.owner)
+                   state=word("clock_state", state), at=moment(standing.due_at, True, TIME_AND_DAY),
+                   owner=standing.owner)
 
 
 def remind_key_accounts(store, channels: dict[str, Channel], contacts: list[Contact],

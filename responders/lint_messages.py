@@ -4,6 +4,8 @@ checking the message, in their language (``lint(..., ui_lang=...)``; on the comm
 
 from __future__ import annotations
 
+LANGS = ("en", "fr")  # every message below is in each of these
+
 MESSAGES: dict[str, dict[str, str]] = {
     "truth.certain": {
         "en": "Says the cause is known ('{quote}') while the incident is still investigating; "

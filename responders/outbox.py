@@ -31,7 +31,7 @@ from responders.channels.base import Channel, Delivery, Message
 from responders.delivery import deliver
 from responders.incidents import facts_for, record
 from responders.subscribers import notify_subscribers
-from responders.wording import WordedError, word, wording
+from responders.wording import WordedError, moment, word, wording
 from store.models import DeliveryRow, DraftRow, DraftStatus, IncidentRow, MentionRow
 
 MAX_ATTEMPTS = 5
@@ -109,10 +109,10 @@ def flag_unconfirmed(store, channels: dict[str, Channel], now: datetime) -> int:
                 record(session, session.get(IncidentRow, draft.incident_id), now, "outbox",
                        "delivery",
                        wording("Needs a human check: draft #{id} to {channel} may or may not "
-                               "have been posted (attempt {attempt} at {at} UTC). Look at the "
+                               "have been posted (attempt {attempt} at {at}). Look at the "
                                "channel, then mark it posted with its link or send it again.",
                                id=draft.id, channel=word("channel", draft.channel),
-                               attempt=attempt.attempt, at=f"{attempt.at:%H:%M}"))
+                               attempt=attempt.attempt, at=moment(attempt.at)))
     return flagged
 
 

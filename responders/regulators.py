@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from responders.incidents import record
 from responders.templates import TemplateLibrary, TemplateMissing
-from responders.wording import Localized, wording
+from responders.wording import Localized, moment, wording
 from store.models import IncidentRow, RegulatorClockRow
 
 # Hours from awareness to the notification, by jurisdiction (override with `hours=`).
@@ -69,9 +69,9 @@ def start_clock(session: Session, incident: IncidentRow, *, actor: str, now: dat
     session.add(clock)
     session.flush()
     record(session, incident, now, actor, "regulator", wording(
-        "Regulator clock started ({jurisdiction}): aware {aware} UTC, notification due by "
-        "{due} UTC", jurisdiction=LABELS.get(jurisdiction, jurisdiction),
-        aware=f"{aware:%Y-%m-%d %H:%M}", due=f"{clock.due_at:%Y-%m-%d %H:%M}"))
+        "Regulator clock started ({jurisdiction}): aware {aware}, notification due by {due}",
+        jurisdiction=LABELS.get(jurisdiction, jurisdiction),
+        aware=moment(aware, date=True), due=moment(clock.due_at, date=True)))
     return clock
 
 

@@ -26,7 +26,7 @@ from responders.channels.base import Channel, Message
 from responders.delivery import deliver
 from responders.incidents import ACTIVE, Audience, Clock, Phase, audience_clocks, record
 from responders.key_account_reminders import remind_key_accounts
-from responders.wording import Wording, word, wording
+from responders.wording import TIME_AND_DAY, Wording, moment, word, wording
 from store.models import IncidentRow, ReminderRow
 
 log = logging.getLogger("crisiswatch")
@@ -42,10 +42,10 @@ def reminder_text(clock: Clock) -> Wording:
     state = "overdue" if clock.state == "overdue" else "due"
     # an unassigned role owes it: the role's key, shown as the role's name in the cockpit
     owner = word("cell_role", clock.owner, clock.owner) if clock.owner in ROLES else clock.owner
-    return wording("Reminder: the {what} is {state} (since {at} UTC, {day}); owed by {owner}.",
+    return wording("Reminder: the {what} is {state} (since {at}); owed by {owner}.",
                    what=word("update_kind", clock.audience.value, WHAT[clock.audience]),
-                   state=word("clock_state", state), at=f"{clock.due_at:%H:%M}",
-                   day=f"{clock.due_at:%d %b}", owner=owner)
+                   state=word("clock_state", state), at=moment(clock.due_at, True, TIME_AND_DAY),
+                   owner=owner)
 
 
 def remind_due_updates(store, channels: dict[str, Channel], contacts: list[Contact],

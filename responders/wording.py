@@ -15,10 +15,12 @@ cockpit's French catalogue translates, `dashboard/locale/fr/stored.po`), plus pa
   value)` (a phase, a component state, an audience: the dashboard shows its label in the
   reader's language; English shows the value as the responders always wrote it), a
   `Localized` name (a status-page component, named per language in the configuration), a
-  list of those (joined by commas), or a nested `Wording` (a stale reason in a refusal).
+  list of those (joined by commas), a nested `Wording` (a stale reason in a refusal), or a
+  `moment(at)` (a time inside the sentence: English writes it "10:30 UTC" as the responders
+  always did, the dashboard in the reader's time zone, "11:30 CET"; never put " UTC" in a key).
 
 `WordedError` is the base of the refusals the dashboard shows (`ApprovalError`,
-`TransitionError`, `OutboxError`, `CellError`): `.key`, `.params` and `.wording` carry the
+`TransitionError`, `OutboxError`, `CellError`, `BroadcastError`): `.key`, `.params` and `.wording` carry the
 message, `str()` stays English.
 """
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from store.models import TimelineRow
@@ -60,6 +62,29 @@ class Localized:
 
     def in_lang(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("en") or self.fallback
+
+
+TIME_AND_DAY = "%H:%M UTC, %d %b"  # a `Moment`'s English in the reminders: "10:30 UTC, 11 Mar"
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A time inside a sentence, naive UTC as the store keeps it (an aware one is moved to
+    UTC). The English is `english` (a strftime pattern; by default "10:30 UTC", with `date`
+    "2026-03-11 10:30 UTC"); the cockpit shows it in the reader's zone, with the day when
+    `date` ("11:30 CET", "11 mars 11:30 CET": `dashboard.i18n.clock_text`)."""
+
+    at: datetime
+    date: bool = False
+    english: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is not None:
+            object.__setattr__(self, "at", self.at.astimezone(UTC).replace(tzinfo=None))
+
+    def in_english(self) -> str:
+        return self.at.strftime(self.english or ("%Y-%m-%d %H:%M UTC" if self.date
+                                                 else "%H:%M UTC"))
 
 
 @dataclass(frozen=True)
@@ -100,6 +125,11 @@ def word(vocabulary: str, value: Any, english: str | None = None) -> Word:
     return Word(vocabulary, str(value), english)
 
 
+def moment(at: datetime, date: bool = False, english: str | None = None) -> Moment:
+    """`at` as a time in a sentence (see `Moment`)."""
+    return Moment(at, date, english)
+
+
 def words(vocabulary: str, values) -> list[Word]:
     """Several words of one vocabulary, shown joined by commas."""
     return [word(vocabulary, v) for v in values]
@@ -134,6 +164,8 @@ class WordedError(Exception):
 
 
 def _english(value: Any) -> str:
+    if isinstance(value, Moment):
+        return value.in_english()
     if isinstance(value, Localized):
         return value.in_lang("en")
     if isinstance(value, Word):
@@ -146,6 +178,9 @@ def _english(value: Any) -> str:
 
 
 def _to_json(value: Any) -> Any:
+    if isinstance(value, Moment):
+        return {"moment": value.at.isoformat(), "date": value.date,
+                **({"english": value.english} if value.english else {})}
     if isinstance(value, Localized):
         return {"names": dict(value.names), "fallback": value.fallback}
     if isinstance(value, Word):
@@ -161,6 +196,9 @@ def _to_json(value: Any) -> Any:
 
 
 def _from_json(value: Any) -> Any:
+    if isinstance(value, dict) and "moment" in value:
+        return Moment(datetime.fromisoformat(value["moment"]), bool(value.get("date")),
+                      value.get("english"))
     if isinstance(value, dict) and "names" in value:
         return Localized(value["names"], value.get("fallback", ""))
     if isinstance(value, dict) and "word" in value:

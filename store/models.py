@@ -325,6 +325,10 @@ class DraftRow(Base):
     promised_next_update: Mapped[datetime | None] = mapped_column(DateTime)
     # Set when crisiswatch withdrew the draft (stale, incident over), not a human.
     void_reason: Mapped[str | None] = mapped_column(Text)
+    # ... and that reason's message key and parameters (responders.wording; 0018), which
+    # the cockpit shows in the reader's language; NULL on drafts withdrawn before.
+    void_key: Mapped[str | None] = mapped_column(Text)
+    void_params: Mapped[dict | None] = mapped_column(JSON)
     # A correction of a rumour claim (one per claim and language) says which claim. No
     # foreign key: rumour_claims already points at drafts, and a cycle breaks drop_all.
     claim_id: Mapped[int | None] = mapped_column(Integer)

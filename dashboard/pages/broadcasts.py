@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from dashboard import components as ui
-from dashboard import i18n
+from dashboard import i18n, stored_texts
 from dashboard.context import current
 from dashboard.i18n import N_, _
 from responders import regulators
@@ -145,12 +145,14 @@ def render_broadcasts(broadcasts: list[dict], rows: list[dict]):
 
 
 def state_text(b: dict) -> str:
-    """Where the broadcast stands: waiting for approval (or withdrawn), or approved by whom."""
+    """Where the broadcast stands: waiting for approval (or withdrawn, why in the reader's
+    language), or approved by whom."""
     if b["state"] != "awaiting":
         return _("approved by {approver}").format(approver=b["approved_by"])
     if b["draft_status"] == "rejected":
+        why = stored_texts.from_row(b["void_key"], b["void_params"], b["void_reason"] or "")
         return _("withdrawn, not sent: {reason}").format(
-            reason=b["void_reason"] or _("rejected on the Approvals page"))
+            reason=why or _("rejected on the Approvals page"))
     if b["draft_status"] == "approved":
         return _("approved; the broadcast stage sends it on its next run")
     return _("written by {author}, waiting for approval on the Approvals page").format(
@@ -230,9 +232,11 @@ def refresh(_n, _flash, _ka, _imported):
         broadcasts = [{"id": b.id, "segments": b.segments, "severity": b.severity,
                        "created_at": b.created_at, "approved_by": b.approved_by,
                        "created_by": b.created_by, "state": b.state, "body": b.body,
-                       "draft_status": status, "void_reason": void_reason}
-                      for b, status, void_reason in session.execute(
-            select(BroadcastRow, DraftRow.status, DraftRow.void_reason)
+                       "draft_status": status, "void_reason": void_reason,
+                       "void_key": void_key, "void_params": void_params}
+                      for b, status, void_reason, void_key, void_params in session.execute(
+            select(BroadcastRow, DraftRow.status, DraftRow.void_reason, DraftRow.void_key,
+                   DraftRow.void_params)
             .outerjoin(DraftRow, DraftRow.id == BroadcastRow.draft_id)
             .order_by(BroadcastRow.id.desc()).limit(20)).all()]
         rows = by_segment(session)
@@ -300,7 +304,8 @@ def send(clicks, segments, channels, lang, subject, body):
                 channels=chosen)
             bid = broadcast.id
     except BroadcastError as exc:
-        return ui.notice(_("Not queued: {reason}").format(reason=exc), "error")
+        return ui.notice(_("Not queued: {reason}").format(reason=stored_texts.say(exc.wording)),
+                         "error")
     return ui.notice(_("Broadcast #{id} is waiting for approval on the Approvals page.")
                      .format(id=bid), "info")
 
