@@ -17,7 +17,7 @@ from dashboard.i18n import N_
 from dashboard.stored_texts import say
 from responders import approval, cell, cell_paging, drafts, incidents, outbox, statusboard
 from responders.approval import APPROVER_ROLES, EDITOR_ROLES, ApprovalError
-from responders.wording import Wording, word, words
+from responders.wording import Wording, moment, word, words
 from signals import alerts
 from signals.crowd import own_author_names
 from store.models import (
@@ -396,6 +396,12 @@ def parse_when(text: str | None, what: str) -> datetime:
         raise ActionError(WHEN_WRONG[what], raw=repr(raw)) from None
 
 
+def _typed(at: datetime):
+    """`at` in a maintenance refusal: English as the form takes it ("2026-03-11 22:00"), the
+    cockpit in the reader's zone with the zone named ("11 mars 23:00 CET")."""
+    return moment(at, date=True, english=WHEN_FORMAT)
+
+
 def set_component(ctx, user, key: str, state: str, *, incident_id: int | None = None) -> bool:
     """Show component `key` as `state` on the public page, tied to incident `incident_id`
     when given (the change then lands on its timeline); False when nothing changed."""
@@ -461,12 +467,10 @@ def schedule_maintenance(ctx, user, *, texts: dict[str, dict], starts: str, ends
     starts_at, ends_at = parse_when(starts, "start"), parse_when(ends, "end")
     if ends_at <= starts_at:
         raise ActionError("The maintenance ends ({ends}) before it starts ({starts}): check "
-                          "the end time.", ends=f"{ends_at:%Y-%m-%d %H:%M}",
-                          starts=f"{starts_at:%Y-%m-%d %H:%M}")
+                          "the end time.", ends=_typed(ends_at), starts=_typed(starts_at))
     if ends_at <= now:
-        raise ActionError("The maintenance would already be over (it ends {ends} UTC; it is "
-                          "now {now}).", ends=f"{ends_at:%Y-%m-%d %H:%M}",
-                          now=f"{now:%Y-%m-%d %H:%M}")
+        raise ActionError("The maintenance would already be over (it ends {ends}; it is "
+                          "now {now}).", ends=moment(ends_at, date=True), now=_typed(now))
     filled = {lang: {"title": (t.get("title") or "").strip(), "body": (t.get("body") or "").strip()}
               for lang, t in (texts or {}).items()
               if (t.get("title") or "").strip() or (t.get("body") or "").strip()}

@@ -29,6 +29,13 @@ CHANNEL_LABELS = {"statuspage": N_("status page"), "x": "X", "reddit": "Reddit",
                   "mastodon": "Mastodon", "bluesky": "Bluesky", "slack": "Slack",
                   "email": N_("email"), "sms": N_("SMS")}
 LANG_LABELS = {"en": N_("English"), "fr": N_("French")}
+# Broadcast segments (responders.contacts.SEGMENTS): the English is the segment's own name,
+# as the contacts CSV writes it, so English screens read as before.
+SEGMENT_LABELS = {"staff": N_("staff"), "on-call": N_("on-call"),
+                  "management": N_("management"), "board": N_("board"),
+                  "customers": N_("customers"), "key-accounts": N_("key-accounts"),
+                  "partners": N_("partners"), "investors": N_("investors"),
+                  "regulators": N_("regulators"), "press": N_("press")}
 # Incident severities (responders.incidents.SEVERITIES) and alert severities.
 SEVERITY_LABELS = {"minor": N_("minor"), "major": N_("major"), "critical": N_("critical"),
                    "warning": N_("warning")}
@@ -56,6 +63,11 @@ def phase_label(phase: str) -> str:
 
 def audience_label(audience: str) -> str:
     return _(AUDIENCE_LABELS.get(audience, audience))
+
+
+def segment_label(segment: str) -> str:
+    """A broadcast segment in the reader's language; a name with no label as written."""
+    return _(SEGMENT_LABELS.get(segment, segment))
 
 
 def channel_label(channel: str) -> str:

@@ -30,6 +30,7 @@ from dashboard.components import (
     CRISIS_TYPE_LABELS,
     LANG_LABELS,
     PHASE_LABELS,
+    SEGMENT_LABELS,
     SEVERITY_LABELS,
 )
 from dashboard.i18n import N_, clock_text, current_lang, current_zone, translate
@@ -62,7 +63,7 @@ VOCABULARY_LABELS: dict[str, Mapping[str, str]] = {
     "lang": LANG_LABELS, "role": USER_ROLE_LABELS, "status": DRAFT_STATUS_LABELS,
     "fact": FACT_LABELS, "cell_role": CELL_ROLE_LABELS, "page_kind": PAGE_KIND_LABELS,
     "update_state": PLAN_UPDATE_LABELS, "update_kind": UPDATE_KIND_LABELS,
-    "clock_state": CLOCK_STATE_LABELS, "key_task": KEY_TASK_LABELS,
+    "clock_state": CLOCK_STATE_LABELS, "key_task": KEY_TASK_LABELS, "segment": SEGMENT_LABELS,
 }
 
 

@@ -250,7 +250,7 @@ def create_broadcast(session: Session, *, segments: list[str], body: str, author
     session.flush()
     if incident is not None:
         warned = sum(f.severity == "warning" for f in findings)
-        said = {"id": broadcast.id, "segments": ", ".join(segments), "author": author,
+        said = {"id": broadcast.id, "segments": words("segment", segments), "author": author,
                 "draft": draft.id}
         record(session, incident, now, author, "broadcast",
                wording("Broadcast #{id} to {segments} written by {author}: waiting for "
@@ -371,7 +371,7 @@ def _activate(store, draft_id: int, now: datetime, public_langs: tuple[str, ...]
             record(session, incident, now, approval.approver, "broadcast", wording(
                 "Broadcast #{id} to {segments}{langs} approved by {approver}: {n} "
                 "recipient(s){by_channel}{unreachable}{accepted}", id=broadcast.id,
-                segments=", ".join(broadcast.segments), approver=approval.approver,
+                segments=words("segment", broadcast.segments), approver=approval.approver,
                 n=sum(by_channel.values()),
                 langs=wording(" ({langs})", langs="/".join(broadcast.only_langs))
                 if broadcast.only_langs else "",
@@ -554,7 +554,8 @@ def _to_timeline(store, steps: dict[int, list], now: datetime) -> None:
             held = [e for e in entries if e[0] == "held"]
             if held:
                 parts.append(wording("{n} held for quiet hours ({segments}) until {until}",
-                                     n=len(held), segments=sorted({e[4] for e in held}),
+                                     n=len(held),
+                                     segments=words("segment", sorted({e[4] for e in held})),
                                      until=moment(min(e[3] for e in held), date=True)))
             said = parts[0]
             for part in parts[1:]:  # "a; b; c", each part translated alone

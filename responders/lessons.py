@@ -30,7 +30,7 @@ from responders.incidents import record
 from responders.postmortem import T as POSTMORTEM_TEXTS
 from responders.postmortem import review
 from responders.templates import TemplateLibrary
-from responders.wording import word, wording
+from responders.wording import WordedError, moment, word, wording
 from store.models import (
     AuditRow,
     IncidentRow,
@@ -45,8 +45,9 @@ KINDS = ("register", "template")
 STATES = ("open", "applied", "dismissed")
 
 
-class LessonError(ValueError):
-    """A plan update or action change that cannot be made (the message says why)."""
+class LessonError(WordedError, ValueError):
+    """A plan update or action change that cannot be made (the message says why; a
+    `Wording` when it holds a time, so the cockpit shows that time in the reader's zone)."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,8 @@ def close_action(session: Session, action_id: int, *, actor: str, now: datetime)
     if action is None:
         raise LessonError(f"no action #{action_id}")
     if action.done_at is not None:
-        raise LessonError(f"action #{action_id} was already done on "
-                          f"{action.done_at:%Y-%m-%d %H:%M} UTC")
+        raise LessonError(wording("action #{id} was already done on {at}", id=action_id,
+                                  at=moment(action.done_at, date=True)))
     action.done_at, action.done_by = now, actor
     record(session, session.get(IncidentRow, action.incident_id), now, actor, "postmortem",
            wording("Action #{id} done", id=action.id))

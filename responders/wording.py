@@ -20,7 +20,7 @@ cockpit's French catalogue translates, `dashboard/locale/fr/stored.po`), plus pa
   always did, the dashboard in the reader's time zone, "11:30 CET"; never put " UTC" in a key).
 
 `WordedError` is the base of the refusals the dashboard shows (`ApprovalError`,
-`TransitionError`, `OutboxError`, `CellError`, `BroadcastError`): `.key`, `.params` and `.wording` carry the
+`TransitionError`, `OutboxError`, `CellError`, `BroadcastError`, `LessonError`): `.key`, `.params` and `.wording` carry the
 message, `str()` stays English.
 """
 
@@ -35,7 +35,7 @@ from store.models import TimelineRow
 
 VOCABULARIES = ("phase", "state", "severity", "crisis_type", "audience", "channel", "lang",
                 "role", "status", "fact", "cell_role", "page_kind", "update_state", "update_kind",
-                "clock_state", "key_task")
+                "clock_state", "key_task", "segment")
 
 
 @dataclass(frozen=True)

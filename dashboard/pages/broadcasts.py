@@ -89,7 +89,8 @@ def layout(**_query):
         html.Div(className="card", children=[
             html.Label(_("Segments")),
             dcc.Checklist(id="broadcasts-segments", inline=True, value=["staff"],
-                          options=[{"label": s, "value": s} for s in SEGMENTS]),
+                          options=[{"label": ui.segment_label(s), "value": s}
+                                   for s in SEGMENTS]),
             html.Label(_("Channels (in order of preference)")),
             dcc.Checklist(id="broadcasts-channels", inline=True, value=list(CHANNELS),
                           options=[{"label": ui.channel_label(c), "value": c}
@@ -123,7 +124,7 @@ def render_broadcasts(broadcasts: list[dict], rows: list[dict]):
         for r in mine:
             share = r["confirmed"] / r["recipients"] if r["recipients"] else 0
             body.append(html.Tr([
-                html.Td(r["segment"]),
+                html.Td(ui.segment_label(r["segment"])),
                 *[html.Td(str(r[key]), className=f"broadcasts-{key}")
                   for key, _label in FIGURES[:4]],
                 *[html.Td(str(r[key])) for key, _label in FIGURES[4:]],
@@ -134,7 +135,7 @@ def render_broadcasts(broadcasts: list[dict], rows: list[dict]):
                 style={"background": "#e2e8f0", "height": "6px"},
                 title=_("{share} confirmed").format(share=f"{share:.0%}")))))
         out.append(html.Div(className="card", id=f"broadcast-{b['id']}", children=[
-            html.H3(f"#{b['id']} · {', '.join(b['segments'])} · "
+            html.H3(f"#{b['id']} · {', '.join(map(ui.segment_label, b['segments']))} · "
                     f"{ui.severity_label(b['severity'])} · {ui.zoned(b['created_at'])} · "
                     + state_text(b),
                     className=f"broadcast-state-{b['state']}"),
@@ -163,7 +164,8 @@ def render_contacts(counts: Counter, opted_out: int):
     if not counts:
         return html.P(_("No contacts: run `crisiswatch contacts import FILE.csv`."),
                       className="muted")
-    return html.P("; ".join(f"{s}: {counts[s]}" for s in SEGMENTS if counts[s])
+    return html.P("; ".join(f"{ui.segment_label(s)}: {counts[s]}" for s in SEGMENTS
+                            if counts[s])
                   + (" · " + _("{n} opted out").format(n=opted_out) if opted_out else ""))
 
 

@@ -21,6 +21,7 @@ from dashboard import components as ui
 from dashboard import plan_data
 from dashboard.context import current
 from dashboard.i18n import N_, _, current_lang
+from dashboard.stored_texts import say
 from responders import lessons, plan
 from responders.contacts import SEGMENTS
 from responders.incidents import CRISIS_TYPES
@@ -102,7 +103,7 @@ def _form():
         html.Label(_("Scenario")),
         dcc.Textarea(id="plan-scenario", style={"width": "100%", "height": "48px"}),
         html.Label(_("Segments to reach")),
-        dcc.Checklist(id="plan-segments", options=_options(SEGMENTS), value=[], inline=True),
+        dcc.Checklist(id="plan-segments", options=_options(SEGMENTS, ui.SEGMENT_LABELS), value=[], inline=True),
         html.Label(_("Prepared messages: audiences")),
         dcc.Checklist(id="plan-audiences", inline=True, value=["status"],
                       options=_options(plan.MESSAGE_AUDIENCES, AUDIENCE_LABELS)),
@@ -175,6 +176,10 @@ def health_detail(kind: str, params: dict) -> str:
     if kind.startswith("action_"):
         values["due"] = (_("due {day}").format(day=values["due_day"]) if values["due_day"]
                          else _("no due date"))
+    if "segment" in values:
+        values["segment"] = ui.segment_label(values["segment"])
+    if values.get("segments"):  # the contact's segments, joined by the health check
+        values["segments"] = ", ".join(map(ui.segment_label, values["segments"].split(", ")))
     if kind == "update_open":
         values["change"] = _(values["change"])
         values["origin"] = (_("incident #{n}").format(n=values["incident"])
@@ -197,7 +202,9 @@ def render_health(rows: list[dict]):
         body.append(html.Tr([
             html.Td(_(HEALTH_LABELS[f["kind"]]),
                     className="tag tag-negative" if f["kind"] in SEVERE else "tag"),
-            html.Td(f["subject"]), html.Td(health_detail(f["kind"], f["params"])),
+            html.Td(ui.segment_label(f["subject"]) if f["kind"] == "segment_empty"
+                    else f["subject"]),
+            html.Td(health_detail(f["kind"], f["params"])),
             html.Td(button),
         ], className=f"plan-finding plan-finding-{f['kind']}"))
     return html.Div([html.P(_("{n} finding(s)").format(n=len(rows)), className="muted",
@@ -268,7 +275,8 @@ def render_detail(detail: dict | None):
         html.Div([_message(m) for m in messages], id="plan-messages") if messages else
         ui.notice(_("No prepared message for this risk."), "error"),
         html.H4(_("Contacts to reach")),
-        html.Ul([html.Li(_("{segment}: {n} reachable").format(segment=s, n=n),
+        html.Ul([html.Li(_("{segment}: {n} reachable").format(segment=ui.segment_label(s),
+                                                              n=n),
                          style=None if n else {"color": "#991b1b", "fontWeight": "700"})
                  for s, n in detail["segments"]], id="plan-segments-list")
         if detail["segments"] else html.P(_("No segment chosen."), className="muted"),
@@ -502,7 +510,7 @@ def close(_done, _apply, _dismiss):
             lessons.dismiss_update(session, trigger["id"], actor=actor, now=now)
             return ui.notice(_("Plan update #{n} dismissed.").format(n=trigger["id"]), "ok")
     except lessons.LessonError as exc:
-        return ui.notice(str(exc), "error")
+        return ui.notice(say(exc.wording), "error")
 
 
 @callback(
@@ -537,6 +545,6 @@ def add_lesson(_action, _update, incident_id, text, owner, due, risk_key):
             row = lessons.propose(session, kind="register", text=text, actor=actor, now=now,
                                   incident=incident, risk=risk)
         except lessons.LessonError as exc:
-            return ui.notice(_("Not proposed: {why}").format(why=exc), "error")
+            return ui.notice(_("Not proposed: {why}").format(why=say(exc.wording)), "error")
         return ui.notice(_("Plan update #{n} proposed.").format(n=row.id), "ok")
 

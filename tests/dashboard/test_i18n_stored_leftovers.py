@@ -82,7 +82,7 @@ def test_broadcast_cycle_summary_in_the_readers_language_and_zone(store, reader)
                                 "(23:30 UTC) has passed; send a new message")
         reader("fr", PARIS)
         assert shown(held) == ("Diffusion n° 1 : envoi à 1 destinataire(s) (e-mail 1) ; "
-                               "1 retenu(s) pendant les heures calmes (customers) jusqu'au "
+                               "1 retenu(s) pendant les heures calmes (clients) jusqu'au "
                                "11 mars 08:00 CET")
         assert shown(stale) == ("Diffusion n° 1 : 2 non envoyé(s) : l'heure promise du "
                                 "prochain point (00:30 CET) est passée ; envoyez un nouveau "
