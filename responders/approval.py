@@ -96,8 +96,8 @@ def approve(session: Session, draft: DraftRow, *, approver: str, role: str, now:
     stale = stale_reason(session, draft, now)
     if stale:
         raise ApprovalError(wording("draft #{id} is {stale}", id=draft.id, stale=stale))
-    findings = lint_draft(session, draft, now)
     check = partial(lint_draft, session, draft, now)  # check(ui_lang)
+    findings = check()
     if any(f.severity == "error" for f in findings):
         raise ApprovalError(wording("fix before approving: {findings}",
                                     findings=quoted_findings(check, "error")))
